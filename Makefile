@@ -1,0 +1,108 @@
+# Orchestrix — build, run and test.
+#
+#   make run     install what is missing, build, start PostgreSQL + FastCGI + nginx
+#   make stop    stop what `make run` started
+#   make test    the whole suite (sanitizer build, scratch servers)
+#   make bench   benchmarks (wrk through nginx, engine micro-benchmarks)
+#
+# Two build variants share one set of rules: build/rel (optimised, used by
+# `make run` and `make bench`) and build/asan (AddressSanitizer + UBSan, used
+# by `make test`).
+
+PORT     ?= 8080
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+INCS     := -Ilib -I/usr/include/json-c -I/usr/include/postgresql
+LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lm
+
+CFLAGS_rel  := -O2 -g
+CFLAGS_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS_rel :=
+LDFLAGS_asan := -fsanitize=address,undefined
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+QUERY_SQL := $(sort $(wildcard sql/queries/*.sql))
+PROGS     := cgi-bin/orchestrix tools/orx-admin
+# Each program: its sources (a folder of them, or one file).
+SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
+SRC_tools/orx-admin    := tools/orx-admin.c
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) tests/jsonschema_suite tests/bench_engine
+
+.PHONY: all build build-asan run stop test unit bench clean deps
+all: build
+
+deps:
+	@scripts/deps.sh
+
+# The SQL of every prepared statement lives in sql/queries/*.sql; it becomes
+# an enum and a table of texts at build time.
+build/gen/queries.h build/gen/queries.c: $(QUERY_SQL) scripts/sqlgen.sh
+	@mkdir -p build/gen
+	scripts/sqlgen.sh build/gen $(QUERY_SQL)
+
+# prog_rule(variant, program)
+define prog_rule
+build/$(1)/$(2): $(patsubst %.c,build/$(1)/obj/%.o,$(SRC_$(2))) build/$(1)/liborx.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD [$(1)] $$@"
+	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+endef
+
+# variant_rules(variant)
+define variant_rules
+build/$(1)/obj/%.o: %.c build/gen/queries.h $(wildcard lib/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [$(1)] $$<"
+	@$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS_$(1)) $$(INCS) -Ibuild/gen -c $$< -o $$@
+
+build/$(1)/obj/gen/queries.o: build/gen/queries.c build/gen/queries.h
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [$(1)] $$<"
+	@$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS_$(1)) $$(INCS) -Ibuild/gen -c $$< -o $$@
+
+build/$(1)/liborx.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRC)) build/$(1)/obj/gen/queries.o
+	@rm -f $$@
+	@ar rcs $$@ $$^
+
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(1),$(p))))
+
+build/$(1)/tests/%: build/$(1)/obj/tests/unit/%.o build/$(1)/liborx.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD [$(1)] $$@"
+	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+
+build/$(1)/tests/jsonschema_suite build/$(1)/tests/bench_engine: build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/liborx.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD [$(1)] $$@"
+	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+endef
+$(eval $(call variant_rules,rel))
+$(eval $(call variant_rules,asan))
+
+.SECONDARY:
+
+build: deps
+	@$(MAKE) --no-print-directory $(addprefix build/rel/,$(PROGS))
+
+build-asan: deps
+	@$(MAKE) --no-print-directory $(addprefix build/asan/,$(PROGS) $(TESTPROGS))
+
+run: build
+	@PORT=$(PORT) scripts/run.sh
+
+stop:
+	@scripts/stop.sh
+
+test: build-asan
+	@$(PYTHON) tests/run.py --build build/asan
+
+bench: build
+	@$(MAKE) --no-print-directory build/rel/tests/bench_engine
+	@PORT=$(PORT) scripts/bench.sh
+
+clean:
+	rm -rf build tests/.tmp

@@ -1,0 +1,76 @@
+#include <string.h>
+
+#include "orchestrix.h"
+
+int
+unavailable(struct resp *w)
+{
+	resp_header(w, "Retry-After", "1");
+	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
+	    "the database is unavailable; try again shortly");
+}
+
+/*
+ * Resolves the Bearer key to its owner and scopes. Returns 0 when the key
+ * is good and carries scope; otherwise the error status (401/403/503).
+ */
+int
+orx_authenticate(struct req *r, struct resp *w, unsigned scope)
+{
+	const char *key = bearer_token(r), *params[1];
+	char hash[65];
+	unsigned have;
+	PGresult *res;
+
+	if (key == NULL) {
+		resp_header(w, "WWW-Authenticate", "Bearer");
+		return resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
+		    "send an API key as 'Authorization: Bearer <key>'");
+	}
+	sha256_hex(key, strlen(key), hash);
+	params[0] = hash;
+	if ((res = db_query(r->app->db, r->arena, Q_AUTH_KEY, 1, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "key lookup failed");
+	if (PQntuples(res) != 1) {
+		resp_header(w, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		return resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
+		    "the API key is unknown or revoked");
+	}
+	if (scopes_parse(db_value(res, 0, 2), &have) == -1 || (have & scope) != scope) {
+		char need[64];
+		scopes_format(scope & ~have, need, sizeof(need));
+		return resp_error(w, HTTP_FORBIDDEN, "forbidden",
+		    "this key lacks the scope: %s", need);
+	}
+	r->auth.key_id = arena_strdup(r->arena, db_value(res, 0, 0));
+	r->auth.owner_id = arena_strdup(r->arena, db_value(res, 0, 1));
+	r->auth.scopes = have;
+	return 0;
+}
+
+/*
+ * The seed contract lets clients send ownerId (in the body or the query);
+ * where sent, it must be the authenticated owner. Returns 0 or 403.
+ */
+int
+owner_field_check(struct req *r, struct resp *w)
+{
+	struct json_object *v;
+	const char *q = req_query(r, "ownerId");
+
+	if (r->json != NULL && json_object_is_type(r->json, json_type_object) &&
+	    json_object_object_get_ex(r->json, "ownerId", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+			    "ownerId must be a string");
+		if (strcmp(json_object_get_string(v), r->auth.owner_id) != 0)
+			return resp_error(w, HTTP_FORBIDDEN, "forbidden",
+			    "ownerId does not match the API key's owner");
+	}
+	if (q != NULL && strcmp(q, r->auth.owner_id) != 0)
+		return resp_error(w, HTTP_FORBIDDEN, "forbidden",
+		    "ownerId does not match the API key's owner");
+	return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * orchestrix: the development side's FastCGI program. Its whole surface is
+ * the route table below.
+ */
+#include "orchestrix.h"
+#include "server.h"
+
+#define KB	1024
+#define MB	(1024 * 1024)
+
+static const struct route routes[] = {
+	{ HTTP_GET,    "/healthz", h_healthz, 0, 0, 0, {0} },
+	{ HTTP_GET,    "/metrics", h_metrics, 0, 0, 0, {0} },
+	{ HTTP_POST,   "/mcp/servers", h_workflow_create, S_WRITE, MB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, {0} },
+	{ HTTP_GET,    "/mcp/servers", h_workflow_list, S_READ, 0, 0, {0} },
+	{ HTTP_GET,    "/mcp/servers/:serverId", h_workflow_get, S_READ, 0, 0,
+	    { PARAM_SERVER_ID } },
+	{ HTTP_PUT,    "/mcp/servers/:serverId", h_workflow_put, S_WRITE, MB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_SERVER_ID } },
+	{ HTTP_DELETE, "/mcp/servers/:serverId", h_workflow_delete, S_WRITE, KB,
+	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ 0, NULL, NULL, 0, 0, 0, {0} }
+};
+
+static const struct router router = { routes, orx_authenticate };
+
+static const struct program program = {
+	"orchestrix", &router, NULL, NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(&program, argc, argv);
+}

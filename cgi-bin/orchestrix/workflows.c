@@ -1,0 +1,233 @@
+/*
+ * Workflow CRUD (SPEC §3, §5). Documents are validated in C and stored in
+ * canonical form; reads splice the stored text into the response
+ * (workflow_render), so a read is one query and no JSON parsing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orchestrix.h"
+#include "wfrender.h"
+#include "workflow.h"
+
+#define LIST_DEFAULT	20
+#define LIST_MAX	100
+
+/* Answers with the single workflow in res's first row. */
+static int
+one_workflow(struct resp *w, int status, PGresult *res)
+{
+	buf_reset(&w->body);
+	workflow_render(&w->body, res, 0);
+	w->status = status;
+	return status;
+}
+
+static int
+invalid(struct resp *w, struct json_object *errors)
+{
+	return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
+	    "the workflow is not valid; see details", errors);
+}
+
+/* Validates r->json into a canonical document text (arena), or answers. */
+static int
+canonical_doc(struct req *r, struct resp *w, const char **text)
+{
+	struct json_object *errors = json_object_new_array(), *canon;
+
+	if (workflow_check(r->json, &canon, errors) == -1)
+		return invalid(w, errors);
+	json_object_put(errors);
+	*text = arena_strdup(r->arena, json_plain(canon));
+	json_object_put(canon);
+	return 0;
+}
+
+int
+h_workflow_create(struct req *r, struct resp *w)
+{
+	char id[32];
+	const char *doc, *params[3];
+	PGresult *res;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	if (json_get(r->json, "prompt", json_type_string) != NULL)
+		return resp_error(w, HTTP_BAD_REQUEST, "not_implemented",
+		    "creating from a prompt is not available yet; send a workflow document");
+	if ((st = canonical_doc(r, w, &doc)) != 0)
+		return st;
+	if (id_new(id, sizeof(id), "mcp_", 20) == -1)
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "no randomness");
+	params[0] = id;
+	params[1] = r->auth.owner_id;
+	params[2] = doc;
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_INSERT, 3, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res) || PQntuples(res) != 1)
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal",
+		    "the workflow could not be stored");
+	char *loc = arena_printf(r->arena, "/mcp/servers/%s", id);
+	resp_header(w, "Location", loc);
+	return one_workflow(w, HTTP_CREATED, res);
+}
+
+int
+h_workflow_get(struct req *r, struct resp *w)
+{
+	const char *params[2] = { r->param[0], r->auth.owner_id };
+	PGresult *res;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_GET, 2, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "lookup failed");
+	if (PQntuples(res) == 0)
+		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	return one_workflow(w, HTTP_OK, res);
+}
+
+/* Parses a decimal query parameter in [lo, hi]; -1 when malformed. */
+static long long
+query_number(struct req *r, const char *name, long long lo, long long hi,
+    long long fallback)
+{
+	const char *s = req_query(r, name);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return fallback;
+	if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -1;
+	v = strtoll(s, &end, 10);
+	return v < lo || v > hi ? -1 : v;
+}
+
+/*
+ * GET /mcp/servers?limit=&cursor= -- the owner's workflows in creation
+ * order. The cursor is opaque to clients (today, the last row's sequence).
+ */
+int
+h_workflow_list(struct req *r, struct resp *w)
+{
+	long long limit = query_number(r, "limit", 1, LIST_MAX, LIST_DEFAULT);
+	long long cursor = query_number(r, "cursor", 0, 999999999999999999LL, 0);
+	char lim[24], cur[24];
+	const char *params[3] = { r->auth.owner_id, cur, lim };
+	PGresult *res;
+	int st, n, i;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	if (limit < 0)
+		return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+		    "limit must be a number from 1 to %d", LIST_MAX);
+	if (cursor < 0)
+		return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+		    "cursor must be a value returned as nextCursor");
+	snprintf(cur, sizeof(cur), "%lld", cursor);
+	/* One row more than asked tells whether there is a next page. */
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_LIST, 3, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "list failed");
+	n = PQntuples(res);
+	buf_puts(&w->body, "{\"items\":[");
+	for (i = 0; i < n && i < limit; i++) {
+		if (i > 0)
+			buf_putc(&w->body, ',');
+		workflow_render(&w->body, res, i);
+	}
+	buf_puts(&w->body, "],\"nextCursor\":");
+	if (n > limit)
+		buf_printf(&w->body, "\"%s\"", PQgetvalue(res, (int)limit - 1, WF_SEQ));
+	else
+		buf_puts(&w->body, "null");
+	buf_putc(&w->body, '}');
+	w->status = HTTP_OK;
+	return HTTP_OK;
+}
+
+/*
+ * PUT replaces the document. The body carries the version the client read;
+ * a stale one is refused with 409, so two editors cannot silently overwrite
+ * each other.
+ */
+int
+h_workflow_put(struct req *r, struct resp *w)
+{
+	struct json_object *vo;
+	const char *doc, *params[4];
+	char ver[24];
+	PGresult *res;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	vo = json_get(r->json, "version", json_type_int);
+	if (vo == NULL || json_object_get_int64(vo) < 1 ||
+	    json_object_get_int64(vo) > 2000000000)
+		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
+		    "send the version you read, so a concurrent change is not lost",
+		    json_tokener_parse("[{\"path\":\"/version\",\"message\":"
+		    "\"version is required: a positive integer\"}]"));
+	snprintf(ver, sizeof(ver), "%lld", (long long)json_object_get_int64(vo));
+	{
+		const char *sid = json_get_str(r->json, "serverId");
+		if (sid != NULL && strcmp(sid, r->param[0]) != 0)
+			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+			    "serverId in the body differs from the URL");
+	}
+	if ((st = canonical_doc(r, w, &doc)) != 0)
+		return st;
+	params[0] = r->param[0];
+	params[1] = r->auth.owner_id;
+	params[2] = doc;
+	params[3] = ver;
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_UPDATE, 4, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "update failed");
+	if (PQntuples(res) == 1)
+		return one_workflow(w, HTTP_OK, res);
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	return resp_error(w, HTTP_CONFLICT, "version_conflict",
+	    "the workflow is at version %s; you sent %s. Read it again and reapply "
+	    "your change", PQgetvalue(res, 0, 0), ver);
+}
+
+int
+h_workflow_delete(struct req *r, struct resp *w)
+{
+	const char *params[2] = { r->param[0], r->auth.owner_id };
+	PGresult *res;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_DELETE, 2, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "delete failed");
+	if (PQntuples(res) == 1) {
+		w->status = HTTP_NO_CONTENT;
+		return HTTP_NO_CONTENT;
+	}
+	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
+		return unavailable(w);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	return resp_error(w, HTTP_CONFLICT, "deployed",
+	    "the workflow is deployed; undeploy it before deleting it");
+}

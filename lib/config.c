@@ -1,0 +1,184 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+const struct cfg_def cfg_defs[CFG__MAX] = {
+	[CFG_DATABASE_URL] = { "DATABASE_URL", "dbname=orchestrix",
+	    "libpq connection string or URL" },
+	[CFG_SOCKET] = { "ORX_SOCKET", ".run/orchestrix.sock",
+	    "unix socket the FastCGI workers listen on" },
+	[CFG_WORKERS] = { "ORX_WORKERS", "4",
+	    "worker processes per program (1-64)" },
+	[CFG_PUBLIC_URL] = { "ORX_PUBLIC_URL", "http://127.0.0.1:8080",
+	    "base URL clients reach nginx at (endpoints and dashboard links)" },
+	[CFG_MAX_BODY] = { "ORX_MAX_BODY", "1048576",
+	    "largest request body in bytes (413 beyond)" },
+	[CFG_JSON_MAX_DEPTH] = { "ORX_JSON_MAX_DEPTH", "32",
+	    "deepest JSON nesting accepted in a body" },
+	[CFG_ARCHESTRA_ENDPOINT] = { "ARCHESTRA_DEPLOYMENT_ENDPOINT", "",
+	    "Archestra deployment API URL (default: the bundled runtime, <public url>/mcp/agents)" },
+	[CFG_ARCHESTRA_API_KEY] = { "ARCHESTRA_API_KEY", "",
+	    "platform key sent as Bearer to the deployment API" },
+	[CFG_SECRET_KEY_FILE] = { "ORX_SECRET_KEY_FILE", ".run/secret.key",
+	    "file holding the 32-byte hex key that encrypts workflow secrets" },
+	[CFG_LOG_LEVEL] = { "ORX_LOG_LEVEL", "info",
+	    "error, warn, info or debug" },
+	[CFG_HTTP_ALLOW] = { "ORX_HTTP_ALLOW", "",
+	    "comma-separated hosts http_request may reach even if loopback/private (e.g. 127.0.0.1)" },
+	[CFG_HTTP_TIMEOUT_MS] = { "ORX_HTTP_TIMEOUT_MS", "10000",
+	    "timeout of outbound HTTP calls (deploys, http_request)" },
+	[CFG_STEP_TIMEOUT_MS] = { "ORX_STEP_TIMEOUT_MS", "10000",
+	    "longest one tool may run" },
+	[CFG_RUN_BUDGET_MS] = { "ORX_RUN_BUDGET_MS", "30000",
+	    "longest a whole execution may run" },
+	[CFG_PBKDF2_ITERATIONS] = { "ORX_PBKDF2_ITERATIONS", "100000",
+	    "default work factor of password_hash" },
+};
+
+/* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+set_value(struct config *c, enum cfg_key k, const char *v)
+{
+	free(c->str[k]);
+	c->str[k] = strdup(v);
+	if (c->str[k] == NULL)
+		abort();
+}
+
+/*
+ * Reads KEY=VALUE lines (blank lines and #-comments skipped) from path into
+ * c. Unknown keys are an error, so a typo does not go unnoticed.
+ */
+static int
+load_file(struct config *c, const char *path, char *err, size_t errsz)
+{
+	char line[4096];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = -1;
+
+	if (f == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *eq, *end;
+		int k;
+
+		lineno++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == '\n' || end[-1] == '\r' ||
+		    end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (strncmp(line, "export ", 7) == 0)
+			memmove(line, line + 7, strlen(line + 7) + 1);
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errsz, "%s:%d: expected KEY=VALUE", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		for (k = 0; k < CFG__MAX; k++)
+			if (strcmp(cfg_defs[k].env, line) == 0)
+				break;
+		if (k == CFG__MAX) {
+			/* Other tools' settings may share the file (.run/env). */
+			continue;
+		}
+		char *v = eq + 1;
+		size_t vl = strlen(v);
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		set_value(c, (enum cfg_key)k, v);
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Fills c from defaults, the environment, then ORX_CONFIG_FILE if set.
+ * Returns 0, or -1 with a message in err (c is then still safe to free).
+ */
+int
+config_load(struct config *c, char *err, size_t errsz)
+{
+	const char *file;
+	long v;
+	int k;
+
+	memset(c, 0, sizeof(*c));
+	for (k = 0; k < CFG__MAX; k++) {
+		const char *e = getenv(cfg_defs[k].env);
+		set_value(c, (enum cfg_key)k, e != NULL ? e : cfg_defs[k].fallback);
+	}
+	/* The standard libpq variable name is honoured too. */
+	if (getenv("DATABASE_URL") == NULL && getenv("ORX_DATABASE_URL") != NULL)
+		set_value(c, CFG_DATABASE_URL, getenv("ORX_DATABASE_URL"));
+	if ((file = getenv("ORX_CONFIG_FILE")) != NULL && *file != '\0' &&
+	    load_file(c, file, err, errsz) == -1)
+		return -1;
+
+#define NUM(key, lo, hi, field) do {					\
+	if (parse_long(c->str[key], lo, hi, &v) == -1) {		\
+		snprintf(err, errsz, "%s must be a number in [%ld, %ld]",	\
+		    cfg_defs[key].env, (long)(lo), (long)(hi));		\
+		return -1;						\
+	}								\
+	c->field = v;							\
+} while (0)
+	NUM(CFG_WORKERS, 1, 64, workers);
+	NUM(CFG_MAX_BODY, 1024, 64L * 1024 * 1024, max_body);
+	NUM(CFG_JSON_MAX_DEPTH, 2, 256, json_max_depth);
+	NUM(CFG_HTTP_TIMEOUT_MS, 100, 600000, http_timeout_ms);
+	NUM(CFG_STEP_TIMEOUT_MS, 10, 600000, step_timeout_ms);
+	NUM(CFG_RUN_BUDGET_MS, 10, 3600000, run_budget_ms);
+	NUM(CFG_PBKDF2_ITERATIONS, 1000, 10000000, pbkdf2_iterations);
+#undef NUM
+	for (k = 0; k < LOG__MAX; k++)
+		if (strcmp(c->str[CFG_LOG_LEVEL], log_level_names[k]) == 0)
+			break;
+	if (k == LOG__MAX) {
+		snprintf(err, errsz, "ORX_LOG_LEVEL must be error, warn, info or debug");
+		return -1;
+	}
+	c->log_level = k;
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	for (int k = 0; k < CFG__MAX; k++) {
+		free(c->str[k]);
+		c->str[k] = NULL;
+	}
+}
+
+const char *
+config_get(const struct config *c, enum cfg_key k)
+{
+	return c->str[k];
+}

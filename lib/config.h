@@ -1,0 +1,54 @@
+/*
+ * Configuration from the environment, overridden by an optional KEY=VALUE
+ * file (ORX_CONFIG_FILE) that the master re-reads on SIGHUP. Every key has
+ * a safe default; the table in config.c is the list the README documents.
+ */
+#ifndef ORX_CONFIG_H
+#define ORX_CONFIG_H
+
+#include <stddef.h>
+
+enum cfg_key {
+	CFG_DATABASE_URL,
+	CFG_SOCKET,
+	CFG_WORKERS,
+	CFG_PUBLIC_URL,
+	CFG_MAX_BODY,
+	CFG_JSON_MAX_DEPTH,
+	CFG_ARCHESTRA_ENDPOINT,
+	CFG_ARCHESTRA_API_KEY,
+	CFG_SECRET_KEY_FILE,
+	CFG_LOG_LEVEL,
+	CFG_HTTP_ALLOW,
+	CFG_HTTP_TIMEOUT_MS,
+	CFG_STEP_TIMEOUT_MS,
+	CFG_RUN_BUDGET_MS,
+	CFG_PBKDF2_ITERATIONS,
+	CFG__MAX
+};
+
+struct cfg_def {
+	const char	*env;       /* environment variable name */
+	const char	*fallback;  /* default value ("" = unset) */
+	const char	*doc;       /* one line for the README */
+};
+extern const struct cfg_def cfg_defs[CFG__MAX];
+
+struct config {
+	char		*str[CFG__MAX];   /* every value as text, malloc'd */
+	/* parsed views of the above */
+	int		 workers;
+	size_t		 max_body;
+	int		 json_max_depth;
+	int		 log_level;
+	long		 http_timeout_ms;
+	long		 step_timeout_ms;
+	long		 run_budget_ms;
+	unsigned	 pbkdf2_iterations;
+};
+
+int		 config_load(struct config *, char *err, size_t errsz);
+void		 config_free(struct config *);
+const char	*config_get(const struct config *, enum cfg_key);
+
+#endif

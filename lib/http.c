@@ -1,0 +1,216 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "http.h"
+#include "json.h"
+
+const char *const http_method_names[HTTP_METHOD__MAX] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+};
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default:  return "Unknown";
+	}
+}
+
+/* Looks a FastCGI parameter up in the request's environment. */
+const char *
+req_env(const struct req *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (r->envp == NULL)
+		return NULL;
+	for (char **e = r->envp; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/* Looks up a request header by its HTTP name ("MCP-Session-Id"). */
+const char *
+req_header(const struct req *r, const char *name)
+{
+	char key[128];
+	size_t i, n = strlen(name);
+
+	if (n + 6 >= sizeof(key))
+		return NULL;
+	memcpy(key, "HTTP_", 5);
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		key[5 + i] = c == '-' ? '_' :
+		    (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+	}
+	key[5 + n] = '\0';
+	return req_env(r, key);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes s[0..n) ('+' is a space) into a new arena string.
+ * Returns 0, or -1 for a bad escape, a NUL byte or invalid UTF-8.
+ */
+int
+url_decode(struct arena *a, const char *s, size_t n, char **out)
+{
+	char *d = arena_alloc(a, n + 1);
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			d[j++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+')
+			d[j++] = ' ';
+		else
+			d[j++] = s[i];
+		if (d[j - 1] == '\0')
+			return -1;
+	}
+	d[j] = '\0';
+	if (!utf8_valid(d, j))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/* Returns the decoded value of query parameter name, or NULL. */
+const char *
+req_query(struct req *r, const char *name)
+{
+	const char *p = r->query;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		char *v;
+
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			if (url_decode(r->arena, p + n + 1, len - n - 1, &v) == -1)
+				return NULL;
+			return v;
+		}
+		if (len == n && strncmp(p, name, n) == 0)
+			return "";
+		p = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+void
+resp_init(struct resp *w, struct arena *a)
+{
+	w->status = HTTP_OK;
+	w->content_type = "application/json";
+	w->nheaders = 0;
+	buf_init(&w->body, a, 1024);
+}
+
+/* Adds a header; name and value must live as long as the request. */
+void
+resp_header(struct resp *w, const char *name, const char *value)
+{
+	if (w->nheaders < RESP_MAX_HEADERS) {
+		w->headers[w->nheaders].name = name;
+		w->headers[w->nheaders].value = value;
+		w->nheaders++;
+	}
+}
+
+/* Sets a JSON body from text. Returns status, for `return resp_...`. */
+int
+resp_raw_json(struct resp *w, int status, const char *s, size_t n)
+{
+	w->status = status;
+	w->content_type = "application/json";
+	buf_reset(&w->body);
+	buf_put(&w->body, s, n);
+	return status;
+}
+
+/* Serialises v as the body and puts v (the reference is taken). */
+int
+resp_json(struct resp *w, int status, struct json_object *v)
+{
+	const char *s = json_plain(v);
+
+	resp_raw_json(w, status, s, strlen(s));
+	json_object_put(v);
+	return status;
+}
+
+/*
+ * The error envelope. details (taken, may be NULL) is a JSON array of
+ * {path, message} for validation errors.
+ */
+int
+resp_error_details(struct resp *w, int status, const char *code,
+    const char *message, struct json_object *details)
+{
+	buf_reset(&w->body);
+	w->status = status;
+	w->content_type = "application/json";
+	buf_puts(&w->body, "{\"error\":{\"code\":");
+	buf_put_json_string(&w->body, code, strlen(code));
+	buf_puts(&w->body, ",\"message\":");
+	buf_put_json_string(&w->body, message, strlen(message));
+	if (details != NULL) {
+		buf_puts(&w->body, ",\"details\":");
+		buf_puts(&w->body, json_plain(details));
+		json_object_put(details);
+	}
+	buf_puts(&w->body, "}}");
+	return status;
+}
+
+int
+resp_error(struct resp *w, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return resp_error_details(w, status, code, msg, NULL);
+}

@@ -1,0 +1,102 @@
+/*
+ * HTTP request and response as the handlers see them, independent of
+ * FastCGI (lib/server.c fills them in). The one error envelope lives here:
+ * {"error":{"code":"...","message":"...","details":[...]?}}.
+ */
+#ifndef ORX_HTTP_H
+#define ORX_HTTP_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "buf.h"
+
+struct json_object;
+struct config;
+struct db;
+struct metrics;
+
+enum http_method {
+	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE,
+	HTTP_OPTIONS, HTTP_METHOD__MAX
+};
+extern const char *const http_method_names[HTTP_METHOD__MAX];
+
+enum http_status {
+	HTTP_OK = 200, HTTP_CREATED = 201, HTTP_ACCEPTED = 202,
+	HTTP_NO_CONTENT = 204,
+	HTTP_BAD_REQUEST = 400, HTTP_UNAUTHORIZED = 401, HTTP_FORBIDDEN = 403,
+	HTTP_NOT_FOUND = 404, HTTP_METHOD_NOT_ALLOWED = 405,
+	HTTP_NOT_ACCEPTABLE = 406, HTTP_CONFLICT = 409,
+	HTTP_PAYLOAD_TOO_LARGE = 413, HTTP_UNSUPPORTED_MEDIA_TYPE = 415,
+	HTTP_UNPROCESSABLE = 422, HTTP_TOO_MANY_REQUESTS = 429,
+	HTTP_INTERNAL_ERROR = 500, HTTP_BAD_GATEWAY = 502,
+	HTTP_SERVICE_UNAVAILABLE = 503, HTTP_GATEWAY_TIMEOUT = 504
+};
+const char	*http_reason(int status);
+
+#define REQ_MAX_PARAMS	4
+#define RESP_MAX_HEADERS 16
+
+/* What lives across requests in one worker. */
+struct app {
+	const struct config	*cfg;
+	struct db		*db;
+	struct metrics		*metrics; /* shared by the program's workers */
+	void			*prog;   /* the program's own per-worker state */
+};
+
+struct auth {
+	const char	*owner_id;   /* NULL when not authenticated */
+	const char	*key_id;
+	unsigned	 scopes;
+};
+
+struct req {
+	struct arena		*arena;
+	struct app		*app;
+	char			**envp;   /* valid until the request ends */
+	enum http_method	 method;
+	const char		*path;    /* raw path, no query */
+	const char		*query;   /* raw query string, "" if none */
+	const char		*param[REQ_MAX_PARAMS];  /* decoded path params */
+	size_t			 nparam;
+	const char		*content_type;
+	long long		 content_length;  /* -1: none */
+	const char		*body;
+	size_t			 body_len;
+	struct json_object	*json;    /* parsed body, owned by the arena */
+	struct auth		 auth;
+	/* Body reader, supplied by the server glue: returns bytes read or -1. */
+	long			(*read)(void *io, char *, size_t);
+	void			*io;
+};
+
+struct http_header {
+	const char	*name;
+	const char	*value;
+};
+
+struct resp {
+	int			 status;
+	const char		*content_type;
+	struct buf		 body;
+	struct http_header	 headers[RESP_MAX_HEADERS];
+	size_t			 nheaders;
+};
+
+const char	*req_env(const struct req *, const char *name);
+const char	*req_header(const struct req *, const char *name);
+const char	*req_query(struct req *, const char *name);
+int		 url_decode(struct arena *, const char *, size_t, char **out);
+
+void		 resp_init(struct resp *, struct arena *);
+void		 resp_header(struct resp *, const char *name, const char *value);
+int		 resp_json(struct resp *, int status, struct json_object *);
+int		 resp_raw_json(struct resp *, int status, const char *, size_t);
+int		 resp_error(struct resp *, int status, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int		 resp_error_details(struct resp *, int status, const char *code,
+		    const char *message, struct json_object *details);
+
+#endif

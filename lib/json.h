@@ -1,0 +1,37 @@
+/*
+ * JSON intake and small json-c helpers. Bodies are parsed strictly: a depth
+ * limit, valid UTF-8, no trailing bytes, and no NUL inside strings or keys
+ * (PostgreSQL's jsonb cannot store \u0000, so it is refused at the door).
+ */
+#ifndef ORX_JSON_H
+#define ORX_JSON_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+enum jp_status {
+	JP_OK = 0,
+	JP_EMPTY,
+	JP_MALFORMED,
+	JP_TOO_DEEP,
+	JP_BAD_UTF8,
+	JP_TRAILING,
+	JP_NUL,
+	JP__MAX
+};
+extern const char *const jp_status_names[JP__MAX];
+
+enum jp_status	 json_parse_strict(const char *, size_t, int max_depth,
+		    struct json_object **out, size_t *err_offset);
+int		 utf8_valid(const char *, size_t);
+void		 json_put_cb(void *);
+void		 errs_add(struct json_object *errors, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 json_pointer_append(char *out, size_t outsz, const char *base,
+		    const char *token);
+const char	*json_plain(struct json_object *);
+const char	*json_get_str(struct json_object *obj, const char *key);
+struct json_object *json_get(struct json_object *obj, const char *key,
+		    enum json_type type);
+
+#endif

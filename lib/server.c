@@ -1,0 +1,460 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "server.h"
+
+#define MAX_WORKERS	64
+#define DRAIN_SECONDS	10
+
+const double metrics_bounds_s[METRICS_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+};
+
+/* Signal flags: the only writable globals, as signal handlers need. */
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		got_term = 1;
+		FCGX_ShutdownPending();
+		break;
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGCHLD:
+		got_chld = 1;
+		break;
+	}
+}
+
+static void
+set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;  /* no SA_RESTART: accept() must see EINTR */
+	sigaction(sig, &sa, NULL);
+}
+
+/* --- worker -------------------------------------------------------------- */
+
+struct fcgi_io {
+	FCGX_Request	*fr;
+};
+
+static long
+fcgi_read(void *io, char *buf, size_t n)
+{
+	struct fcgi_io *f = io;
+	int want = n > 65536 ? 65536 : (int)n;
+
+	return FCGX_GetStr(buf, want, f->fr->in);
+}
+
+static enum http_method
+method_of(const char *s)
+{
+	for (int m = 0; m < HTTP_METHOD__MAX; m++)
+		if (s != NULL && strcmp(s, http_method_names[m]) == 0)
+			return (enum http_method)m;
+	return HTTP_METHOD__MAX;
+}
+
+static void
+write_response(FCGX_Request *fr, const struct req *r, const struct resp *w)
+{
+	char head[4096];
+	int n;
+	size_t i;
+
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+	    w->status, http_reason(w->status), w->content_type, w->body.len);
+	for (i = 0; i < w->nheaders && n > 0 && (size_t)n < sizeof(head); i++)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
+		    w->headers[i].name, w->headers[i].value);
+	if (n < 0 || (size_t)n + 2 >= sizeof(head)) {
+		log_error("response headers too long");
+		return;
+	}
+	head[n++] = '\r';
+	head[n++] = '\n';
+	FCGX_PutStr(head, n, fr->out);
+	if (r->method != HTTP_HEAD && w->body.len > 0)
+		FCGX_PutStr(w->body.data, (int)w->body.len, fr->out);
+}
+
+static void
+count(struct metrics *m, int status, long long us)
+{
+	int cls = status / 100;
+
+	if (m == NULL)
+		return;
+	atomic_fetch_add(&m->requests[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
+	atomic_fetch_add(&m->latency_us_sum, (unsigned long long)us);
+	for (int i = 0; i < METRICS_BUCKETS; i++)
+		if ((double)us / 1e6 <= metrics_bounds_s[i])
+			atomic_fetch_add(&m->latency_bucket[i], 1);
+	if (status == HTTP_SERVICE_UNAVAILABLE)
+		atomic_fetch_add(&m->db_unavailable, 1);
+}
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Fills r from the FastCGI parameters and dispatches it. */
+static void
+serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
+    struct arena *a)
+{
+	struct req r;
+	struct resp w;
+	struct fcgi_io io = { fr };
+	const char *uri, *cl, *q;
+	long long t0 = now_us();
+
+	memset(&r, 0, sizeof(r));
+	r.arena = a;
+	r.app = app;
+	r.envp = fr->envp;
+	r.read = fcgi_read;
+	r.io = &io;
+	r.method = method_of(FCGX_GetParam("REQUEST_METHOD", fr->envp));
+	resp_init(&w, a);
+
+	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	if (uri == NULL)
+		uri = "/";
+	q = strchr(uri, '?');
+	r.path = q ? arena_strndup(a, uri, (size_t)(q - uri)) : uri;
+	r.query = q ? q + 1 : "";
+	r.content_type = FCGX_GetParam("CONTENT_TYPE", fr->envp);
+	cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	r.content_length = -1;
+	if (cl != NULL && *cl != '\0') {
+		char *end;
+		errno = 0;
+		r.content_length = strtoll(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || r.content_length < 0)
+			r.content_length = -2;
+	}
+
+	if (r.method == HTTP_METHOD__MAX)
+		resp_error(&w, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+		    "unknown method");
+	else if (r.content_length == -2)
+		resp_error(&w, HTTP_BAD_REQUEST, "bad_request",
+		    "invalid Content-Length");
+	else
+		dispatch(p->router, &r, &w);
+	if (w.status >= 500)
+		log_warn("%s %s -> %d", http_method_names[r.method < HTTP_METHOD__MAX ?
+		    r.method : 0], r.path, w.status);
+	write_response(fr, &r, &w);
+	count(app->metrics, w.status, now_us() - t0);
+}
+
+static void
+worker_run(const struct program *p, const struct config *cfg,
+    struct metrics *metrics, int sock)
+{
+	FCGX_Request fr;
+	struct arena arena;
+	struct db db;
+	struct app app;
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	memset(&app, 0, sizeof(app));
+	app.cfg = cfg;
+	app.db = &db;
+	app.metrics = metrics;
+	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
+	(void)db_ready(&db);  /* warm up; failure is handled per request */
+	if (p->worker_init != NULL && p->worker_init(&app) != 0) {
+		log_error("%s: worker init failed", p->name);
+		_exit(1);
+	}
+	arena_init(&arena, 32768);
+	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!got_term) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (got_term)
+				break;
+			continue;
+		}
+		serve_one(p, &app, &fr, &arena);
+		FCGX_Finish_r(&fr);
+		arena_reset(&arena);
+	}
+	FCGX_Free(&fr, 1);
+	if (p->worker_fini != NULL)
+		p->worker_fini(&app);
+	arena_free(&arena);
+	db_close(&db);
+	_exit(0);
+}
+
+/* --- master -------------------------------------------------------------- */
+
+struct slot {
+	pid_t	pid;
+	int	gen;   /* config generation it runs */
+};
+
+static pid_t
+spawn(const struct program *p, const struct config *cfg,
+    struct metrics *metrics, int sock)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		worker_run(p, cfg, metrics, sock);
+	if (pid < 0)
+		log_error("fork: %s", strerror(errno));
+	return pid;
+}
+
+static void
+signal_all(struct slot *s, int n, int sig, int gen_below)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].pid > 0 && s[i].gen < gen_below)
+			kill(s[i].pid, sig);
+}
+
+static int
+alive(const struct slot *s, int n)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += s[i].pid > 0;
+	return c;
+}
+
+/*
+ * The master: never serves a request. It owns the socket, the workers and
+ * the configuration. Returns the process exit code.
+ */
+int
+server_main(const struct program *p, int argc, char **argv)
+{
+	struct slot slots[2 * MAX_WORKERS];
+	struct config cfg[2];   /* current and previous, kept while old drain */
+	char err[256];
+	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
+	long long last_spawn_fail = 0;
+	struct metrics *shared_metrics;
+	const char *path;
+	sigset_t block, none;
+
+	(void)argc;
+	(void)argv;
+	if (config_load(&cfg[cur], err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: configuration: %s\n", p->name, err);
+		config_free(&cfg[cur]);
+		return 2;
+	}
+	memset(&cfg[1], 0, sizeof(cfg[1]));
+	log_set_level((enum log_level)cfg[cur].log_level);
+
+	shared_metrics = mmap(NULL, sizeof(struct metrics), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_metrics == MAP_FAILED) {
+		shared_metrics = NULL;
+		log_warn("metrics disabled: mmap: %s", strerror(errno));
+	}
+
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return 1;
+	}
+	path = config_get(&cfg[cur], CFG_SOCKET);
+	unlink(path);
+	if ((sock = FCGX_OpenSocket(path, 1024)) < 0) {
+		log_error("%s: cannot listen on %s: %s", p->name, path, strerror(errno));
+		return 1;
+	}
+	/* nginx's workers may run as another user. */
+	chmod(path, 0666);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGINT, on_signal);
+	set_handler(SIGHUP, on_signal);
+	set_handler(SIGCHLD, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+
+	memset(slots, 0, sizeof(slots));
+	for (i = 0; i < cfg[cur].workers; i++) {
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+		slots[i].gen = gen;
+	}
+	log_info("%s: master %ld listening on %s with %d workers", p->name,
+	    (long)getpid(), path, cfg[cur].workers);
+
+	while (!got_term) {
+		if (!got_chld && !got_hup)
+			sigsuspend(&none);
+		if (got_hup) {
+			int next = 1 - cur;
+
+			got_hup = 0;
+			config_free(&cfg[next]);
+			if (config_load(&cfg[next], err, sizeof(err)) == -1) {
+				log_error("reload refused: %s", err);
+				config_free(&cfg[next]);
+				continue;
+			}
+			cur = next;
+			gen++;
+			log_set_level((enum log_level)cfg[cur].log_level);
+			/* New workers first, then the old ones finish and leave. */
+			int started = 0;
+			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
+				if (slots[i].pid <= 0) {
+					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+					slots[i].gen = gen;
+					started++;
+				}
+			signal_all(slots, nslots, SIGTERM, gen);
+			log_info("%s: reloaded (generation %d, %d workers)",
+			    p->name, gen, cfg[cur].workers);
+		}
+		if (got_chld) {
+			pid_t pid;
+			int status;
+
+			got_chld = 0;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				for (i = 0; i < nslots; i++)
+					if (slots[i].pid == pid)
+						break;
+				if (i == nslots)
+					continue;
+				int old = slots[i].gen != gen;
+				slots[i].pid = 0;
+				if (old || got_term)
+					continue;
+				if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) {
+					log_warn("%s: worker %ld died (%s %d); replacing it",
+					    p->name, (long)pid, WIFSIGNALED(status) ?
+					    "signal" : "exit", WIFSIGNALED(status) ?
+					    WTERMSIG(status) : WEXITSTATUS(status));
+					if (shared_metrics != NULL)
+						atomic_fetch_add(&shared_metrics->worker_restarts, 1);
+				}
+				/* A worker that dies at once must not spin the CPU. */
+				if (mono_ms() - last_spawn_fail < 100)
+					usleep(100000);
+				last_spawn_fail = mono_ms();
+				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+				slots[i].gen = gen;
+			}
+		}
+	}
+
+	log_info("%s: draining %d workers", p->name, alive(slots, nslots));
+	signal_all(slots, nslots, SIGTERM, gen + 1);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 0; i < DRAIN_SECONDS * 10 && alive(slots, nslots) > 0; i++) {
+		pid_t pid;
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			for (int j = 0; j < nslots; j++)
+				if (slots[j].pid == pid)
+					slots[j].pid = 0;
+		if (alive(slots, nslots) > 0)
+			usleep(100000);
+	}
+	signal_all(slots, nslots, SIGKILL, gen + 1);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	unlink(path);
+	close(sock);
+	config_free(&cfg[0]);
+	config_free(&cfg[1]);
+	log_info("%s: stopped", p->name);
+	return 0;
+}
+
+/* Prometheus text exposition of the shared counters. */
+int
+metrics_write(struct buf *b, const char *prog, const struct metrics *m)
+{
+	static const char *const cls[6] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+	int i;
+
+	if (m == NULL)
+		return -1;
+	buf_printf(b, "# HELP orx_http_requests_total Requests served, by status class.\n"
+	    "# TYPE orx_http_requests_total counter\n");
+	for (i = 0; i < 6; i++)
+		buf_printf(b, "orx_http_requests_total{program=\"%s\",class=\"%s\"} %llu\n",
+		    prog, cls[i], (unsigned long long)atomic_load(&m->requests[i]));
+	buf_printf(b, "# HELP orx_http_request_duration_seconds Time in the worker.\n"
+	    "# TYPE orx_http_request_duration_seconds histogram\n");
+	unsigned long long total = 0;
+	for (i = 0; i < 6; i++)
+		total += atomic_load(&m->requests[i]);
+	for (i = 0; i < METRICS_BUCKETS; i++)
+		buf_printf(b, "orx_http_request_duration_seconds_bucket{program=\"%s\",le=\"%g\"} %llu\n",
+		    prog, metrics_bounds_s[i],
+		    (unsigned long long)atomic_load(&m->latency_bucket[i]));
+	buf_printf(b, "orx_http_request_duration_seconds_bucket{program=\"%s\",le=\"+Inf\"} %llu\n",
+	    prog, total);
+	buf_printf(b, "orx_http_request_duration_seconds_sum{program=\"%s\"} %.6f\n",
+	    prog, (double)atomic_load(&m->latency_us_sum) / 1e6);
+	buf_printf(b, "orx_http_request_duration_seconds_count{program=\"%s\"} %llu\n",
+	    prog, total);
+	buf_printf(b, "# TYPE orx_worker_restarts_total counter\n"
+	    "orx_worker_restarts_total{program=\"%s\"} %llu\n", prog,
+	    (unsigned long long)atomic_load(&m->worker_restarts));
+	buf_printf(b, "# TYPE orx_db_unavailable_total counter\n"
+	    "orx_db_unavailable_total{program=\"%s\"} %llu\n", prog,
+	    (unsigned long long)atomic_load(&m->db_unavailable));
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * The FastCGI process model: a master that pre-forks N workers on one unix
+ * socket, replaces a worker that dies, reloads configuration on SIGHUP
+ * (new workers first, then the old ones drain) and drains on SIGTERM. Each
+ * worker serves one request at a time with one arena and one DB connection.
+ */
+#ifndef ORX_SERVER_H
+#define ORX_SERVER_H
+
+#include <stdatomic.h>
+
+#include "router.h"
+
+#define METRICS_BUCKETS 12
+
+/* Counters shared by all workers of a program (one MAP_SHARED page). */
+struct metrics {
+	atomic_ullong	requests[6];       /* by status class: 1xx..5xx, other */
+	atomic_ullong	latency_us_sum;
+	atomic_ullong	latency_bucket[METRICS_BUCKETS];  /* cumulative upper bounds */
+	atomic_ullong	worker_restarts;
+	atomic_ullong	db_unavailable;
+};
+extern const double metrics_bounds_s[METRICS_BUCKETS];
+
+struct program {
+	const char		*name;
+	const struct router	*router;
+	/* Optional per-worker set-up and tear-down of app->prog. */
+	int			(*worker_init)(struct app *);
+	void			(*worker_fini)(struct app *);
+};
+
+int	server_main(const struct program *, int argc, char **argv);
+int	metrics_write(struct buf *, const char *prog, const struct metrics *);
+
+#endif

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# stack.sh start|stop|status RUN_DIR PORT BUILD_DIR
+#
+# Starts (or stops) a whole private stack under RUN_DIR: a PostgreSQL cluster
+# (unix socket in RUN_DIR/pg/sock plus a free loopback port), migrated; the
+# FastCGI programs; nginx on 127.0.0.1:PORT. `make run` uses it with .run
+# and the release build; the tests use it with scratch folders and the
+# sanitizer build. Idempotent: starting a running stack changes nothing.
+#
+# Environment: ORX_WORKERS, ORX_ACCESS_LOG (default: on), ORX_MAX_BODY,
+# ORX_HTTP_ALLOW, ARCHESTRA_* -- passed to the programs.
+set -euo pipefail
+
+cmd=${1:?usage: stack.sh start|stop|status RUN_DIR PORT BUILD_DIR}
+RUN=${2:?run dir}
+PORT=${3:-8080}
+BUILD=${4:-build/rel}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$RUN"
+RUN=$(cd "$RUN" && pwd)
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+PGUSER_OS=postgres
+MAX_BODY=${ORX_MAX_BODY:-1048576}
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "stack: $*"; exit 1; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+as_pg() { runuser -u "$PGUSER_OS" -- "$@"; }
+
+pg_start() {
+    local data=$RUN/pg/data sock=$RUN/pg/sock
+    if [ ! -f "$data/PG_VERSION" ]; then
+        mkdir -p "$RUN/pg"
+        chown "$PGUSER_OS:" "$RUN/pg"
+        as_pg test -x "$RUN/pg" || die "the postgres account cannot reach $RUN; put the project where others can traverse"
+        as_pg mkdir -p "$data" "$sock"
+        chmod 700 "$sock"
+        as_pg "$PGBIN/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
+        free_port > "$RUN/pg/port"
+        # Trust only over the private socket; loopback TCP needs a password.
+        cat > "$data/pg_hba.conf" <<EOF
+local all all trust
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128 scram-sha-256
+EOF
+    fi
+    local port; port=$(cat "$RUN/pg/port")
+    if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_pg "$PGBIN/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 30 \
+            -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
+            start >/dev/null || die "PostgreSQL did not start; see $RUN/pg/postgres.log"
+    fi
+    if ! psql -qAt -h "$sock" -p "$port" -U postgres -d postgres \
+            -c "select 1 from pg_database where datname = 'orchestrix'" | grep -q 1; then
+        psql -q -h "$sock" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+            -c "create database orchestrix" >/dev/null
+    fi
+    DATABASE_URL="postgresql://postgres@/orchestrix?host=$sock&port=$port"
+    export DATABASE_URL
+    "$ROOT/$BUILD/tools/orx-admin" migrate "$ROOT/sql/migrations" >&2
+}
+
+programs_start() {
+    local prog=$1 sock=$RUN/$1.sock pidf=$RUN/$1.pid
+    alive "$pidf" && return 0
+    [ -f "$RUN/secret.key" ] || { umask 077; openssl rand -hex 32 > "$RUN/secret.key"; }
+    mkdir -p "$RUN/log"
+    ORX_SOCKET=$sock ORX_SECRET_KEY_FILE=$RUN/secret.key \
+    ORX_PUBLIC_URL=${ORX_PUBLIC_URL:-http://127.0.0.1:$PORT} \
+        setsid "$ROOT/$BUILD/cgi-bin/$prog" >> "$RUN/log/$prog.log" 2>&1 < /dev/null &
+    echo $! > "$pidf"
+    for _ in $(seq 1 100); do
+        [ -S "$sock" ] && return 0
+        kill -0 "$(cat "$pidf")" 2>/dev/null || die "$prog exited; see $RUN/log/$prog.log"
+        sleep 0.05
+    done
+    die "$prog did not open $sock"
+}
+
+nginx_start() {
+    local conf=$RUN/nginx/nginx.conf user=""
+    mkdir -p "$RUN/nginx/tmp" "$RUN/log"
+    alive "$RUN/nginx/nginx.pid" && return 0
+    # As root, nginx's workers run as root too, so they can reach the
+    # sockets and files under any project folder.
+    [ "$(id -u)" -eq 0 ] && user="user root;"
+    local access="$RUN/log/nginx-access.log"
+    [ "${ORX_ACCESS_LOG:-on}" = off ] && access=off
+    sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
+        -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" -e "s#@ACCESS_LOG@#$access#" \
+        "$ROOT/nginx/orchestrix.conf.in" > "$conf"
+    cp "$ROOT/nginx/fastcgi.conf" "$RUN/nginx/fastcgi.conf"
+    nginx -t -q -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
+        || die "nginx configuration test failed"
+    nginx -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
+        || die "nginx did not start; see $RUN/log/nginx-error.log"
+}
+
+wait_healthy() {
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "http://127.0.0.1:$PORT/healthz did not answer 200"
+}
+
+stop_pidfile() {
+    local pidf=$1 pid
+    [ -f "$pidf" ] || return 0
+    pid=$(cat "$pidf")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+}
+
+case $cmd in
+start)
+    [ -x "$ROOT/$BUILD/cgi-bin/orchestrix" ] || die "$BUILD is not built"
+    pg_start
+    programs_start orchestrix
+    nginx_start
+    wait_healthy
+    printf 'DATABASE_URL=%s\n' "$DATABASE_URL"
+    ;;
+stop)
+    stop_pidfile "$RUN/nginx/nginx.pid"
+    stop_pidfile "$RUN/orchestrix.pid"
+    if [ -f "$RUN/pg/data/PG_VERSION" ]; then
+        as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    ;;
+status)
+    for p in nginx/nginx orchestrix; do
+        if alive "$RUN/$p.pid"; then echo "$(basename $p): running (pid $(cat "$RUN/$p.pid"))"
+        else echo "$(basename $p): stopped"; fi
+    done
+    if [ -f "$RUN/pg/data/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" status >/dev/null 2>&1
+    then echo "postgresql: running"; else echo "postgresql: stopped"; fi
+    ;;
+*)
+    die "unknown command $cmd"
+    ;;
+esac

@@ -1,0 +1,59 @@
+-- Workflows and their versions. Every statement that changes a workflow
+-- writes its version row in the same statement, so the two cannot diverge.
+-- Statements that return documents return the columns workflow_render()
+-- (lib/wfrender.c) expects, in this order:
+--   server_id, owner_id, doc, version, created_at, updated_at,
+--   archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+--   archestra_deployed_at, seq
+
+-- name: workflow_insert
+with w as (
+    insert into workflows (server_id, owner_id, doc)
+    values ($1::text, $2::text, $3::json)
+    returning server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
+              archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+              orx_ts(archestra_deployed_at), seq
+), v as (
+    insert into workflow_versions (server_id, version, doc)
+    select server_id, version, doc from w
+)
+select * from w
+
+-- name: workflow_get
+select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
+              archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+              orx_ts(archestra_deployed_at), seq
+from workflows
+where server_id = $1::text and owner_id = $2::text
+
+-- name: workflow_list
+select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
+              archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+              orx_ts(archestra_deployed_at), seq
+from workflows
+where owner_id = $1::text and seq > $2::bigint
+order by seq
+limit $3::int
+
+-- name: workflow_update
+with w as (
+    update workflows
+    set doc = $3::json, version = version + 1, updated_at = now()
+    where server_id = $1::text and owner_id = $2::text and version = $4::int
+    returning server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
+              archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+              orx_ts(archestra_deployed_at), seq
+), v as (
+    insert into workflow_versions (server_id, version, doc)
+    select server_id, version, doc from w
+)
+select * from w
+
+-- name: workflow_state
+select version, archestra_agent_id is not null from workflows
+where server_id = $1::text and owner_id = $2::text
+
+-- name: workflow_delete
+delete from workflows
+where server_id = $1::text and owner_id = $2::text and archestra_agent_id is null
+returning server_id
