@@ -30,7 +30,8 @@ PROGS     := cgi-bin/orchestrix tools/orx-admin
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
 SRC_tools/orx-admin    := tools/orx-admin.c
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
-TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) tests/jsonschema_suite tests/bench_engine
+TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
+             $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))
 
 .PHONY: all build build-asan run stop test unit bench clean deps
 all: build

@@ -85,6 +85,8 @@ check_text(struct json_object *doc, const char *key, int required, int max,
 
 struct ref_check {
 	struct json_object	*errors;
+	const char		**ids;     /* every toolId (NULL where invalid) */
+	int			 nids;
 	const char		**order;   /* toolIds in execution order */
 	int			 norder;
 	int			 pos;      /* position of the tool being checked */
@@ -99,14 +101,21 @@ check_ref(void *ctx, const struct tpl_ref *ref, const char *path)
 
 	if (ref->root != TPL_STEPS)
 		return;
+	for (i = 0; i < rc->nids; i++)
+		if (rc->ids[i] != NULL && strlen(rc->ids[i]) == ref->seglen[0] &&
+		    strncmp(rc->ids[i], ref->seg[0], ref->seglen[0]) == 0)
+			break;
+	if (i == rc->nids) {
+		errs_add(rc->errors, path, "steps.%.*s names no tool of this workflow",
+		    (int)ref->seglen[0], ref->seg[0]);
+		return;
+	}
 	for (i = 0; i < rc->norder; i++)
 		if (strlen(rc->order[i]) == ref->seglen[0] &&
 		    strncmp(rc->order[i], ref->seg[0], ref->seglen[0]) == 0)
 			break;
-	if (i == rc->norder)
-		errs_add(rc->errors, path, "steps.%.*s names no tool of this workflow",
-		    (int)ref->seglen[0], ref->seg[0]);
-	else if (i >= rc->pos)
+	/* A tool missing from executionOrder is reported there already. */
+	if (i < rc->norder && i >= rc->pos)
 		errs_add(rc->errors, path, "steps.%.*s does not run before this tool",
 		    (int)ref->seglen[0], ref->seg[0]);
 }
@@ -264,7 +273,7 @@ workflow_check(struct json_object *doc, struct json_object **canon,
 	/* Template references, checked against the execution order. */
 	for (i = 0; tools != NULL && i < (size_t)ntools; i++) {
 		struct json_object *t = json_object_array_get_idx(tools, i), *cfg;
-		struct ref_check rc = { errors, seq, nseq, nseq };
+		struct ref_check rc = { errors, ids, ntools, seq, nseq, nseq };
 
 		if (ids[i] == NULL || !json_object_object_get_ex(t, "config", &cfg))
 			continue;

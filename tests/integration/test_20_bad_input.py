@@ -1,0 +1,98 @@
+"""Every bad request gets its error in the one envelope and changes nothing
+(issue 2 item 9; SPEC §10)."""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIGNUP = json.load(open(os.path.join(ROOT, "examples", "signup.json")))
+JSON = {"Content-Type": "application/json"}
+
+
+def check(s, r, status, code):
+    assert r.status == status, r
+    assert r.header("Content-Type").startswith("application/json"), r.headers
+    body = r.json
+    assert set(body) == {"error"}, body
+    assert body["error"]["code"] == code, body
+    assert body["error"]["message"], body
+
+
+def battery(s):
+    """(label, request thunk, status, code) for each hostile input."""
+    deep = b"[" * 10000 + b"]" * 10000
+    deep_obj = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    big = b'{"name":"' + b"a" * (2 * 1024 * 1024) + b'"}'
+    post = lambda raw, h=JSON, **kw: (lambda: s.request("POST", "/mcp/servers", raw=raw, headers=h, **kw))
+    return [
+        ("malformed JSON", post(b'{"name": "x",'), 400, "invalid_json"),
+        ("single quotes", post(b"{'name': 'x'}"), 400, "invalid_json"),
+        ("trailing garbage", post(b'{"name":"x"} {"b":1}'), 400, "invalid_json"),
+        ("empty body", post(b""), 400, "invalid_json"),
+        ("whitespace body", post(b"  \n "), 400, "invalid_json"),
+        ("NaN", post(b'{"name": NaN}'), 400, "invalid_json"),
+        ("NUL in string", post(b'{"name": "a\\u0000b"}'), 400, "invalid_json"),
+        ("invalid UTF-8", post(b'{"name": "\xff\xfe"}'), 400, "invalid_json"),
+        ("overlong UTF-8", post(b'{"name": "\xc0\xaf"}'), 400, "invalid_json"),
+        ("lone surrogate bytes", post(b'{"name": "\xed\xa0\x80"}'), 400, "invalid_json"),
+        ("10 000-deep arrays", post(deep), 400, "invalid_json"),
+        ("5 000-deep objects", post(deep_obj), 400, "invalid_json"),
+        ("2 MB body", post(big), 413, "payload_too_large"),
+        ("not an object", post(b"[1,2,3]"), 400, "validation_failed"),
+        ("wrong types", post(json.dumps({"name": 5, "tools": {}, "executionOrder": "a"}).encode()),
+         400, "validation_failed"),
+        ("XML", post(b"<workflow/>", {"Content-Type": "application/xml"}), 415,
+         "unsupported_media_type"),
+        ("multipart", post(b"--x--", {"Content-Type": "multipart/form-data; boundary=x"}), 415,
+         "unsupported_media_type"),
+        ("unknown route", lambda: s.get("/mcp/nothing/here"), 404, "not_found"),
+        ("unknown api route", lambda: s.get("/api/v1/nope"), 404, "not_found"),
+        ("wrong method", lambda: s.request("PATCH", "/mcp/servers"), 405, "method_not_allowed"),
+        ("unknown method", lambda: s.request("BREW", "/mcp/servers"), 405, "method_not_allowed"),
+        ("no key", lambda: s.post("/mcp/servers", SIGNUP, key=None), 401, "unauthorized"),
+        ("bad key", lambda: s.post("/mcp/servers", SIGNUP, key="orx_nope"), 401, "unauthorized"),
+        ("read-only key", lambda: s.post("/mcp/servers", SIGNUP, key="alice_ro"), 403, "forbidden"),
+        ("bad id shape", lambda: s.get("/mcp/servers/not-an-id"), 400, "invalid_parameter"),
+        ("percent-encoded NUL id", lambda: s.get("/mcp/servers/mcp_%00aaaaaaaa"), 400,
+         "bad_request"),
+        ("percent-encoded bad UTF-8 id", lambda: s.get("/mcp/servers/mcp_%ffaaaaaaaa"), 400,
+         "invalid_parameter"),
+        ("body on a bodiless route", lambda: s.request("GET", "/mcp/servers", raw=b"{}", headers=JSON),
+         413, "payload_too_large"),
+        ("prompt (not yet)", post(json.dumps({"prompt": "create a sign up api"}).encode()),
+         400, "not_implemented"),
+    ]
+
+
+def test_each_bad_request_is_refused_and_changes_nothing(s):
+    # Something to protect: a workflow of alice's.
+    sid = s.post("/mcp/servers", SIGNUP).json["serverId"]
+    before = s.digest()
+    failures = []
+    for label, thunk, status, code in battery(s):
+        try:
+            check(s, thunk(), status, code)
+        except AssertionError as e:
+            failures.append(f"{label}: {e}")
+    # Updates with the same hostile bodies.
+    for raw in [b'{"version": 1, "name":', b'{"version": "1"}', b'[]', b'{"name": "\xff"}']:
+        r = s.request("PUT", f"/mcp/servers/{sid}", raw=raw, headers=JSON)
+        if r.status != 400:
+            failures.append(f"PUT {raw!r}: {r}")
+    assert not failures, "\n".join(failures)
+    assert s.digest() == before
+    # The 405 names what is allowed.
+    r = s.request("PATCH", "/mcp/servers")
+    assert set(r.header("Allow").split(", ")) == {"GET", "POST"}, r.headers
+
+
+def test_wrong_field_types_each_reported(s):
+    before = s.digest()
+    doc = dict(SIGNUP, name=["x"], description=3,
+               tools=[{"toolId": 1, "type": None, "config": "x", "name": {}}],
+               executionOrder=[1])
+    r = s.post("/mcp/servers", doc)
+    check(s, r, 400, "validation_failed")
+    paths = {d["path"] for d in r.json["error"]["details"]}
+    assert {"/name", "/description", "/tools/0/toolId", "/tools/0/type", "/tools/0/config",
+            "/tools/0/name", "/executionOrder/0"} <= paths, paths
+    assert s.digest() == before

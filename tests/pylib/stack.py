@@ -1,0 +1,199 @@
+"""A scratch Orchestrix stack for the integration tests: its own PostgreSQL
+cluster, FastCGI programs and nginx on free loopback ports, under a fresh
+folder in /tmp, started with scripts/stack.sh (the same script `make run`
+uses) and stopped by PID."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; counted as skipped, never passed."""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self._json = None
+
+    @property
+    def json(self):
+        if self._json is None:
+            self._json = json.loads(self.body.decode("utf-8"))
+        return self._json
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Stack:
+    def __init__(self, root, build):
+        self.root = root
+        self.build = build
+        self.run = tempfile.mkdtemp(prefix="orx-test-")
+        os.chmod(self.run, 0o755)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.sanlog = os.path.join(self.run, "sanitizers")
+        os.makedirs(self.sanlog, exist_ok=True)
+        self.env = dict(os.environ)
+        supp = os.path.join(root, "tests", "lsan.supp")
+        self.env.update({
+            "ASAN_OPTIONS": f"detect_leaks=1:halt_on_error=1:log_path={self.sanlog}/asan",
+            "LSAN_OPTIONS": f"suppressions={supp}:print_suppressions=0",
+            "UBSAN_OPTIONS": f"print_stacktrace=1:halt_on_error=1:log_path={self.sanlog}/ubsan",
+            "ORX_WORKERS": "3",
+            "ORX_LOG_LEVEL": "info",
+            "ORX_HTTP_ALLOW": "127.0.0.1",
+            "PG_FSYNC": "off",
+        })
+        self.database_url = None
+        self.keys = {}
+
+    # --- lifecycle -------------------------------------------------------
+    def script(self, *args, check=True):
+        p = subprocess.run([os.path.join(self.root, "scripts", "stack.sh"), *args],
+                           cwd=self.root, env=self.env, capture_output=True,
+                           text=True, timeout=180)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"stack.sh {' '.join(args)} failed:\n{p.stderr}")
+        return p
+
+    def start(self):
+        p = self.script("start", self.run, str(self.port), self.build)
+        for line in p.stdout.splitlines():
+            if line.startswith("DATABASE_URL="):
+                self.database_url = line.split("=", 1)[1]
+        self.env["DATABASE_URL"] = self.database_url
+        self.keys["alice"] = self.admin("key", "create", "alice").strip()
+        self.keys["bob"] = self.admin("key", "create", "bob").strip()
+        self.keys["alice_ro"] = self.admin("key", "create", "alice", "read").strip()
+
+    def stop(self, keep=False):
+        self.script("stop", self.run, check=False)
+
+    def cleanup(self):
+        shutil.rmtree(self.run, ignore_errors=True)
+
+    def tail_logs(self, n=40):
+        out = []
+        for f in ("log/orchestrix.log", "log/nginx-error.log", "pg/postgres.log"):
+            p = os.path.join(self.run, f)
+            if os.path.exists(p):
+                lines = open(p, errors="replace").read().splitlines()[-n:]
+                out.append(f"--- {f}\n" + "\n".join(lines))
+        return "\n".join(out)
+
+    def admin(self, *args):
+        p = subprocess.run([os.path.join(self.root, self.build, "tools", "orx-admin"), *args],
+                           cwd=self.root, env=self.env, capture_output=True, text=True,
+                           timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"orx-admin {' '.join(args)}: {p.stderr}")
+        return p.stdout
+
+    # --- processes -------------------------------------------------------
+    def pid(self, name):
+        return int(open(os.path.join(self.run, f"{name}.pid")).read())
+
+    def workers(self, name="orchestrix"):
+        master = self.pid(name)
+        p = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+        return sorted(int(x) for x in p.stdout.split())
+
+    def pg_ctl(self, action):
+        pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
+        subprocess.run(["runuser", "-u", "postgres", "--",
+                        f"/usr/lib/postgresql/{pgbin}/bin/pg_ctl", "-D",
+                        os.path.join(self.run, "pg", "data"), "-m", "fast", "-w",
+                        "-l", os.path.join(self.run, "pg", "postgres.log"),
+                        "-o", f"-k {self.run}/pg/sock -p {open(self.run + '/pg/port').read().strip()}"
+                        " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                        action], check=True, capture_output=True, timeout=60)
+
+    # --- HTTP ------------------------------------------------------------
+    def request(self, method, path, body=None, key="alice", headers=None, raw=None,
+                timeout=30):
+        h = {}
+        if key is not None:
+            h["Authorization"] = f"Bearer {self.keys.get(key, key)}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            return Response(r.status, r.getheaders(), r.read())
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # --- database ----------------------------------------------------------
+    def sql(self, query, *args):
+        """Runs a query with psql; values only as psql variables (quoted by psql)."""
+        cmd = ["psql", self.database_url, "-X", "-qAt", "-v", "ON_ERROR_STOP=1"]
+        for i, a in enumerate(args):
+            cmd += ["-v", f"p{i}={a}"]
+        p = subprocess.run(cmd, input=query, capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"psql: {p.stderr}")
+        return p.stdout.strip()
+
+    def digest(self):
+        """A fingerprint of every table the API writes: equal means unchanged."""
+        tables = self.sql("select string_agg(quote_ident(tablename), ' ' order by tablename) "
+                          "from pg_tables where schemaname = 'public'").split()
+        parts = [f"(select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
+                 f"from {t} t)" for t in tables]
+        return self.sql("select " + " || ".join(parts))
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def kill(pid, sig=signal.SIGKILL):
+    os.kill(pid, sig)

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The whole suite: C unit tests (TAP), the JSON Schema Test Suite, and the
+integration tests that drive the real programs behind the real nginx against
+a scratch PostgreSQL cluster. Prints one line per check and, last, the
+summary "N passed, N failed" (", N skipped" when any were skipped).
+
+    tests/run.py --build build/asan [--only PATTERN] [--keep]
+"""
+import argparse
+import glob
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from pylib import stack as stackmod  # noqa: E402
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def ok(self, name):
+        self.passed += 1
+        print(f"ok - {name}", flush=True)
+
+    def fail(self, name, why):
+        self.failed += 1
+        self.failures.append(name)
+        print(f"not ok - {name}", flush=True)
+        for line in str(why).rstrip().splitlines():
+            print(f"#   {line}", flush=True)
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print(f"skip - {name}: {why}", flush=True)
+
+
+def sanitizer_env(logdir):
+    os.makedirs(logdir, exist_ok=True)
+    supp = os.path.join(ROOT, "tests", "lsan.supp")
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = ("detect_leaks=1:abort_on_error=0:halt_on_error=1:"
+                           f"log_path={logdir}/asan")
+    env["LSAN_OPTIONS"] = f"suppressions={supp}:print_suppressions=0"
+    env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:"
+                            f"log_path={logdir}/ubsan")
+    return env
+
+
+def sanitizer_reports(logdir):
+    return sorted(glob.glob(os.path.join(logdir, "asan*")) +
+                  glob.glob(os.path.join(logdir, "ubsan*")))
+
+
+def run_unit(t, build, only, logdir):
+    env = sanitizer_env(logdir)
+    for exe in sorted(glob.glob(os.path.join(ROOT, build, "tests", "test_*"))):
+        name = os.path.basename(exe)
+        if only and not re.search(only, name):
+            continue
+        before = set(sanitizer_reports(logdir))
+        p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+        seen = 0
+        for line in p.stdout.splitlines():
+            m = re.match(r"(not ok|ok) \d+ - (.*)", line)
+            if m:
+                seen += 1
+                what = f"{name}: {m.group(2)}"
+                if m.group(1) == "ok":
+                    t.ok(what)
+                else:
+                    t.fail(what, "see the lines below it in the test's output")
+            elif line.startswith("#"):
+                print(line)
+        reports = set(sanitizer_reports(logdir)) - before
+        if p.returncode != 0 and (seen == 0 or reports or p.returncode < 0):
+            t.fail(f"{name}: exit", f"exit {p.returncode}\n{p.stderr[-3000:]}")
+        for r in sorted(reports):
+            t.fail(f"{name}: sanitizer", open(r, errors="replace").read()[-4000:])
+
+
+def run_schema_suite(t, build, only, logdir):
+    exe = os.path.join(ROOT, build, "tests", "jsonschema_suite")
+    if only and not re.search(only, "jsonschema_suite"):
+        return
+    suite = os.path.join(os.path.dirname(ROOT), "shared", "testdata",
+                         "json-schema-test-suite")
+    if not os.path.exists(exe):
+        t.fail("jsonschema_suite", f"{exe} was not built")
+        return
+    if not os.path.isdir(suite):
+        t.fail("jsonschema_suite", f"the JSON Schema Test Suite is not at {suite}")
+        return
+    p = subprocess.run([exe, suite], cwd=ROOT, env=sanitizer_env(logdir),
+                       capture_output=True, text=True, timeout=600)
+    for line in p.stdout.splitlines():
+        print(f"# {line}")
+    m = re.search(r"^jsonschema: (\d+) passed, (\d+) failed, (\d+) skipped",
+                  p.stdout, re.M)
+    if not m:
+        t.fail("jsonschema_suite", f"no summary (exit {p.returncode})\n{p.stderr[-2000:]}")
+        return
+    passed, failed, skipped = map(int, m.groups())
+    t.passed += passed
+    t.skipped += skipped
+    if failed or p.returncode != 0:
+        t.failed += max(failed, 1)
+        t.failures.append("jsonschema_suite")
+    print(f"{'ok' if not failed else 'not ok'} - jsonschema_suite: "
+          f"{passed} passed, {failed} failed, {skipped} skipped")
+
+
+def run_integration(t, build, only, keep):
+    files = sorted(glob.glob(os.path.join(ROOT, "tests", "integration", "test_*.py")))
+    mods = []
+    for f in files:
+        name = os.path.splitext(os.path.basename(f))[0]
+        spec = importlib.util.spec_from_file_location(name, f)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        tests = [(n, fn) for n, fn in sorted(vars(mod).items(),
+                 key=lambda kv: getattr(kv[1], "__code__", None) and kv[1].__code__.co_firstlineno or 0)
+                 if n.startswith("test_") and callable(fn)]
+        tests = [(n, fn) for n, fn in tests if not only or re.search(only, f"{name}::{n}")]
+        if tests:
+            mods.append((name, mod, tests))
+    if not mods:
+        return
+    st = stackmod.Stack(ROOT, build)
+    try:
+        t0 = time.time()
+        st.start()
+        print(f"# stack up in {time.time() - t0:.1f}s: {st.url} (run dir {st.run})")
+    except Exception as e:  # the stack itself is a check
+        t.fail("integration: stack start", f"{e}\n{st.tail_logs()}")
+        st.stop(keep=keep)
+        return
+    try:
+        for name, mod, tests in mods:
+            for tname, fn in tests:
+                label = f"{name}::{tname}"
+                try:
+                    fn(st)
+                    t.ok(label)
+                except stackmod.Skip as e:
+                    t.skip(label, str(e))
+                except Exception:
+                    t.fail(label, traceback.format_exc(limit=4))
+    finally:
+        st.stop(keep=keep)
+        for r in sanitizer_reports(st.sanlog):
+            t.fail(f"integration: sanitizer report {os.path.basename(r)}",
+                   open(r, errors="replace").read()[-6000:])
+        if not keep:
+            st.cleanup()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build/asan")
+    ap.add_argument("--only", default=None, help="regex of tests to run")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch stack's files")
+    a = ap.parse_args()
+    t = Tally()
+    logdir = os.path.join(ROOT, "tests", ".tmp", "sanitizers")
+    subprocess.run(["rm", "-rf", logdir])
+    t0 = time.time()
+    run_unit(t, a.build, a.only, logdir)
+    run_schema_suite(t, a.build, a.only, logdir)
+    run_integration(t, a.build, a.only, a.keep)
+    print(f"# {time.time() - t0:.0f}s")
+    if t.failures:
+        print("# failed: " + ", ".join(t.failures[:40]))
+    summary = f"{t.passed} passed, {t.failed} failed"
+    if t.skipped:
+        summary += f", {t.skipped} skipped"
+    print(summary)
+    sys.exit(1 if t.failed or (t.passed == 0) else 0)
+
+
+if __name__ == "__main__":
+    main()

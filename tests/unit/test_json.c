@@ -1,0 +1,259 @@
+/*
+ * Unit tests for lib/json.c: strict body parsing (each jp_status), the
+ * UTF-8 validator on its boundaries, errs_add, JSON pointer escaping and the
+ * typed getters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "t.h"
+
+/* Parses s[0..n) with depth 32 and drops the value. */
+static enum jp_status
+parse_n(const char *s, size_t n)
+{
+	struct json_object *v;
+	enum jp_status st = json_parse_strict(s, n, 32, &v, NULL);
+
+	if (st != JP_OK && v != NULL)
+		st = JP__MAX;    /* an error must leave *out NULL */
+	json_object_put(v);
+	return st;
+}
+
+static enum jp_status
+parse(const char *s)
+{
+	return parse_n(s, strlen(s));
+}
+
+/* One check: s parses to want. */
+static void
+expect(const char *s, enum jp_status want, const char *what)
+{
+	enum jp_status got = parse(s);
+
+	T_OK(got == want, "%s -> %s (got %d)", what,
+	    want < JP__MAX ? jp_status_names[want] : "?", (int)got);
+}
+
+static void
+test_ok(void)
+{
+	struct json_object *v;
+	enum jp_status st;
+
+	expect("{}", JP_OK, "empty object");
+	expect("[]", JP_OK, "empty array");
+	expect("{\"a\":[1,2.5,true,false,null,\"x\"],\"b\":{}}", JP_OK,
+	    "nested document");
+	expect(" \t\r\n{\"a\":1} \t\r\n", JP_OK, "white space around");
+	expect("\"text\"", JP_OK, "top-level string");
+	expect("[\"caf\xc3\xa9 \xf0\x9f\x98\x80\"]", JP_OK, "UTF-8 in strings");
+	expect("[\"\\u00e9\\ud83d\\ude00\"]", JP_OK, "escaped UTF-16 pair");
+	/* RFC 8259: any value may be the whole document. */
+	expect("1", JP_OK, "top-level number");
+	expect("-3.5", JP_OK, "top-level negative fraction");
+	expect("true", JP_OK, "top-level true");
+	expect("null", JP_OK, "top-level null");
+
+	st = json_parse_strict("{\"k\":[7]}", 9, 32, &v, NULL);
+	T_OK(st == JP_OK && json_object_is_type(v, json_type_object),
+	    "JP_OK hands out the object");
+	T_STR(json_plain(v), "{\"k\":[7]}", "the value is the document");
+	json_object_put(v);
+}
+
+static void
+test_errors(void)
+{
+	expect("", JP_EMPTY, "empty body");
+	expect("  \n", JP_EMPTY, "white space only");
+	expect("{", JP_MALFORMED, "unclosed object");
+	expect("[1,]", JP_MALFORMED, "trailing comma in array");
+	expect("{\"a\":1,}", JP_MALFORMED, "trailing comma in object");
+	expect("[1 2]", JP_MALFORMED, "missing comma");
+	expect("[01]", JP_MALFORMED, "leading zero");
+	expect("{a:1}", JP_MALFORMED, "unquoted key");
+	expect("[\"\\x\"]", JP_MALFORMED, "bad escape");
+	expect("{'a':1}", JP_MALFORMED, "single-quoted strings");
+	expect("['a']", JP_MALFORMED, "single-quoted value");
+	expect("{} x", JP_TRAILING, "garbage after the value");
+	expect("{}{}", JP_TRAILING, "two values");
+	expect("[1]]", JP_TRAILING, "extra bracket");
+}
+
+static void
+test_depth(void)
+{
+	enum { N = 10000 };
+	char *s = malloc(2 * N + 1);
+	struct json_object *v;
+	size_t off = 0;
+	enum jp_status st;
+
+	memset(s, '[', N);
+	memset(s + N, ']', N);
+	s[2 * N] = '\0';
+	st = json_parse_strict(s, 2 * N, 32, &v, &off);
+	T_OK(st == JP_TOO_DEEP && v == NULL, "10000 nested arrays, limit 32 -> too deep");
+	T_OK(off > 0 && off <= 33, "too deep: stopped near the limit (at %zu)", off);
+	/* 32 levels are fine, 33 are not. */
+	s[32] = '\0';
+	memset(s, '[', 32);
+	memset(s + 32, ']', 32);
+	st = json_parse_strict(s, 64, 32, &v, NULL);
+	T_OK(st == JP_OK, "32 levels with limit 32 accepted");
+	json_object_put(v);
+	memset(s, '[', 33);
+	memset(s + 33, ']', 33);
+	T_OK(json_parse_strict(s, 66, 32, &v, NULL) == JP_TOO_DEEP,
+	    "33 levels with limit 32 refused");
+	free(s);
+}
+
+#define PARSE_LIT(lit) parse_n(lit, sizeof(lit) - 1)
+
+static void
+test_bad_utf8(void)
+{
+	T_OK(PARSE_LIT("[\"\xff\"]") == JP_BAD_UTF8, "raw 0xff");
+	T_OK(PARSE_LIT("[\"\xc0\xaf\"]") == JP_BAD_UTF8, "overlong C0 AF");
+	T_OK(PARSE_LIT("[\"\xe0\x80\xaf\"]") == JP_BAD_UTF8, "overlong E0 80 AF");
+	T_OK(PARSE_LIT("[\"\xed\xa0\x80\"]") == JP_BAD_UTF8, "surrogate ED A0 80");
+	T_OK(PARSE_LIT("[\"\xe2\x82\"]") == JP_BAD_UTF8, "truncated sequence");
+	T_OK(PARSE_LIT("[\"\xe2\x82") == JP_BAD_UTF8, "sequence cut at the end");
+	T_OK(PARSE_LIT("[\"\x80\"]") == JP_BAD_UTF8, "lone continuation byte");
+	T_OK(PARSE_LIT("{\"\xff\":1}") == JP_BAD_UTF8, "bad UTF-8 in a key");
+}
+
+static void
+test_nul_and_numbers(void)
+{
+	expect("[\"a\\u0000b\"]", JP_NUL, "\\u0000 in a string value");
+	expect("{\"a\":\"\\u0000\"}", JP_NUL, "\\u0000 as a member value");
+	expect("{\"a\\u0000b\":1}", JP_NUL, "\\u0000 in a key");
+	T_OK(PARSE_LIT("[\"a\0b\"]") != JP_OK, "raw NUL byte refused");
+	expect("[NaN]", JP_NUL, "NaN refused");
+	expect("[Infinity]", JP_NUL, "Infinity refused");
+	expect("[-Infinity]", JP_NUL, "-Infinity refused");
+	expect("{\"x\":1e999}", JP_NUL, "overflowing number refused");
+	T_OK(parse("NaN") != JP_OK, "top-level NaN refused");
+	T_OK(parse("-Infinity") != JP_OK, "top-level -Infinity refused");
+}
+
+static void
+test_offsets(void)
+{
+	struct json_object *v;
+	size_t off = 99;
+
+	T_OK(json_parse_strict("[1,]", 4, 32, &v, &off) == JP_MALFORMED &&
+	    off == 3, "malformed: offset of the bad byte (%zu)", off);
+	off = 99;
+	json_parse_strict("{} x", 4, 32, &v, &off);
+	T_OK(off == 3, "trailing: offset of the first extra byte (%zu)", off);
+	off = 99;
+	json_parse_strict("{}", 2, 32, &v, &off);
+	T_OK(off == 0, "ok: offset 0");
+	json_object_put(v);
+}
+
+static void
+test_utf8_valid(void)
+{
+#define U(lit) utf8_valid(lit, sizeof(lit) - 1)
+	T_OK(U("") == 1, "utf8: empty");
+	T_OK(U("\x7f") == 1, "utf8: U+007F");
+	T_OK(U("\xc2\x80") == 1, "utf8: U+0080");
+	T_OK(U("\xdf\xbf") == 1, "utf8: U+07FF");
+	T_OK(U("\xe0\xa0\x80") == 1, "utf8: U+0800");
+	T_OK(U("\xed\x9f\xbf") == 1, "utf8: U+D7FF");
+	T_OK(U("\xee\x80\x80") == 1, "utf8: U+E000");
+	T_OK(U("\xef\xbf\xbf") == 1, "utf8: U+FFFF");
+	T_OK(U("\xf0\x90\x80\x80") == 1, "utf8: U+10000");
+	T_OK(U("\xf4\x8f\xbf\xbf") == 1, "utf8: U+10FFFF");
+	T_OK(U("\xf4\x90\x80\x80") == 0, "utf8: U+110000 refused");
+	T_OK(U("\xc1\xbf") == 0, "utf8: overlong U+007F refused");
+	T_OK(U("\xe0\x9f\xbf") == 0, "utf8: overlong U+07FF refused");
+	T_OK(U("\xf0\x8f\xbf\xbf") == 0, "utf8: overlong U+FFFF refused");
+	T_OK(U("\xed\xbf\xbf") == 0, "utf8: surrogate U+DFFF refused");
+	T_OK(U("\xf5\x80\x80\x80") == 0, "utf8: F5 lead refused");
+	T_OK(U("\xc2") == 0, "utf8: truncated 2-byte");
+	T_OK(U("\xe2\x28\xa1") == 0, "utf8: bad continuation");
+	T_OK(utf8_valid("\xc2\x80", 1) == 0, "utf8: length cuts a sequence");
+	T_OK(U("a\0b") == 1, "utf8: NUL is valid UTF-8");
+#undef U
+}
+
+static void
+test_errs_add(void)
+{
+	struct json_object *errs = json_object_new_array();
+
+	errs_add(errs, "/tools/0", "bad %s %d", "thing", 3);
+	errs_add(errs, "", "root");
+	errs_add(NULL, "/x", "ignored");
+	T_STR(json_plain(errs),
+	    "[{\"path\":\"/tools/0\",\"message\":\"bad thing 3\"},"
+	    "{\"path\":\"\",\"message\":\"root\"}]", "errs_add shape");
+	json_object_put(errs);
+}
+
+static void
+test_pointer(void)
+{
+	char out[64], small[8];
+
+	json_pointer_append(out, sizeof(out), "", "a");
+	T_STR(out, "/a", "pointer: root + a");
+	json_pointer_append(out, sizeof(out), "/tools/0", "config");
+	T_STR(out, "/tools/0/config", "pointer: nested");
+	json_pointer_append(out, sizeof(out), "", "a~b/c");
+	T_STR(out, "/a~0b~1c", "pointer: ~ -> ~0, / -> ~1");
+	json_pointer_append(out, sizeof(out), "/x", "");
+	T_STR(out, "/x/", "pointer: empty token");
+	json_pointer_append(small, sizeof(small), "/ab", "cdefghij");
+	T_OK(strlen(small) < sizeof(small) && strncmp(small, "/ab/", 4) == 0,
+	    "pointer: truncated inside the buffer (%s)", small);
+}
+
+static void
+test_getters(void)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"s\":\"str\",\"n\":5,\"a\":[1],\"z\":null}");
+	struct json_object *arr = json_object_new_array();
+
+	T_STR(json_get_str(o, "s"), "str", "get_str: string member");
+	T_OK(json_get_str(o, "n") == NULL, "get_str: number is not a string");
+	T_OK(json_get_str(o, "z") == NULL, "get_str: null is not a string");
+	T_OK(json_get_str(o, "missing") == NULL, "get_str: missing");
+	T_OK(json_get_str(arr, "s") == NULL, "get_str: not an object");
+	T_OK(json_get_str(NULL, "s") == NULL, "get_str: NULL object");
+	T_OK(json_get(o, "n", json_type_int) != NULL &&
+	    json_object_get_int(json_get(o, "n", json_type_int)) == 5,
+	    "get: int member");
+	T_OK(json_get(o, "n", json_type_string) == NULL, "get: wrong type");
+	T_OK(json_get(o, "a", json_type_array) != NULL, "get: array member");
+	T_OK(json_get(o, "a", json_type_object) == NULL, "get: array is not object");
+	json_object_put(arr);
+	json_object_put(o);
+}
+
+int
+main(void)
+{
+	test_ok();
+	test_errors();
+	test_depth();
+	test_bad_utf8();
+	test_nul_and_numbers();
+	test_offsets();
+	test_utf8_valid();
+	test_errs_add();
+	test_pointer();
+	test_getters();
+	return t_done();
+}
