@@ -66,7 +66,7 @@ set_value(struct config *c, enum cfg_key k, const char *v)
 
 /*
  * Reads KEY=VALUE lines (blank lines and #-comments skipped) from path into
- * c. Unknown keys are an error, so a typo does not go unnoticed.
+ * c. Other keys are skipped: the file may be shared with other tools.
  */
 static int
 load_file(struct config *c, const char *path, char *err, size_t errsz)

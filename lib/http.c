@@ -82,11 +82,12 @@ hexval(char c)
 }
 
 /*
- * Percent-decodes s[0..n) ('+' is a space) into a new arena string.
+ * Percent-decodes s[0..n) into a new arena string; with form set, '+' is a
+ * space (query strings), else a plus (path segments, RFC 3986).
  * Returns 0, or -1 for a bad escape, a NUL byte or invalid UTF-8.
  */
 int
-url_decode(struct arena *a, const char *s, size_t n, char **out)
+url_decode(struct arena *a, const char *s, size_t n, int form, char **out)
 {
 	char *d = arena_alloc(a, n + 1);
 	size_t i, j = 0;
@@ -99,7 +100,7 @@ url_decode(struct arena *a, const char *s, size_t n, char **out)
 				return -1;
 			d[j++] = (char)(hi << 4 | lo);
 			i += 2;
-		} else if (s[i] == '+')
+		} else if (form && s[i] == '+')
 			d[j++] = ' ';
 		else
 			d[j++] = s[i];
@@ -126,7 +127,7 @@ req_query(struct req *r, const char *name)
 		char *v;
 
 		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
-			if (url_decode(r->arena, p + n + 1, len - n - 1, &v) == -1)
+			if (url_decode(r->arena, p + n + 1, len - n - 1, 1, &v) == -1)
 				return NULL;
 			return v;
 		}

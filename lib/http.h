@@ -88,7 +88,8 @@ struct resp {
 const char	*req_env(const struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
 const char	*req_query(struct req *, const char *name);
-int		 url_decode(struct arena *, const char *, size_t, char **out);
+int		 url_decode(struct arena *, const char *, size_t, int form,
+		    char **out);
 
 void		 resp_init(struct resp *, struct arena *);
 void		 resp_header(struct resp *, const char *name, const char *value);

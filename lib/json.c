@@ -90,6 +90,37 @@ has_nul(struct json_object *v)
 }
 
 /*
+ * What json-c's strict mode lets through and JSON does not: a single quote
+ * outside strings (json-c takes 'key'), and \u0000 in a string or key
+ * (json-c cuts keys at it). One pass over the raw text.
+ */
+static enum jp_status
+raw_scan(const char *buf, size_t len)
+{
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (!in_str) {
+			if (c == '"')
+				in_str = 1;
+			else if (c == '\'')
+				return JP_MALFORMED;
+			continue;
+		}
+		if (c == '"')
+			in_str = 0;
+		else if (c == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(buf + i + 2, "0000", 4) == 0)
+				return JP_NUL;
+			i++;
+		}
+	}
+	return JP_OK;
+}
+
+/*
  * Parses buf[0..len) as exactly one JSON value. On JP_OK *out is a new
  * reference the caller puts; otherwise *out is NULL and *err_offset (if
  * given) is where parsing stopped. Trailing white space is allowed.
@@ -117,12 +148,32 @@ json_parse_strict(const char *buf, size_t len, int max_depth,
 		return JP_BAD_UTF8;
 	if (len > (size_t)0x7fffffff)
 		return JP_MALFORMED;
+	if ((st = raw_scan(buf, len)) != JP_OK)
+		return st;
 	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
 		return JP_MALFORMED;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* Trailing bytes are allowed here and refused below, to say so. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8 |
+	    JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	v = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (v == NULL && jerr == json_tokener_continue) {
+		/* A bare scalar ("1", "true") ends only at the end of input. */
+		v = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (v != NULL)
+			end = len;
+	}
+	if (v == NULL && jerr == json_tokener_success) {
+		/* The document is JSON null: OK, with *out NULL. */
+		for (i = end; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
+			;
+		st = i == len ? JP_OK : JP_TRAILING;
+		if (err_offset != NULL && st != JP_OK)
+			*err_offset = i;
+		goto out;
+	}
 	if (v == NULL) {
 		if (jerr == json_tokener_error_depth)
 			st = JP_TOO_DEEP;

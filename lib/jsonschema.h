@@ -34,8 +34,8 @@ extern const char *const js_status_names[JS_ERR__MAX];
  * "path" being a JSON pointer into the schema. JS_ERR_INVALID wins over
  * JS_ERR_UNSUPPORTED when both kinds of problems are present.
  */
-enum js_status	js_compile(struct json_object *schema, struct js_schema **out,
-		    struct json_object *errors);
+enum js_status	js_compile(struct json_object *schema,
+		    struct js_schema **out, struct json_object *errors);
 
 /*
  * Validates instance (borrowed) against a compiled schema: 1 if valid, 0 if
@@ -46,8 +46,8 @@ enum js_status	js_compile(struct json_object *schema, struct js_schema **out,
  * propertyNames report only their own error. Safe to call concurrently on
  * one schema.
  */
-int		js_validate(const struct js_schema *, struct json_object *instance,
-		    struct json_object *errors);
+int		js_validate(const struct js_schema *,
+		    struct json_object *instance, struct json_object *errors);
 
 void		js_free(struct js_schema *);
 

@@ -173,7 +173,7 @@ dispatch(const struct router *rt, struct req *r, struct resp *w)
 	n = match(found->pattern, r->path, raw, rawlen);
 	for (i = 0; i < n; i++) {
 		char *v;
-		if (url_decode(r->arena, raw[i], rawlen[i], &v) == -1 ||
+		if (url_decode(r->arena, raw[i], rawlen[i], 0, &v) == -1 ||
 		    !param_valid(found->params[i], v))
 			return resp_error(w, HTTP_BAD_REQUEST, "invalid_parameter",
 			    "path segment %d must be %s", i + 1,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "config.h"
@@ -304,6 +305,8 @@ server_main(const struct program *p, int argc, char **argv)
 		log_warn("metrics disabled: mmap: %s", strerror(errno));
 	}
 
+	/* Once per process, before any thread or worker exists. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
 		return 1;
@@ -418,6 +421,7 @@ server_main(const struct program *p, int argc, char **argv)
 	close(sock);
 	config_free(&cfg[0]);
 	config_free(&cfg[1]);
+	curl_global_cleanup();
 	log_info("%s: stopped", p->name);
 	return 0;
 }

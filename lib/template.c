@@ -124,7 +124,7 @@ scan_string(const char *s, const char *path, tpl_ref_cb cb, void *ctx,
 }
 
 /*
- * Walks every string (and object key) under v and reports references to cb.
+ * Walks every string value under v and reports references to cb.
  * Returns the number of template syntax errors found.
  */
 int
@@ -186,8 +186,9 @@ resolve(struct json_object *scope, const struct tpl_ref *ref)
 	if (!json_object_object_get_ex(scope, tpl_root_names[ref->root], &cur))
 		return NULL;
 	for (size_t i = 0; i < ref->nseg && cur != NULL; i++) {
-		size_t n = ref->seglen[i] < sizeof(key) - 1 ? ref->seglen[i] :
-		    sizeof(key) - 1;
+		size_t n = ref->seglen[i];
+		if (n >= sizeof(key))
+			return NULL;  /* no key is that long */
 		memcpy(key, ref->seg[i], n);
 		key[n] = '\0';
 		if (json_object_is_type(cur, json_type_object)) {

@@ -1,21 +1,140 @@
-#include "json.h"
-#include "toolcheck.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Shallow for now: a config, when present, is an object. */
+#include "json.h"
+#include "jsonschema.h"
+#include "log.h"
+#include "template.h"
+#include "toolcheck.h"
+#include "tools.h"
+
+struct catalog {
+	struct js_schema	*config[TOOL__MAX];
+	char			*json;   /* GET /api/v1/tools, rendered once */
+};
+
 void
-tool_config_check(enum tool_type type, struct json_object *config,
-    const char *path, struct json_object *errors)
+catalog_free(struct catalog *c)
 {
-	(void)type;
-	if (config != NULL && !json_object_is_type(config, json_type_object))
-		errs_add(errors, path, "config must be an object");
+	if (c == NULL)
+		return;
+	for (int i = 0; i < TOOL__MAX; i++)
+		js_free(c->config[i]);
+	free(c->json);
+	free(c);
 }
 
+/* Compiles every type's config schema and renders the catalog document. */
+struct catalog *
+catalog_new(void)
+{
+	struct catalog *c = calloc(1, sizeof(*c));
+	struct json_object *arr = json_object_new_array(), *doc;
+
+	if (c == NULL)
+		abort();
+	for (int i = 0; i < TOOL__MAX; i++) {
+		struct json_object *s = json_tokener_parse(tool_impls[i].config_schema);
+		struct json_object *errs = json_object_new_array(), *t;
+
+		if (s == NULL || js_compile(s, &c->config[i], errs) != JS_OK) {
+			log_error("tool %s: config schema does not compile: %s",
+			    tool_type_names[i], json_plain(errs));
+			abort();  /* a programming error: the table is static */
+		}
+		json_object_put(errs);
+		t = json_object_new_object();
+		json_object_object_add(t, "type", json_object_new_string(tool_type_names[i]));
+		json_object_object_add(t, "summary", json_object_new_string(tool_impls[i].summary));
+		json_object_object_add(t, "configSchema", s);
+		json_object_array_add(arr, t);
+	}
+	doc = json_object_new_object();
+	json_object_object_add(doc, "tools", arr);
+	json_object_object_add(doc, "templates", json_object_new_string(
+	    "{{input.<path>}}, {{steps.<toolId>.<path>}}, {{secrets.<name>}}, "
+	    "{{env.now}}, {{env.timestamp}}, {{env.executionId}}; a string that is "
+	    "exactly one reference keeps the value's JSON type"));
+	c->json = strdup(json_plain(doc));
+	json_object_put(doc);
+	if (c->json == NULL)
+		abort();
+	return c;
+}
+
+const char *
+catalog_json(const struct catalog *c)
+{
+	return c->json;
+}
+
+/* Prefixes each error's path (relative to the config) with the config's. */
+static void
+merge_errors(struct json_object *errors, struct json_object *sub, const char *path)
+{
+	size_t n = json_object_array_length(sub);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(sub, i);
+		const char *p = json_get_str(e, "path"), *m = json_get_str(e, "message");
+		errs_add(errors, "", "%s", m ? m : "invalid");
+		struct json_object *last = json_object_array_get_idx(errors,
+		    json_object_array_length(errors) - 1);
+		char full[512];
+		snprintf(full, sizeof(full), "%s%s", path, p ? p : "");
+		json_object_object_add(last, "path", json_object_new_string(full));
+	}
+}
+
+/*
+ * Checks a tool's config against its type's schema (when a catalog is
+ * given) and the type's own compile step (e.g. validate's rules).
+ */
+void
+tool_config_check(const struct catalog *c, enum tool_type type,
+    struct json_object *config, const char *path, struct json_object *errors)
+{
+	struct json_object *sub;
+	void *compiled = NULL;
+
+	if (config != NULL && !json_object_is_type(config, json_type_object)) {
+		errs_add(errors, path, "config must be an object");
+		return;
+	}
+	if (c == NULL)
+		return;
+	sub = json_object_new_array();
+	if (config == NULL) {
+		struct json_object *empty = json_object_new_object();
+		js_validate(c->config[type], empty, sub);
+		json_object_put(empty);
+	} else
+		js_validate(c->config[type], config, sub);
+	merge_errors(errors, sub, path);
+	json_object_put(sub);
+	if (config != NULL && tool_impls[type].compile != NULL &&
+	    tool_impls[type].compile(config, path, errors, &compiled) == 0 &&
+	    tool_impls[type].free_compiled != NULL)
+		tool_impls[type].free_compiled(compiled);
+}
+
+/* A schema must compile with the keywords we support (others are refused). */
 void
 schema_check(struct json_object *schema, const char *path,
     struct json_object *errors)
 {
+	struct json_object *sub;
+	struct js_schema *js = NULL;
+
 	if (!json_object_is_type(schema, json_type_object) &&
-	    !json_object_is_type(schema, json_type_boolean))
+	    !json_object_is_type(schema, json_type_boolean)) {
 		errs_add(errors, path, "a JSON Schema is an object or a boolean");
+		return;
+	}
+	sub = json_object_new_array();
+	if (js_compile(schema, &js, sub) == JS_OK)
+		js_free(js);
+	merge_errors(errors, sub, path);
+	json_object_put(sub);
 }

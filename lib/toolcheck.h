@@ -1,6 +1,7 @@
 /*
  * Save-time checks of tool configs and of the JSON Schemas a workflow
- * carries. Problems are appended to errors as {path, message}.
+ * carries. A catalog holds every type's compiled config schema; a worker
+ * builds it once. Problems are appended to errors as {path, message}.
  */
 #ifndef ORX_TOOLCHECK_H
 #define ORX_TOOLCHECK_H
@@ -9,9 +10,15 @@
 
 #include "tooltype.h"
 
-void	tool_config_check(enum tool_type, struct json_object *config,
-	    const char *path, struct json_object *errors);
-void	schema_check(struct json_object *schema, const char *path,
-	    struct json_object *errors);
+struct catalog;
+
+struct catalog	*catalog_new(void);
+void		 catalog_free(struct catalog *);
+const char	*catalog_json(const struct catalog *);
+void		 tool_config_check(const struct catalog *, enum tool_type,
+		    struct json_object *config, const char *path,
+		    struct json_object *errors);
+void		 schema_check(struct json_object *schema, const char *path,
+		    struct json_object *errors);
 
 #endif

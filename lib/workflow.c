@@ -122,11 +122,12 @@ check_ref(void *ctx, const struct tpl_ref *ref, const char *path)
 
 /*
  * Checks doc; on success (returns 0) *canon is a new canonical document.
+ * With a catalog, each tool's config is checked against its type's schema.
  * On failure returns -1 and errors (a JSON array) lists every problem.
  */
 int
-workflow_check(struct json_object *doc, struct json_object **canon,
-    struct json_object *errors)
+workflow_check(struct json_object *doc, const struct catalog *cat,
+    struct json_object **canon, struct json_object *errors)
 {
 	struct json_object *tools = NULL, *order = NULL, *schema = NULL, *v;
 	const char *ids[WF_MAX_TOOLS];
@@ -217,7 +218,7 @@ workflow_check(struct json_object *doc, struct json_object **canon,
 			errs_add(errors, AT("/config"),
 			    "config must be an object");
 		else if (ty >= 0)
-			tool_config_check((enum tool_type)ty, v,
+			tool_config_check(cat, (enum tool_type)ty, v,
 			    AT("/config"), errors);
 		if (json_object_object_get_ex(t, "inputSchema", &v))
 			schema_check(v, AT("/inputSchema"), errors);

@@ -10,8 +10,10 @@
 #define WF_MAX_NAME	200
 #define WF_MAX_DESC	4000
 
-int	workflow_check(struct json_object *doc, struct json_object **canon,
-	    struct json_object *errors);
+struct catalog;
+
+int	workflow_check(struct json_object *doc, const struct catalog *,
+	    struct json_object **canon, struct json_object *errors);
 int	toolid_valid(const char *);
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "orchestrix.h"
@@ -74,3 +75,21 @@ owner_field_check(struct req *r, struct resp *w)
 		    "ownerId does not match the API key's owner");
 	return 0;
 }
+
+/* Parses a decimal query parameter in [lo, hi]; -1 when malformed. */
+long long
+query_number(struct req *r, const char *name, long long lo, long long hi,
+    long long fallback)
+{
+	const char *s = req_query(r, name);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return fallback;
+	if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -1;
+	v = strtoll(s, &end, 10);
+	return v < lo || v > hi ? -1 : v;
+}
+

@@ -20,13 +20,32 @@ static const struct route routes[] = {
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_SERVER_ID } },
 	{ HTTP_DELETE, "/mcp/servers/:serverId", h_workflow_delete, S_WRITE, KB,
 	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_PUT,    "/mcp/servers/:serverId/secrets/:name", h_secret_put, S_WRITE,
+	    16 * KB, ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_SERVER_ID, PARAM_NAME } },
+	{ HTTP_DELETE, "/mcp/servers/:serverId/secrets/:name", h_secret_delete, S_WRITE,
+	    0, 0, { PARAM_SERVER_ID, PARAM_NAME } },
+	{ HTTP_GET,    "/mcp/servers/:serverId/secrets", h_secret_list, S_READ, 0, 0,
+	    { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/runtime/start", h_runtime_start, S_RUN,
+	    KB, ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/runtime/stop", h_runtime_stop, S_RUN,
+	    KB, ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_GET,    "/mcp/servers/:serverId/runtime", h_runtime_get, S_READ, 0, 0,
+	    { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/run", h_run, S_RUN, MB, ROUTE_JSON,
+	    { PARAM_SERVER_ID } },
+	{ HTTP_GET,    "/mcp/servers/:serverId/executions", h_execution_list, S_READ,
+	    0, 0, { PARAM_SERVER_ID } },
+	{ HTTP_GET,    "/api/v1/executions/:executionId", h_execution_get, S_READ, 0, 0,
+	    { PARAM_EXEC_ID } },
+	{ HTTP_GET,    "/api/v1/tools", h_tool_catalog, S_READ, 0, 0, {0} },
 	{ 0, NULL, NULL, 0, 0, 0, {0} }
 };
 
 static const struct router router = { routes, orx_authenticate };
 
 static const struct program program = {
-	"orchestrix", &router, NULL, NULL,
+	"orchestrix", &router, orx_worker_init, orx_worker_fini,
 };
 
 int

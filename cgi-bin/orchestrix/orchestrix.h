@@ -11,10 +11,28 @@
 #include "json.h"
 #include "router.h"
 
+struct catalog;
+struct plan_cache;
+
+/* Per-worker state (app->prog), built once at worker start. */
+struct orx_state {
+	struct catalog		*catalog;      /* tool config schemas, compiled */
+	struct plan_cache	*plans;        /* compiled workflows */
+	unsigned char		 secret_key[32];
+	int			 have_key;
+};
+#define STATE(r) ((struct orx_state *)(r)->app->prog)
+
+/* state.c */
+int	orx_worker_init(struct app *);
+void	orx_worker_fini(struct app *);
+
 /* common.c */
 int	orx_authenticate(struct req *, struct resp *, unsigned scope);
 int	unavailable(struct resp *);
 int	owner_field_check(struct req *, struct resp *);
+long long query_number(struct req *, const char *, long long lo, long long hi,
+	    long long fallback);
 
 /* health.c */
 int	h_healthz(struct req *, struct resp *);
@@ -26,5 +44,21 @@ int	h_workflow_list(struct req *, struct resp *);
 int	h_workflow_get(struct req *, struct resp *);
 int	h_workflow_put(struct req *, struct resp *);
 int	h_workflow_delete(struct req *, struct resp *);
+
+/* secrets.c */
+int	h_secret_put(struct req *, struct resp *);
+int	h_secret_list(struct req *, struct resp *);
+int	h_secret_delete(struct req *, struct resp *);
+struct json_object *secrets_open(struct req *, const char *server_id,
+	    const char *sealed_json);
+
+/* runs.c */
+int	h_runtime_start(struct req *, struct resp *);
+int	h_runtime_stop(struct req *, struct resp *);
+int	h_runtime_get(struct req *, struct resp *);
+int	h_run(struct req *, struct resp *);
+int	h_execution_list(struct req *, struct resp *);
+int	h_execution_get(struct req *, struct resp *);
+int	h_tool_catalog(struct req *, struct resp *);
 
 #endif

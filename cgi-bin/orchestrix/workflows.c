@@ -37,7 +37,7 @@ canonical_doc(struct req *r, struct resp *w, const char **text)
 {
 	struct json_object *errors = json_object_new_array(), *canon;
 
-	if (workflow_check(r->json, &canon, errors) == -1)
+	if (workflow_check(r->json, STATE(r)->catalog, &canon, errors) == -1)
 		return invalid(w, errors);
 	json_object_put(errors);
 	*text = arena_strdup(r->arena, json_plain(canon));
@@ -91,23 +91,6 @@ h_workflow_get(struct req *r, struct resp *w)
 	if (PQntuples(res) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
 	return one_workflow(w, HTTP_OK, res);
-}
-
-/* Parses a decimal query parameter in [lo, hi]; -1 when malformed. */
-static long long
-query_number(struct req *r, const char *name, long long lo, long long hi,
-    long long fallback)
-{
-	const char *s = req_query(r, name);
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return fallback;
-	if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return -1;
-	v = strtoll(s, &end, 10);
-	return v < lo || v > hi ? -1 : v;
 }
 
 /*

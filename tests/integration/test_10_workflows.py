@@ -180,12 +180,14 @@ def test_sql_metacharacters_are_data(s):
     doc["name"] = "Robert'); DROP TABLE workflows;--"
     doc["description"] = evil.replace("{{", "{ {")
     doc["tools"][0]["name"] = "O'Brien \"quoted\" \\ back"
-    doc["tools"][0]["config"] = {"note": "'; select pg_sleep(10); --", "k'ey": "v"}
+    doc["tools"][3]["config"]["document"].update({"note": "'; select pg_sleep(10); --",
+                                                  "k'ey": "v"})
     d = create(s, doc)
     r = s.get(f"/mcp/servers/{d['serverId']}")
     assert r.json["name"] == doc["name"]
     assert r.json["description"] == doc["description"]
     assert r.json["tools"][0] == doc["tools"][0]
+    assert r.json["tools"][3] == doc["tools"][3]
     assert s.sql("select count(*) from pg_tables where tablename = 'workflows'") == "1"
     # In the path and the query, too.
     envelope(s.get("/mcp/servers/mcp_aaaaaaaa'%3B--"), 400, "invalid_parameter")

@@ -1,0 +1,85 @@
+/*
+ * The tool-graph engine. A stored workflow is compiled once into a plan
+ * (kept per worker, keyed by workflow id and version); a run executes the
+ * plan's steps in executionOrder against an input and yields the response,
+ * a per-step trace and logs in the seed's shape. The engine writes no HTTP
+ * and persists nothing: callers store the result (executions locally,
+ * invocations in production).
+ */
+#ifndef ORX_ENGINE_H
+#define ORX_ENGINE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "tooltype.h"
+
+struct arena;
+struct config;
+struct db;
+struct js_schema;
+
+struct plan_step {
+	const char		*tool_id;
+	const char		*name;
+	enum tool_type		 type;
+	struct json_object	*config;    /* borrowed from plan->doc */
+	void			*compiled;  /* the type's own compiled form */
+	int			 has_refs;  /* config holds templates */
+};
+
+struct plan {
+	char			 id[80];     /* serverId or agentId */
+	int			 version;
+	struct json_object	*doc;        /* canonical document, owned */
+	struct js_schema	*input_schema;
+	size_t			 nsteps;
+	struct plan_step	*steps;      /* in execution order */
+	size_t			 bytes;      /* rough size, for the cache */
+};
+
+int	plan_compile(struct json_object *doc, const char *id, int version,
+	    struct plan **out, struct json_object *errors);
+void	plan_free(struct plan *);
+
+/* What a run may touch. */
+struct exec_env {
+	struct db		*db;        /* NULL: db tools fail with 503 */
+	const struct config	*cfg;
+	const char		*scope;     /* owner of the collections */
+	struct json_object	*secrets;   /* {name: value}, borrowed */
+	const char		*execution_id;
+	int			 in_tx;     /* set by the engine when it opened one */
+};
+
+enum exec_status { EXEC_SUCCEEDED, EXEC_FAILED, EXEC_STATUS__MAX };
+extern const char *const exec_status_names[EXEC_STATUS__MAX];
+
+enum step_status { STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED, STEP_STATUS__MAX };
+extern const char *const step_status_names[STEP_STATUS__MAX];
+
+struct exec_result {
+	enum exec_status	 status;
+	int			 http_status;
+	struct json_object	*output;    /* the response tool's body (owned) */
+	struct json_object	*headers;   /* response headers {name: value} (owned) */
+	struct json_object	*steps;     /* [{toolId,name,type,status,durationUs,output,error}] */
+	struct json_object	*logs;      /* [{timestamp,type,message,details}] */
+	struct json_object	*error;     /* {code,message,details?} or NULL */
+	long long		 duration_us;
+	long long		 started_at_us;  /* wall clock */
+};
+
+int	engine_run(const struct plan *, struct exec_env *, struct json_object *input,
+	    struct exec_result *);
+void	exec_result_free(struct exec_result *);
+void	redact(struct json_object *, struct json_object *secrets, int keys);
+
+/* A small per-worker cache of plans, least recently used out first. */
+struct plan_cache;
+struct plan_cache *plan_cache_new(size_t max_entries);
+void	plan_cache_free(struct plan_cache *);
+struct plan *plan_cache_get(struct plan_cache *, const char *id, int version);
+void	plan_cache_put(struct plan_cache *, struct plan *);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * Guard against server-side request forgery: which addresses an outbound
+ * call may connect to. Callers check the address the socket is about to
+ * connect to (libcurl's CURLOPT_OPENSOCKETFUNCTION), never a separate DNS
+ * answer, so a name that resolves differently the second time gains nothing.
+ *
+ * An allow list is the text of ORX_HTTP_ALLOW: comma-separated entries, each
+ * a host name ("localhost", compared without case, a trailing dot ignored),
+ * an IP literal ("127.0.0.1", "::1", "[::1]"; compared as addresses) or an
+ * IP prefix ("10.0.0.0/8", "fd00::/8").
+ */
+#ifndef ORX_SSRF_H
+#define ORX_SSRF_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* Longest text ssrf_addr_text writes, NUL included (INET6_ADDRSTRLEN). */
+#define SSRF_ADDR_TEXT	46
+
+const char	*ssrf_refusal(const struct sockaddr *, socklen_t);
+int		 ssrf_listed(const char *allow, const char *host);
+const char	*ssrf_check(const char *allow, const char *host,
+		    const struct sockaddr *, socklen_t);
+int		 ssrf_addr_text(const struct sockaddr *, socklen_t,
+		    char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * db_insert: one document into a collection of the run's scope. Declared
+ * unique fields are enforced by document_keys' primary key: a duplicate is
+ * SQLSTATE 23505, answered 409 naming the field.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "json.h"
+#include "tools.h"
+
+/* The field named in "Key (scope, collection, field, value)=(s, c, f, v) ...". */
+static void
+duplicate_field(PGresult *res, char *out, size_t outsz)
+{
+	const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL), *p;
+	size_t n;
+
+	snprintf(out, outsz, "a unique field");
+	if (d == NULL || (p = strstr(d, ")=(")) == NULL)
+		return;
+	p += 3;
+	/* Scope and collection cannot hold ", " (their shapes forbid it). */
+	for (int commas = 0; commas < 2; commas++) {
+		if ((p = strstr(p, ", ")) == NULL)
+			return;
+		p += 2;
+	}
+	n = strcspn(p, ",)");
+	snprintf(out, outsz, "%.*s", (int)(n < 64 ? n : 64), p);
+}
+
+int
+tool_db_insert_run(struct tool_ctx *ctx)
+{
+	const char *coll = json_get_str(ctx->config, "collection");
+	struct json_object *doc = json_get(ctx->config, "document", json_type_object);
+	struct json_object *unique = json_get(ctx->config, "unique", json_type_array);
+	const char *params[5];
+	char id[32], field[80];
+	PGresult *res;
+	struct arena a;
+	int rc;
+
+	if (coll == NULL || doc == NULL)
+		return tool_fail(ctx, 500, "bad_config",
+		    "db_insert needs a collection and a document object");
+	if (tool_tx(ctx) != 0)
+		return -1;
+	if (id_new(id, sizeof(id), "doc_", 20) == -1)
+		return tool_fail(ctx, 500, "internal", "no randomness");
+	params[0] = id;
+	params[1] = ctx->env->scope;
+	params[2] = coll;
+	params[3] = json_plain(doc);
+	params[4] = unique != NULL ? json_plain(unique) : "[]";
+	arena_init(&a, 1024);
+	res = db_query(ctx->env->db, &a, Q_DOC_INSERT, 5, params);
+	if (res == NULL)
+		rc = tool_fail(ctx, 503, "unavailable", "the database is unavailable");
+	else if (strcmp(db_sqlstate(res), "23505") == 0) {
+		duplicate_field(res, field, sizeof(field));
+		ctx->err_details = json_object_new_array();
+		errs_add(ctx->err_details, arena_printf(&a, "/%s", field),
+		    "is already taken");
+		rc = tool_fail(ctx, 409, "duplicate",
+		    "a %s document with this %s already exists", coll, field);
+	} else if (!db_ok(res) || PQntuples(res) != 1)
+		rc = tool_fail(ctx, 500, "internal", "the document could not be stored");
+	else {
+		ctx->output = json_object_new_object();
+		json_object_object_add(ctx->output, "id", json_object_new_string(id));
+		json_object_object_add(ctx->output, "collection", json_object_new_string(coll));
+		json_object_object_add(ctx->output, "document", json_object_get(doc));
+		json_object_object_add(ctx->output, "createdAt",
+		    json_object_new_string(PQgetvalue(res, 0, 1)));
+		rc = 0;
+	}
+	arena_free(&a);
+	return rc;
+}

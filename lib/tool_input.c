@@ -1,0 +1,22 @@
+#include "jsonschema.h"
+#include "tools.h"
+
+/* The input tool: the request must match the workflow's inputSchema. */
+int
+tool_input_run(struct tool_ctx *ctx)
+{
+	struct json_object *input = json_object_object_get(ctx->scope, "input");
+
+	if (ctx->plan->input_schema != NULL) {
+		struct json_object *errors = json_object_new_array();
+		if (!js_validate(ctx->plan->input_schema, input, errors)) {
+			ctx->err_details = errors;
+			return tool_fail(ctx, 400, "invalid_input",
+			    "the input does not match the input schema (%zu problems)",
+			    json_object_array_length(errors));
+		}
+		json_object_put(errors);
+	}
+	ctx->output = input != NULL ? json_object_get(input) : NULL;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * jwt_sign and jwt_verify: HS256 with a key from the workflow's secrets
+ * (lib/jwt.c). The key is looked up by name; it never enters the config.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "json.h"
+#include "jwt.h"
+#include "tools.h"
+
+#define DEFAULT_EXPIRES_IN	3600
+#define MAX_EXPIRES_IN		(366L * 24 * 3600)
+
+static const char *
+secret_of(struct tool_ctx *ctx)
+{
+	const char *name = json_get_str(ctx->config, "secret");
+	struct json_object *secrets = json_object_object_get(ctx->scope, "secrets");
+	const char *v = name ? json_get_str(secrets, name) : NULL;
+
+	if (v == NULL || *v == '\0') {
+		tool_fail(ctx, 500, "secret_missing",
+		    "the secret %.64s is not set; set it with PUT "
+		    ".../secrets/%.64s", name ? name : "?", name ? name : "?");
+		return NULL;
+	}
+	return v;
+}
+
+int
+tool_jwt_sign_run(struct tool_ctx *ctx)
+{
+	struct json_object *claims, *c, *v;
+	const char *key, *s;
+	long long now = (long long)time(NULL), ttl = DEFAULT_EXPIRES_IN;
+	char *token = NULL;
+	enum jwt_status st;
+
+	if ((key = secret_of(ctx)) == NULL)
+		return -1;
+	if ((v = json_object_object_get(ctx->config, "expiresIn")) != NULL) {
+		char *end;
+		if (json_object_is_type(v, json_type_int))
+			ttl = json_object_get_int64(v);
+		else if (json_object_is_type(v, json_type_string) &&
+		    (ttl = strtoll(json_object_get_string(v), &end, 10), *end != '\0'))
+			ttl = -1;
+		if (ttl < 1 || ttl > MAX_EXPIRES_IN)
+			return tool_fail(ctx, 500, "bad_config",
+			    "expiresIn must be 1 to %ld seconds", MAX_EXPIRES_IN);
+	}
+	c = json_object_object_get(ctx->config, "claims");
+	if (c != NULL && !json_object_is_type(c, json_type_object))
+		return tool_fail(ctx, 500, "bad_config", "claims must be an object");
+	claims = c != NULL ? json_object_get(c) : json_object_new_object();
+	/* Copy before adding registered claims: the rendered config may share. */
+	{
+		struct json_object *copy = NULL;
+		json_object_deep_copy(claims, &copy, NULL);
+		json_object_put(claims);
+		claims = copy;
+	}
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
+	if ((s = json_get_str(ctx->config, "issuer")) != NULL)
+		json_object_object_add(claims, "iss", json_object_new_string(s));
+	if ((s = json_get_str(ctx->config, "audience")) != NULL)
+		json_object_object_add(claims, "aud", json_object_new_string(s));
+	st = jwt_sign_hs256(claims, key, strlen(key), &token);
+	json_object_put(claims);
+	if (st != JWT_OK)
+		return tool_fail(ctx, 500, "internal", "signing failed: %s",
+		    jwt_status_names[st]);
+	ctx->output = json_object_new_object();
+	json_object_object_add(ctx->output, "token", json_object_new_string(token));
+	json_object_object_add(ctx->output, "expiresAt", json_object_new_int64(now + ttl));
+	free(token);
+	return 0;
+}
+
+int
+tool_jwt_verify_run(struct tool_ctx *ctx)
+{
+	const char *key, *tok = json_get_str(ctx->config, "token");
+	struct json_object *lw = json_get(ctx->config, "leewaySeconds", json_type_int);
+	struct json_object *claims = NULL;
+	enum jwt_status st;
+
+	if ((key = secret_of(ctx)) == NULL)
+		return -1;
+	if (tok == NULL || *tok == '\0')
+		return tool_fail(ctx, 401, "invalid_token", "no token");
+	if (strncasecmp(tok, "Bearer ", 7) == 0)
+		tok += 7;
+	st = jwt_verify_hs256(tok, strlen(tok), key, strlen(key), (long long)time(NULL),
+	    lw ? json_object_get_int(lw) : 0, &claims);
+	if (st != JWT_OK)
+		return tool_fail(ctx, 401, "invalid_token", "%s", jwt_status_names[st]);
+	ctx->output = json_object_new_object();
+	json_object_object_add(ctx->output, "claims", claims);
+	return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * The registry of tool types: for each, a summary, the JSON Schema of its
+ * config (served by the catalog route and checked at save time), and its
+ * functions. Fields that may hold a template accept a string as well as
+ * their own type; the tool checks the rendered value when it runs.
+ */
+#include "tools.h"
+
+#define TPL_INT		"{\"type\":[\"integer\",\"string\"]}"
+#define TPL_OBJ		"{\"type\":[\"object\",\"string\"]}"
+#define COLLECTION	"{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_-]{0,63}$\"}"
+#define FAILURE		"{\"type\":\"object\",\"additionalProperties\":false," \
+			"\"properties\":{\"status\":{\"type\":\"integer\",\"minimum\":400,\"maximum\":599}," \
+			"\"message\":{\"type\":\"string\",\"maxLength\":500}}}"
+
+const struct tool_impl tool_impls[TOOL__MAX] = {
+	[TOOL_INPUT] = {
+		"Checks the request against the workflow's inputSchema; its output is the input.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{}}",
+		NULL, NULL, tool_input_run,
+	},
+	[TOOL_VALIDATE] = {
+		"Checks a value (default: the input) against a JSON Schema and named rules "
+		"(required, email, uri, uuid, date-time, string, number, integer, boolean, "
+		"minLength, maxLength, pattern, min, max, enum); 400 lists every field error.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+		"\"schema\":{\"type\":[\"object\",\"boolean\"]},"
+		"\"rules\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"array\","
+		"\"items\":{\"type\":[\"string\",\"object\"]}}},"
+		"\"target\":{}}}",
+		tool_validate_compile, tool_validate_free, tool_validate_run,
+	},
+	[TOOL_TRANSFORM] = {
+		"Builds a new value from templates: its output is the rendered \"output\".",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"output\"],"
+		"\"properties\":{\"output\":{}}}",
+		NULL, NULL, tool_transform_run,
+	},
+	[TOOL_DB_INSERT] = {
+		"Inserts a JSON document into a collection; fields listed in \"unique\" answer "
+		"409 on a duplicate. Output: {id, collection, document, createdAt}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,"
+		"\"required\":[\"collection\",\"document\"],\"properties\":{"
+		"\"collection\":" COLLECTION ","
+		"\"document\":" TPL_OBJ ","
+		"\"unique\":{\"type\":\"array\",\"maxItems\":8,\"uniqueItems\":true,"
+		"\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]{0,63}$\"}}}}",
+		NULL, NULL, tool_db_insert_run,
+	},
+	[TOOL_DB_FIND] = {
+		"Finds documents of a collection whose fields equal \"where\", up to \"limit\". "
+		"Output: {documents, count, first}; \"ifEmpty\" fails the run when none match.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"collection\"],"
+		"\"properties\":{\"collection\":" COLLECTION ","
+		"\"where\":" TPL_OBJ ","
+		"\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100},"
+		"\"ifEmpty\":" FAILURE "}}",
+		NULL, NULL, tool_db_find_run,
+	},
+	[TOOL_PASSWORD_HASH] = {
+		"Hashes a password with PBKDF2-HMAC-SHA256 and a random salt. Output: {hash}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"password\"],"
+		"\"properties\":{\"password\":{\"type\":\"string\"},"
+		"\"iterations\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":10000000}}}",
+		NULL, NULL, tool_password_hash_run,
+	},
+	[TOOL_PASSWORD_VERIFY] = {
+		"Checks a password against a stored hash; a mismatch fails the run (401 by default).",
+		"{\"type\":\"object\",\"additionalProperties\":false,"
+		"\"required\":[\"password\",\"hash\"],\"properties\":{"
+		"\"password\":{\"type\":\"string\"},\"hash\":{\"type\":[\"string\",\"null\"]},"
+		"\"onMismatch\":" FAILURE "}}",
+		NULL, NULL, tool_password_verify_run,
+	},
+	[TOOL_JWT_SIGN] = {
+		"Signs an HS256 JWT with the workflow secret named \"secret\". Output: "
+		"{token, expiresAt}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"secret\"],"
+		"\"properties\":{\"secret\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_.-]{0,63}$\"},"
+		"\"claims\":" TPL_OBJ ",\"expiresIn\":" TPL_INT ","
+		"\"issuer\":{\"type\":\"string\"},\"audience\":{\"type\":\"string\"}}}",
+		NULL, NULL, tool_jwt_sign_run,
+	},
+	[TOOL_JWT_VERIFY] = {
+		"Verifies an HS256 JWT (\"Bearer \" prefix allowed); an invalid token fails "
+		"the run with 401. Output: {claims}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,"
+		"\"required\":[\"secret\",\"token\"],\"properties\":{"
+		"\"secret\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_.-]{0,63}$\"},"
+		"\"token\":{\"type\":[\"string\",\"null\"]},"
+		"\"leewaySeconds\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":3600}}}",
+		NULL, NULL, tool_jwt_verify_run,
+	},
+	[TOOL_HTTP_REQUEST] = {
+		"Calls an HTTP API (method, url, headers, body; timeout, size cap). "
+		"Loopback and private targets are refused unless configured.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"url\"],"
+		"\"properties\":{\"method\":{\"enum\":[\"GET\",\"POST\",\"PUT\",\"PATCH\",\"DELETE\",\"HEAD\"]},"
+		"\"url\":{\"type\":\"string\",\"maxLength\":2048},"
+		"\"headers\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
+		"\"body\":{},\"timeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000},"
+		"\"maxBytes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10485760},"
+		"\"expectStatus\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}",
+		NULL, NULL, tool_http_request_run,
+	},
+	[TOOL_CONDITION] = {
+		"Tests a value (ops: eq, ne, gt, gte, lt, lte, exists, missing, truthy, falsy, "
+		"contains, in) and skips the tools of the branch not taken.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"op\"],"
+		"\"properties\":{\"left\":{},\"right\":{},"
+		"\"op\":{\"enum\":[\"eq\",\"ne\",\"gt\",\"gte\",\"lt\",\"lte\",\"exists\",\"missing\","
+		"\"truthy\",\"falsy\",\"contains\",\"in\"]},"
+		"\"whenTrue\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+		"\"whenFalse\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}",
+		NULL, NULL, tool_condition_run,
+	},
+	[TOOL_APPROVAL] = {
+		"Pauses the execution until a person answers (interventions; not in this version).",
+		"{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\"},"
+		"\"options\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}",
+		NULL, NULL, tool_approval_run,
+	},
+	[TOOL_RESPONSE] = {
+		"Sets the status, headers and body of the endpoint's reply, and ends the run.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+		"\"status\":{\"type\":\"integer\",\"minimum\":100,\"maximum\":599},"
+		"\"headers\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
+		"\"body\":{}}}",
+		NULL, NULL, tool_response_run,
+	},
+};
+
+/*
+ * Opens the run's transaction at its first write. Returns 0, or fails the
+ * step with 503 when the database is away.
+ */
+int
+tool_tx(struct tool_ctx *ctx)
+{
+	if (ctx->env->db == NULL)
+		return tool_fail(ctx, 503, "unavailable", "no database here");
+	if (ctx->env->in_tx)
+		return 0;
+	if (db_begin(ctx->env->db) == -1)
+		return tool_fail(ctx, 503, "unavailable", "the database is unavailable");
+	ctx->env->in_tx = 1;
+	return 0;
+}

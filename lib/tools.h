@@ -1,0 +1,70 @@
+/*
+ * Tool types' implementations: one file per type (lib/tool_<type>.c), one
+ * table (lib/tools.c) that registers them with the JSON Schema of their
+ * config. A tool gets its config already rendered (templates resolved) and
+ * sets ctx->output, or fails with an HTTP status and a message.
+ */
+#ifndef ORX_TOOLS_H
+#define ORX_TOOLS_H
+
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "db.h"
+#include "engine.h"
+
+struct tool_ctx {
+	struct exec_env		*env;
+	const struct plan	*plan;
+	const struct plan_step	*step;
+	size_t			 index;      /* position in execution order */
+	struct json_object	*scope;      /* {input, steps, secrets, env} (borrowed) */
+	struct json_object	*config;     /* rendered config (borrowed) */
+	long long		 deadline_ms;/* monotonic; the step must end by then */
+	/* results */
+	struct json_object	*output;     /* new reference, set on success */
+	unsigned char		*skip;       /* [nsteps] flags the tool may set (condition) */
+	int			 stop;       /* response: end the run after this step */
+	int			 err_status; /* HTTP status of the failure */
+	const char		*err_code;   /* static string */
+	char			 err_msg[256];
+	struct json_object	*err_details;/* new reference or NULL */
+};
+
+typedef int (*tool_run_fn)(struct tool_ctx *);
+/* Compile-time check beyond the schema; may set *compiled. */
+typedef int (*tool_compile_fn)(struct json_object *config, const char *path,
+    struct json_object *errors, void **compiled);
+typedef void (*tool_free_fn)(void *compiled);
+
+struct tool_impl {
+	const char		*summary;
+	const char		*config_schema;   /* JSON Schema text of config */
+	tool_compile_fn		 compile;         /* may be NULL */
+	tool_free_fn		 free_compiled;   /* may be NULL */
+	tool_run_fn		 run;
+};
+extern const struct tool_impl tool_impls[TOOL__MAX];
+
+int	tool_fail(struct tool_ctx *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int	tool_tx(struct tool_ctx *);
+
+/* One prototype per type, defined in lib/tool_<type>.c. */
+int	tool_input_run(struct tool_ctx *);
+int	tool_validate_run(struct tool_ctx *);
+int	tool_validate_compile(struct json_object *, const char *, struct json_object *, void **);
+void	tool_validate_free(void *);
+int	tool_transform_run(struct tool_ctx *);
+int	tool_db_insert_run(struct tool_ctx *);
+int	tool_db_find_run(struct tool_ctx *);
+int	tool_password_hash_run(struct tool_ctx *);
+int	tool_password_verify_run(struct tool_ctx *);
+int	tool_jwt_sign_run(struct tool_ctx *);
+int	tool_jwt_verify_run(struct tool_ctx *);
+int	tool_http_request_run(struct tool_ctx *);
+int	tool_condition_run(struct tool_ctx *);
+int	tool_approval_run(struct tool_ctx *);
+int	tool_response_run(struct tool_ctx *);
+
+#endif

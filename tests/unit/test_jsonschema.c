@@ -1,0 +1,498 @@
+/*
+ * Unit tests for lib/jsonschema.c: the error list of a signup form (every
+ * field, right instance paths), refusals with their schema paths (unknown
+ * and unsupported keywords, remote $ref, formats, regex features), invalid
+ * schemas, $ref cycles and deep recursion, the ECMA-262 to POSIX regex
+ * translation, numbers, and the error cap.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "jsonschema.h"
+#include "t.h"
+
+static struct json_object *
+parse(const char *s)
+{
+	struct json_object *o = json_tokener_parse(s);
+
+	if (o == NULL && strcmp(s, "null") != 0)
+		fprintf(stderr, "bad test JSON: %s\n", s);
+	return o;
+}
+
+/* Index of the error with this path (and keyword, if not NULL), or -1. */
+static int
+find_err(struct json_object *errs, const char *path, const char *kw)
+{
+	struct json_object *e, *p, *k;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(errs); i++) {
+		e = json_object_array_get_idx(errs, i);
+		if (!json_object_object_get_ex(e, "path", &p) ||
+		    strcmp(json_object_get_string(p), path) != 0)
+			continue;
+		if (kw == NULL)
+			return (int)i;
+		if (json_object_object_get_ex(e, "keyword", &k) &&
+		    strcmp(json_object_get_string(k), kw) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Compiles text; returns the status, errors (if wanted) in *errs. */
+static enum js_status
+compile(const char *text, struct js_schema **s, struct json_object **errs)
+{
+	struct json_object *schema = parse(text);
+	struct json_object *e = json_object_new_array();
+	enum js_status st;
+
+	st = js_compile(schema, s, e);
+	json_object_put(schema);
+	if (errs != NULL)
+		*errs = e;
+	else
+		json_object_put(e);
+	return st;
+}
+
+/* Validates instance text against s; the errors land in *errs. */
+static int
+check(const struct js_schema *s, const char *text, struct json_object **errs)
+{
+	struct json_object *inst = parse(text);
+	int ok;
+
+	*errs = json_object_new_array();
+	ok = js_validate(s, inst, *errs);
+	json_object_put(inst);
+	return ok;
+}
+
+/* Whether schema accepts (1) or rejects (0) instance. */
+static int
+accepts(const char *schema, const char *instance)
+{
+	struct js_schema *s;
+	struct json_object *errs, *inst;
+	int ok;
+
+	if (compile(schema, &s, NULL) != JS_OK)
+		return -1;
+	inst = parse(instance);
+	errs = json_object_new_array();
+	ok = js_validate(s, inst, errs);
+	/* The error list must agree with the verdict. */
+	if ((json_object_array_length(errs) == 0) != (ok == 1))
+		ok = -2;
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+	return ok;
+}
+
+static const char signup[] =
+    "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\","
+    " \"$id\": \"https://orchestrix.example/schemas/signup\","
+    " \"title\": \"Signup\", \"type\": \"object\","
+    " \"required\": [\"name\", \"email\", \"password\"],"
+    " \"properties\": {"
+    "   \"name\": {\"type\": \"string\", \"minLength\": 1},"
+    "   \"email\": {\"type\": \"string\", \"format\": \"email\"},"
+    "   \"password\": {\"type\": \"string\", \"minLength\": 8},"
+    "   \"age\": {\"type\": \"integer\", \"minimum\": 13},"
+    "   \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\","
+    "              \"maxLength\": 3}, \"uniqueItems\": true}},"
+    " \"additionalProperties\": false}";
+
+static void
+test_signup(void)
+{
+	struct js_schema *s;
+	struct json_object *errs;
+	int ok;
+
+	T_OK(compile(signup, &s, NULL) == JS_OK, "signup schema compiles");
+	ok = check(s, "{\"name\": \"Ada\", \"email\": \"ada@example.com\","
+	    " \"password\": \"correct horse\", \"tags\": [\"a\", \"b\"]}", &errs);
+	T_OK(ok == 1 && json_object_array_length(errs) == 0,
+	    "a good signup is valid, no errors");
+	json_object_put(errs);
+
+	ok = check(s, "{\"email\": \"not-an-email\", \"password\": \"short\","
+	    " \"age\": 12.5, \"tags\": [\"ok\", \"toolong\", \"ok\"],"
+	    " \"extra\": 1}", &errs);
+	T_OK(ok == 0, "a bad signup is invalid");
+	T_OK(find_err(errs, "/name", "required") >= 0,
+	    "missing name reported at /name (required)");
+	T_OK(find_err(errs, "/email", "format") >= 0,
+	    "bad email reported at /email (format)");
+	T_OK(find_err(errs, "/password", "minLength") >= 0,
+	    "short password reported at /password (minLength)");
+	T_OK(find_err(errs, "/age", "type") >= 0 &&
+	    find_err(errs, "/age", "minimum") >= 0,
+	    "age 12.5 reported twice at /age (type, minimum)");
+	T_OK(find_err(errs, "/tags/1", "maxLength") >= 0,
+	    "long tag reported at /tags/1 (maxLength)");
+	T_OK(find_err(errs, "/tags", "uniqueItems") >= 0,
+	    "duplicate tags reported at /tags (uniqueItems)");
+	T_OK(find_err(errs, "/extra", "additionalProperties") >= 0,
+	    "unknown field reported at /extra (additionalProperties)");
+	T_OK(json_object_array_length(errs) == 8,
+	    "exactly 8 errors (got %zu)", json_object_array_length(errs));
+	T_OK(js_validate(s, json_object_array_get_idx(errs, 0), NULL) == 0,
+	    "validate without an error list");
+	json_object_put(errs);
+
+	ok = check(s, "[]", &errs);
+	T_OK(ok == 0 && find_err(errs, "", "type") >= 0,
+	    "a non-object is reported at the root path \"\"");
+	json_object_put(errs);
+	js_free(s);
+}
+
+/* Expects status st and an error at path. */
+static void
+refused(const char *schema, enum js_status st, const char *path,
+    const char *what)
+{
+	struct js_schema *s = (struct js_schema *)&s;
+	struct json_object *errs;
+	enum js_status got = compile(schema, &s, &errs);
+
+	T_OK(got == st && s == NULL && find_err(errs, path, NULL) >= 0,
+	    "%s: %s at %s", what, js_status_names[st], path);
+	if (got != st || find_err(errs, path, NULL) < 0)
+		printf("#   status %s, errors %s\n", js_status_names[got],
+		    json_object_to_json_string(errs));
+	json_object_put(errs);
+	js_free(got == JS_OK ? s : NULL);
+}
+
+static void
+test_refusals(void)
+{
+	struct js_schema *s;
+	struct json_object *errs;
+
+	refused("{\"properties\": {\"a\": {\"unevaluatedProperties\": false}}}",
+	    JS_ERR_UNSUPPORTED, "/properties/a/unevaluatedProperties",
+	    "unevaluatedProperties refused");
+	refused("{\"type\": \"object\", \"foo\": 1}", JS_ERR_UNSUPPORTED,
+	    "/foo", "made-up keyword refused");
+	refused("{\"$defs\": {\"x\": {\"$anchor\": \"x\"}}}",
+	    JS_ERR_UNSUPPORTED, "/$defs/x/$anchor", "$anchor refused");
+	refused("{\"$ref\": \"https://example.com/other.json\"}",
+	    JS_ERR_UNSUPPORTED, "/$ref", "remote $ref refused");
+	refused("{\"$ref\": \"#foo\"}", JS_ERR_UNSUPPORTED, "/$ref",
+	    "anchor $ref refused");
+	refused("{\"allOf\": [{\"$id\": \"inner.json\", \"$ref\": \"#/x\"}]}",
+	    JS_ERR_UNSUPPORTED, "/allOf/0/$ref",
+	    "$ref under an inner $id refused");
+	refused("{\"$dynamicRef\": \"#meta\"}", JS_ERR_UNSUPPORTED,
+	    "/$dynamicRef", "$dynamicRef refused");
+	refused("{\"format\": \"hostname\"}", JS_ERR_UNSUPPORTED, "/format",
+	    "unimplemented format refused");
+	refused("{\"$schema\": \"http://json-schema.org/draft-07/schema#\"}",
+	    JS_ERR_UNSUPPORTED, "/$schema", "other drafts refused");
+	refused("{\"dependencies\": {}}", JS_ERR_UNSUPPORTED, "/dependencies",
+	    "pre-2020 keyword refused");
+
+	/* Names, not keywords: properties and $defs entries. */
+	T_OK(compile("{\"properties\": {\"foo\": {}, \"$ref\": true},"
+	    " \"$defs\": {\"bar\": {\"type\": \"string\"}},"
+	    " \"dependentRequired\": {\"baz\": [\"qux\"]}}", &s, NULL) ==
+	    JS_OK, "property and $defs names are not keywords");
+	js_free(s);
+
+	/* Every problem is listed, not only the first. */
+	T_OK(compile("{\"foo\": 1, \"properties\": {\"a\": {\"bar\": 2}}}",
+	    &s, &errs) == JS_ERR_UNSUPPORTED &&
+	    json_object_array_length(errs) == 2 &&
+	    find_err(errs, "/foo", NULL) >= 0 &&
+	    find_err(errs, "/properties/a/bar", NULL) >= 0,
+	    "two unknown keywords, two errors");
+	json_object_put(errs);
+}
+
+static void
+test_invalid(void)
+{
+	struct js_schema *s;
+	struct json_object *errs;
+
+	refused("{\"minLength\": -1}", JS_ERR_INVALID, "/minLength",
+	    "negative minLength");
+	refused("{\"minLength\": 1.5}", JS_ERR_INVALID, "/minLength",
+	    "fractional minLength");
+	refused("{\"type\": \"bogus\"}", JS_ERR_INVALID, "/type",
+	    "unknown type name");
+	refused("{\"type\": [\"string\", \"string\"]}", JS_ERR_INVALID,
+	    "/type", "repeated type name");
+	refused("{\"required\": \"name\"}", JS_ERR_INVALID, "/required",
+	    "required not an array");
+	refused("{\"multipleOf\": 0}", JS_ERR_INVALID, "/multipleOf",
+	    "multipleOf 0");
+	refused("{\"anyOf\": []}", JS_ERR_INVALID, "/anyOf", "empty anyOf");
+	refused("{\"items\": 3}", JS_ERR_INVALID, "/items",
+	    "schema that is a number");
+	refused("{\"$ref\": \"#/$defs/missing\"}", JS_ERR_INVALID, "/$ref",
+	    "dangling $ref");
+	refused("{\"$ref\": \"#/a~2b\"}", JS_ERR_INVALID, "/$ref",
+	    "bad ~ escape in $ref");
+	refused("{\"properties\": {\"a\": {\"pattern\": \"(\"}}}",
+	    JS_ERR_INVALID, "/properties/a/pattern", "unbalanced pattern");
+	/* Invalid wins over unsupported. */
+	T_OK(compile("{\"minLength\": -1, \"foo\": 1}", &s, &errs) ==
+	    JS_ERR_INVALID && json_object_array_length(errs) == 2,
+	    "invalid and unsupported: JS_ERR_INVALID, both listed");
+	json_object_put(errs);
+	T_OK(compile("42", &s, NULL) == JS_ERR_INVALID && s == NULL,
+	    "a number is not a schema");
+	T_STR(js_status_names[JS_ERR_UNSUPPORTED], "unsupported",
+	    "status names");
+}
+
+static void
+test_refs(void)
+{
+	struct js_schema *s;
+	struct json_object *errs, *inst, *cur, *next;
+	int i, ok;
+
+	T_OK(compile("{\"$ref\": \"#\"}", &s, NULL) == JS_OK,
+	    "{\"$ref\": \"#\"} compiles");
+	ok = check(s, "{}", &errs);
+	T_OK(ok == 0 && find_err(errs, "", "$ref") >= 0,
+	    "self-reference without progress fails, no crash");
+	json_object_put(errs);
+	js_free(s);
+
+	T_OK(accepts("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"},"
+	    " \"b\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}",
+	    "1") == 0, "two-step $ref cycle fails, no crash");
+	T_OK(accepts("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"},"
+	    " {\"type\": \"integer\"}]}", "1") == 1,
+	    "cycle inside anyOf: other branch still counts");
+
+	/* A recursive tree: fine when shallow, fails cleanly when deep. */
+	T_OK(compile("{\"type\": \"array\", \"items\": {\"$ref\": \"#\"}}",
+	    &s, NULL) == JS_OK, "recursive array schema compiles");
+	T_OK(accepts("{\"type\": \"array\", \"items\": {\"$ref\": \"#\"}}",
+	    "[[[], [[]]]]") == 1, "shallow recursion is valid");
+	inst = json_object_new_array();
+	for (cur = inst, i = 0; i < 1000; i++, cur = next) {
+		next = json_object_new_array();
+		json_object_array_add(cur, next);
+	}
+	errs = json_object_new_array();
+	T_OK(js_validate(s, inst, errs) == 0 &&
+	    json_object_array_length(errs) == 1,
+	    "1000-deep instance fails with one depth error, no overflow");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	T_OK(accepts("{\"$defs\": {\"a/b\": {\"type\": \"integer\"},"
+	    " \"c%d\": {\"minimum\": 3}}, \"allOf\": ["
+	    "{\"$ref\": \"#/$defs/a~1b\"}, {\"$ref\": \"#/$defs/c%25d\"}]}",
+	    "2") == 0, "~1 and %%25 in $ref pointers");
+	T_OK(accepts("{\"$id\": \"urn:example:root\", \"minimum\": 3,"
+	    " \"properties\": {\"x\": {\"$ref\": \"urn:example:root\"}}}",
+	    "{\"x\": 2}") == 0, "$ref naming the root $id stays local");
+	T_OK(accepts("{\"examples\": [{\"type\": \"string\"}],"
+	    " \"$ref\": \"#/examples/0\"}", "1") == 0,
+	    "$ref into a non-schema location compiles it");
+}
+
+/* pattern p against string s (both JSON-escaped) */
+static int
+pat(const char *p, const char *s)
+{
+	char schema[512], inst[512];
+
+	snprintf(schema, sizeof schema, "{\"pattern\": \"%s\"}", p);
+	snprintf(inst, sizeof inst, "\"%s\"", s);
+	return accepts(schema, inst);
+}
+
+static void
+test_patterns(void)
+{
+	struct js_schema *s;
+	struct json_object *errs;
+
+	T_OK(pat("^\\\\d{3}-\\\\w+$", "123-abc_9") == 1 &&
+	    pat("^\\\\d{3}-\\\\w+$", "12-abc") == 0, "\\d and \\w");
+	T_OK(pat("^\\\\d+$", "\\u0661\\u0662") == 0, "\\d is ASCII only");
+	T_OK(pat("^\\\\s$", "\\u00a0") == 1 && pat("^\\\\S$", "\\u2003") == 0,
+	    "\\s and \\S know Unicode spaces");
+	T_OK(pat("^\\\\W$", "\\u00e9") == 1 && pat("^\\\\D$", "x") == 1,
+	    "\\W and \\D match non-ASCII");
+	T_OK(pat("^.$", "\\ud83d\\ude00") == 1 && pat("^..$", "\\u00e9") == 0,
+	    ". is one code point, not one byte");
+	T_OK(pat("^.$", "\\n") == 0, ". does not match a newline");
+	T_OK(pat("^\\u00e9{2}$", "\\u00e9\\u00e9") == 1 &&
+	    pat("^\\u00e9{2}$", "\\u00e9") == 0,
+	    "a quantifier repeats a whole multibyte character");
+	T_OK(pat("^[^a]$", "\\u00e9") == 1 && pat("^[a-\\u00ff]+$", "b\\u00fe") == 1,
+	    "classes over code points");
+	T_OK(pat("^abc$", "abc\\n") == 0 && pat("a$\\\\n", "a\\n") == 0,
+	    "$ is the end of input, even next to a newline");
+	T_OK(pat("^a\\\\u0000b$", "a\\u0000b") == 1 &&
+	    pat("^a[^x]b$", "a\\u0000b") == 1, "NUL in subject and pattern");
+	T_OK(pat("(?:ab)+?c|(?<n>z)", "xababc") == 1,
+	    "non-capturing, lazy, named groups");
+	T_OK(pat("^[\\\\]\\\\-^]+$", "]-^") == 1, "bracket specials");
+	T_OK(pat("a+", "xxaayy") == 1, "patterns are not anchored");
+
+	refused("{\"pattern\": \"(?=a)b\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "lookahead refused");
+	refused("{\"pattern\": \"(?<!a)b\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "lookbehind refused");
+	refused("{\"pattern\": \"\\\\bword\\\\b\"}", JS_ERR_UNSUPPORTED,
+	    "/pattern", "word boundary refused");
+	refused("{\"pattern\": \"(a)\\\\1\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "backreference refused");
+	refused("{\"pattern\": \"\\\\p{L}+\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "\\p{...} refused");
+	refused("{\"pattern\": \"(^a)*\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "anchor in a repeated group refused");
+	refused("{\"pattern\": \"a{2000}\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "huge repetition refused");
+	refused("{\"patternProperties\": {\"^x(?=y)\": {}}}",
+	    JS_ERR_UNSUPPORTED, "/patternProperties/^x(?=y)",
+	    "patternProperties regex refused at its key");
+	refused("{\"pattern\": \"a{\"}", JS_ERR_INVALID, "/pattern",
+	    "lone { is invalid in unicode mode");
+	refused("{\"pattern\": \"[z-a]\"}", JS_ERR_INVALID, "/pattern",
+	    "reversed range invalid");
+	refused("{\"pattern\": \"\\\\q\"}", JS_ERR_INVALID, "/pattern",
+	    "unknown escape invalid");
+	refused("{\"pattern\": \"(?=a\"}", JS_ERR_INVALID, "/pattern",
+	    "unsupported and invalid: invalid wins");
+
+	T_OK(compile("{\"patternProperties\": {\"^x_\": {\"type\": "
+	    "\"integer\"}}, \"additionalProperties\": false}", &s, NULL) ==
+	    JS_OK, "patternProperties compiles");
+	T_OK(check(s, "{\"x_a\": 1, \"x_b\": \"no\", \"y\": 1}", &errs) == 0 &&
+	    find_err(errs, "/x_b", "type") >= 0 &&
+	    find_err(errs, "/y", "additionalProperties") >= 0 &&
+	    json_object_array_length(errs) == 2,
+	    "patternProperties and additionalProperties errors");
+	json_object_put(errs);
+	js_free(s);
+}
+
+static void
+test_values(void)
+{
+	T_OK(accepts("{\"multipleOf\": 0.01}", "19.99") == 1 &&
+	    accepts("{\"multipleOf\": 0.01}", "19.995") == 0,
+	    "multipleOf 0.01");
+	T_OK(accepts("{\"uniqueItems\": true}", "[1, 1.0]") == 0 &&
+	    accepts("{\"uniqueItems\": true}",
+	    "[{\"a\": 1, \"b\": 2}, {\"b\": 2, \"a\": 1}]") == 0 &&
+	    accepts("{\"uniqueItems\": true}", "[1, true, \"1\", [1]]") == 1,
+	    "uniqueItems uses JSON equality");
+	T_OK(accepts("{\"uniqueItems\": true}",
+	    "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,7.0]") == 0,
+	    "uniqueItems on a long array (hashed path)");
+	T_OK(accepts("{\"const\": {\"a\": [1, null]}}",
+	    "{\"a\": [1.0, null]}") == 1, "const with 1 == 1.0");
+	T_OK(accepts("{\"enum\": [null]}", "null") == 1 &&
+	    accepts("{\"enum\": [null]}", "0") == 0, "enum with null");
+	T_OK(accepts("{\"maximum\": 9223372036854775807}",
+	    "9223372036854775808") == 0, "maximum beyond int64");
+	T_OK(accepts("{\"exclusiveMinimum\": 0.5}", "1") == 1 &&
+	    accepts("{\"minimum\": 2}", "1.9999999") == 0,
+	    "integer and double compared exactly");
+	T_OK(accepts("{\"type\": \"integer\"}", "3.0") == 1 &&
+	    accepts("{\"type\": \"integer\"}", "3.5") == 0,
+	    "3.0 is an integer");
+	T_OK(accepts("{\"maxLength\": 2}", "\"\\u00e9\\ud83d\\ude00\"") == 1,
+	    "maxLength counts code points");
+	T_OK(accepts("{\"format\": \"date-time\"}",
+	    "\"2024-02-29T12:00:00Z\"") == 1 &&
+	    accepts("{\"format\": \"date-time\"}",
+	    "\"2023-02-29T12:00:00Z\"") == 0, "date-time format");
+	T_OK(accepts("{\"format\": \"uuid\"}",
+	    "\"123e4567-e89b-12d3-a456-426614174000\"") == 1 &&
+	    accepts("{\"format\": \"uri\"}", "\"/relative\"") == 0,
+	    "uuid and uri formats");
+}
+
+static void
+test_combinators(void)
+{
+	struct js_schema *s;
+	struct json_object *errs;
+	char big[4096];
+	size_t n;
+	int i;
+
+	T_OK(compile("{\"properties\": {\"contact\": {\"anyOf\": ["
+	    "{\"type\": \"string\", \"format\": \"email\"},"
+	    "{\"type\": \"string\", \"pattern\": \"^\\\\+[0-9]+$\"}]}}}",
+	    &s, NULL) == JS_OK, "anyOf schema compiles");
+	T_OK(check(s, "{\"contact\": \"nope\"}", &errs) == 0 &&
+	    json_object_array_length(errs) == 1 &&
+	    find_err(errs, "/contact", "anyOf") >= 0,
+	    "anyOf reports one error of its own");
+	json_object_put(errs);
+	js_free(s);
+
+	T_OK(compile("{\"oneOf\": [{\"minimum\": 0}, {\"maximum\": 10}],"
+	    " \"not\": {\"const\": 99}}", &s, NULL) == JS_OK,
+	    "oneOf/not schema compiles");
+	T_OK(check(s, "5", &errs) == 0 &&
+	    find_err(errs, "", "oneOf") >= 0 &&
+	    json_object_array_length(errs) == 1, "oneOf matching two fails");
+	json_object_put(errs);
+	T_OK(check(s, "99", &errs) == 0 &&
+	    find_err(errs, "", "not") >= 0 &&
+	    json_object_array_length(errs) == 1, "not reports itself");
+	json_object_put(errs);
+	js_free(s);
+
+	T_OK(accepts("{\"if\": {\"properties\": {\"country\": {\"const\": "
+	    "\"US\"}}}, \"then\": {\"required\": [\"zip\"]}}",
+	    "{\"country\": \"US\"}") == 0 &&
+	    accepts("{\"if\": {\"properties\": {\"country\": {\"const\": "
+	    "\"US\"}}}, \"then\": {\"required\": [\"zip\"]}}",
+	    "{\"country\": \"FR\"}") == 1, "if/then");
+
+	/* The error list is capped. */
+	T_OK(compile("{\"items\": {\"type\": \"string\"}}", &s, NULL) ==
+	    JS_OK, "items schema compiles");
+	n = (size_t)snprintf(big, sizeof big, "[");
+	for (i = 0; i < 500; i++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "%s%d",
+		    i ? "," : "", i);
+	snprintf(big + n, sizeof big - n, "]");
+	T_OK(check(s, big, &errs) == 0 &&
+	    json_object_array_length(errs) == JS_MAX_ERRORS,
+	    "500 bad items give %d errors", JS_MAX_ERRORS);
+	T_OK(find_err(errs, "/0", "type") >= 0 &&
+	    find_err(errs, "/99", "type") >= 0, "first items reported");
+	json_object_put(errs);
+	js_free(s);
+}
+
+int
+main(void)
+{
+	test_signup();
+	test_refusals();
+	test_invalid();
+	test_refs();
+	test_patterns();
+	test_values();
+	test_combinators();
+	return t_done();
+}
