@@ -283,3 +283,22 @@ json_pointer_append(char *out, size_t outsz, const char *base, const char *token
 	}
 	out[n < outsz ? n : outsz - 1] = '\0';
 }
+
+/* Appends sub's errors to errors, each path prefixed with prefix. */
+void
+errs_merge(struct json_object *errors, struct json_object *sub, const char *prefix)
+{
+	size_t n = json_object_array_length(sub);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(sub, i), *c = NULL;
+		const char *p = json_get_str(e, "path");
+		char full[512];
+
+		snprintf(full, sizeof(full), "%s%s", prefix, p ? p : "");
+		if (json_object_deep_copy(e, &c, NULL) != 0)
+			continue;
+		json_object_object_add(c, "path", json_object_new_string(full));
+		json_object_array_add(errors, c);
+	}
+}

@@ -27,6 +27,8 @@ int		 utf8_valid(const char *, size_t);
 void		 json_put_cb(void *);
 void		 errs_add(struct json_object *errors, const char *path,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 errs_merge(struct json_object *errors, struct json_object *sub,
+		    const char *prefix);
 void		 json_pointer_append(char *out, size_t outsz, const char *base,
 		    const char *token);
 const char	*json_plain(struct json_object *);

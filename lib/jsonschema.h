@@ -31,8 +31,8 @@ extern const char *const js_status_names[JS_ERR__MAX];
  * Compiles schema (borrowed; nothing in the result points into it) into *out
  * (the caller frees it with js_free). On failure *out is NULL, and if errors
  * is a json array, one {"path", "message"} object is appended per problem,
- * "path" being a JSON pointer into the schema. JS_ERR_INVALID wins over
- * JS_ERR_UNSUPPORTED when both kinds of problems are present.
+ * "path" being a JSON pointer into the schema. When problems of several
+ * kinds are found, JS_ERR_NOMEM wins, then JS_ERR_INVALID.
  */
 enum js_status	js_compile(struct json_object *schema,
 		    struct js_schema **out, struct json_object *errors);
@@ -43,8 +43,9 @@ enum js_status	js_compile(struct json_object *schema,
  * is appended per failing location (at most JS_MAX_ERRORS), "path" being a
  * JSON pointer into the instance; a missing required property is reported
  * at the property's own path. Combinators (anyOf, oneOf, not) and contains,
- * propertyNames report only their own error. Safe to call concurrently on
- * one schema.
+ * propertyNames report only their own error. A $ref loop that does not
+ * consume the instance, or nesting beyond JS_MAX_DEPTH, fails its branch.
+ * Safe to call concurrently on one schema.
  */
 int		js_validate(const struct js_schema *,
 		    struct json_object *instance, struct json_object *errors);

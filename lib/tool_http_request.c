@@ -476,10 +476,10 @@ has_header(const struct hr_req *rq, const char *name)
 }
 
 /*
- * Builds the request header list: the config's headers (an empty value is
- * sent as "Name;", libcurl's way to send it empty), then the Content-Type
- * of a JSON body, and an empty Expect so that libcurl does not wait for a
- * 100 Continue. Returns 0, or -1 out of memory (*out then still freed by
+ * Builds the request header list: the config's headers (an empty or blank
+ * value is sent as "Name;", libcurl's way to send it empty), then the
+ * Content-Type of a JSON body, and an empty Expect so that libcurl does not
+ * wait for a 100 Continue. Returns 0, or -1 out of memory (*out then still freed by
  * the caller).
  */
 static int
@@ -493,7 +493,9 @@ hr_header_list(const struct hr_req *rq, int json_body, int has_fields,
 			size_t vlen;
 			const char *val = hr_header_text(v, &vlen);
 
-			if (vlen == 0)
+			/* libcurl reads "Name:" with nothing but blanks after it as
+			 * "remove this header". */
+			if (strspn(val, " \t") == vlen)
 				snprintf(line, sizeof(line), "%s;", name);
 			else
 				snprintf(line, sizeof(line), "%s: %s", name, val);
@@ -799,7 +801,10 @@ tool_http_request_run(struct tool_ctx *ctx)
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq.max_bytes);
+	/* Refuses an announced Content-Length over the cap before reading any
+	 * of it; a HEAD answer announces the size of a body it does not send. */
+	if (rq.method != HR_HEAD)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq.max_bytes);
 	SET(CURLOPT_OPENSOCKETFUNCTION, hr_opensocket);
 	SET(CURLOPT_OPENSOCKETDATA, &c);
 	SET(CURLOPT_PREREQFUNCTION, hr_prereq);

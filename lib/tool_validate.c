@@ -139,18 +139,30 @@ tool_validate_compile(struct json_object *config, const char *path,
 	struct json_object *all = json_object_new_object(), *list = json_object_new_array();
 	struct json_object *v, *rs;
 	struct js_schema *js = NULL;
+	size_t before = json_object_array_length(errors);
 	char p[256];
 	int rc = -1;
 
 	*compiled = NULL;
-	if ((v = json_object_object_get(config, "schema")) != NULL)
+	if ((v = json_object_object_get(config, "schema")) != NULL) {
+		/* Compiled alone first, so its errors carry its own paths. */
+		struct json_object *sub = json_object_new_array();
+		if (js_compile(v, &js, sub) == JS_OK)
+			js_free(js);
+		js = NULL;
+		snprintf(p, sizeof(p), "%s/schema", path);
+		errs_merge(errors, sub, p);
+		json_object_put(sub);
 		json_object_array_add(list, json_object_get(v));
+	}
 	if ((v = json_get(config, "rules", json_type_object)) != NULL) {
 		snprintf(p, sizeof(p), "%s/rules", path);
 		if ((rs = rules_schema(v, p, errors)) == NULL)
 			goto out;
 		json_object_array_add(list, rs);
 	}
+	if (json_object_array_length(errors) > before)
+		goto out;  /* each part's errors are listed; no combined ones */
 	json_object_object_add(all, "allOf", list);
 	list = NULL;
 	if (js_compile(all, &js, errors) != JS_OK)

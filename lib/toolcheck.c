@@ -69,24 +69,6 @@ catalog_json(const struct catalog *c)
 	return c->json;
 }
 
-/* Prefixes each error's path (relative to the config) with the config's. */
-static void
-merge_errors(struct json_object *errors, struct json_object *sub, const char *path)
-{
-	size_t n = json_object_array_length(sub);
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(sub, i);
-		const char *p = json_get_str(e, "path"), *m = json_get_str(e, "message");
-		errs_add(errors, "", "%s", m ? m : "invalid");
-		struct json_object *last = json_object_array_get_idx(errors,
-		    json_object_array_length(errors) - 1);
-		char full[512];
-		snprintf(full, sizeof(full), "%s%s", path, p ? p : "");
-		json_object_object_add(last, "path", json_object_new_string(full));
-	}
-}
-
 /*
  * Checks a tool's config against its type's schema (when a catalog is
  * given) and the type's own compile step (e.g. validate's rules).
@@ -111,7 +93,7 @@ tool_config_check(const struct catalog *c, enum tool_type type,
 		json_object_put(empty);
 	} else
 		js_validate(c->config[type], config, sub);
-	merge_errors(errors, sub, path);
+	errs_merge(errors, sub, path);
 	json_object_put(sub);
 	if (config != NULL && tool_impls[type].compile != NULL &&
 	    tool_impls[type].compile(config, path, errors, &compiled) == 0 &&
@@ -135,6 +117,6 @@ schema_check(struct json_object *schema, const char *path,
 	sub = json_object_new_array();
 	if (js_compile(schema, &js, sub) == JS_OK)
 		js_free(js);
-	merge_errors(errors, sub, path);
+	errs_merge(errors, sub, path);
 	json_object_put(sub);
 }

@@ -10,6 +10,7 @@
  * /many (60 headers).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +37,7 @@
 
 static int port;
 static pid_t server_pid = -1;
+static int accepted_fd = -1;    /* the server writes a byte per connection */
 
 /* ---- the server (child processes) ---- */
 
@@ -164,7 +166,7 @@ serve(int fd)
 		else
 			say(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 			    "Connection: close\r\n\r\n");
-		for (int sent = 0; sent < BIG; sent += (int)sizeof(chunk))
+		for (int sent = 0; !head && sent < BIG; sent += (int)sizeof(chunk))
 			if (write_all(fd, chunk, sizeof(chunk)) == -1)
 				return;
 	} else if (strcmp(path, "/slow") == 0) {
@@ -239,8 +241,10 @@ start_server(void)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
-	int lfd, one = 1;
+	int lfd, one = 1, pfd[2];
 
+	if (pipe(pfd) == -1)
+		return -1;
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -262,6 +266,7 @@ start_server(void)
 	if (server_pid == 0) {
 		signal(SIGCHLD, SIG_IGN);   /* connection processes reap themselves */
 		signal(SIGPIPE, SIG_IGN);
+		close(pfd[0]);
 		for (;;) {
 			int fd = accept(lfd, NULL, NULL);
 			pid_t p;
@@ -271,8 +276,11 @@ start_server(void)
 					continue;
 				_exit(1);
 			}
+			if (write(pfd[1], "c", 1) != 1)
+				_exit(1);
 			if ((p = fork()) == 0) {
 				close(lfd);
+				close(pfd[1]);
 				serve(fd);
 				close(fd);
 				_exit(0);
@@ -281,7 +289,24 @@ start_server(void)
 		}
 	}
 	close(lfd);
+	close(pfd[1]);
+	accepted_fd = pfd[0];
+	fcntl(accepted_fd, F_SETFL, O_NONBLOCK);
 	return 0;
+}
+
+/* Connections the server accepted since the last call. */
+static int
+connections(void)
+{
+	char buf[256];
+	ssize_t r;
+	int n = 0;
+
+	usleep(50000);  /* let the server note a connection still in flight */
+	while ((r = read(accepted_fd, buf, sizeof(buf))) > 0)
+		n += (int)r;
+	return n;
 }
 
 /* A port nothing listens on (bound, then closed). */
@@ -573,6 +598,11 @@ test_send(void)
 	T_STR(hdr("x-echo-method"), "GET", "GET /echo: method");
 	T_STR(hdr("x-echo-custom"), "", "an empty header value is sent empty");
 
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/echo\",\"body\":[true]}",
+	    port), "GET /echo with a body");
+	T_STR(hdr("x-echo-method"), "GET", "GET with a body: still GET");
+	T_STR(body_text(), "[true]", "GET with a body: body sent");
+
 	memset(big, 'z', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echo\","
@@ -634,6 +664,7 @@ test_ssrf(void)
 	};
 	char what[160], want[64];
 
+	connections();
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		char url[128];
 		int rc;
@@ -650,13 +681,16 @@ test_ssrf(void)
 	}
 	run(&env_deny, "{\"url\":\"http://127.0.0.1:%d/json\"}", port);
 	T_STR(str_at(ctx.err_details, "address"), "127.0.0.1", "details.address");
+	T_OK(connections() == 0, "refused targets were never connected to");
 
 	/* ORX_HTTP_ALLOW=localhost: the name is allowed, not its address. */
 	succeeds(run(&env_name, "{\"url\":\"http://localhost:%d/json\"}", port),
 	    "allow localhost: http://localhost");
 	T_STR(body_text(), "{\"ok\":true}", "allow localhost: body");
+	T_OK(connections() == 1, "allowed target: one connection");
 	fails(run(&env_name, "{\"url\":\"http://127.0.0.1:%d/json\"}", port),
 	    403, "target_refused", "allow localhost: http://127.0.0.1 still refused");
+	T_OK(connections() == 0, "refused again without a connection");
 
 	/* ORX_HTTP_ALLOW=127.0.0.1: any name resolving there is allowed. */
 	succeeds(run(&env_allow, "{\"url\":\"http://localhost:%d/json\"}", port),
@@ -764,6 +798,7 @@ main(void)
 		reset();
 		kill(server_pid, SIGTERM);
 		waitpid(server_pid, &status, 0);
+		close(accepted_fd);
 	}
 	config_free(&cfg_allow);
 	config_free(&cfg_deny);

@@ -119,7 +119,8 @@ test_signup(void)
 
 	T_OK(compile(signup, &s, NULL) == JS_OK, "signup schema compiles");
 	ok = check(s, "{\"name\": \"Ada\", \"email\": \"ada@example.com\","
-	    " \"password\": \"correct horse\", \"tags\": [\"a\", \"b\"]}", &errs);
+	    " \"password\": \"correct horse\", \"tags\": [\"a\", \"b\"]}",
+	    &errs);
 	T_OK(ok == 1 && json_object_array_length(errs) == 0,
 	    "a good signup is valid, no errors");
 	json_object_put(errs);
@@ -340,7 +341,8 @@ test_patterns(void)
 	T_OK(pat("^\\u00e9{2}$", "\\u00e9\\u00e9") == 1 &&
 	    pat("^\\u00e9{2}$", "\\u00e9") == 0,
 	    "a quantifier repeats a whole multibyte character");
-	T_OK(pat("^[^a]$", "\\u00e9") == 1 && pat("^[a-\\u00ff]+$", "b\\u00fe") == 1,
+	T_OK(pat("^[^a]$", "\\u00e9") == 1 &&
+	    pat("^[a-\\u00ff]+$", "b\\u00fe") == 1,
 	    "classes over code points");
 	T_OK(pat("^abc$", "abc\\n") == 0 && pat("a$\\\\n", "a\\n") == 0,
 	    "$ is the end of input, even next to a newline");
