@@ -300,11 +300,14 @@ ssrf_addr_text(const struct sockaddr *sa, socklen_t len, char *out,
 }
 
 /*
- * The whole decision for one connection: host as written in the URL (may be
- * NULL), sa the address about to be connected to. Returns NULL (go ahead)
- * when the address is public, when the address is on the allow list, or
- * when host is a name (not an IP literal) on the allow list; otherwise the
- * class ssrf_refusal names. Other families than IPv4/IPv6 are never allowed.
+ * The whole decision for one connection: host as written in the URL (NULL:
+ * unknown), sa the address about to be connected to. Returns NULL (go
+ * ahead) when the address is public or when the allow list names the host
+ * as written: a name entry allows that name whatever it resolves to, an IP
+ * entry or prefix allows URLs that write such an address (their host is the
+ * address itself, so the address is what is compared). A listed address does
+ * not allow other names that resolve to it. Otherwise returns the class
+ * ssrf_refusal names; families other than IPv4/IPv6 are never allowed.
  */
 const char *
 ssrf_check(const char *allow, const char *host, const struct sockaddr *sa,
@@ -318,12 +321,7 @@ ssrf_check(const char *allow, const char *host, const struct sockaddr *sa,
 		return NULL;
 	if (ssrf_addr_text(sa, len, text, sizeof(text)) == -1)
 		return why;
-	if (ssrf_listed(allow, text))
-		return NULL;
-	/* The host counts as written only if it is a name: a literal is the
-	 * address itself, and the address was just judged. */
-	if (host != NULL && parse_ip(host, strlen(host), &ip) == -1 &&
-	    ssrf_listed(allow, host))
-		return NULL;
-	return why;
+	if (host == NULL || parse_ip(host, strlen(host), &ip) == 0)
+		return ssrf_listed(allow, text) ? NULL : why;
+	return ssrf_listed(allow, host) ? NULL : why;
 }

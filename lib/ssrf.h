@@ -7,7 +7,9 @@
  * An allow list is the text of ORX_HTTP_ALLOW: comma-separated entries, each
  * a host name ("localhost", compared without case, a trailing dot ignored),
  * an IP literal ("127.0.0.1", "::1", "[::1]"; compared as addresses) or an
- * IP prefix ("10.0.0.0/8", "fd00::/8").
+ * IP prefix ("10.0.0.0/8", "fd00::/8"). Entries match the host as written
+ * in the URL: "127.0.0.1" allows http://127.0.0.1/ but not http://localhost/
+ * (list "localhost" for that).
  */
 #ifndef ORX_SSRF_H
 #define ORX_SSRF_H

@@ -5,8 +5,8 @@
  * templates may have filled it with anything). Every connection libcurl
  * opens goes through hr_opensocket, which refuses loopback, private and
  * other special addresses (lib/ssrf.c) unless ORX_HTTP_ALLOW lists the host
- * or the address: the check is on the address actually connected to, so DNS
- * rebinding gains nothing. Redirects are not followed; proxies from the
+ * as written in the URL: the check is on the address actually connected
+ * to, so DNS rebinding gains nothing. Redirects are not followed; proxies from the
  * environment are not used; the response is capped at maxBytes.
  *
  * Header values are never logged or put into messages: they may carry tokens.

@@ -100,7 +100,8 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		"\"headers\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
 		"\"body\":{},\"timeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000},"
 		"\"maxBytes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10485760},"
-		"\"expectStatus\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}",
+		"\"expectStatus\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":32,"
+		"\"items\":{\"type\":\"integer\",\"minimum\":100,\"maximum\":599}}}}",
 		NULL, NULL, tool_http_request_run,
 	},
 	[TOOL_CONDITION] = {

@@ -692,9 +692,12 @@ test_ssrf(void)
 	    403, "target_refused", "allow localhost: http://127.0.0.1 still refused");
 	T_OK(connections() == 0, "refused again without a connection");
 
-	/* ORX_HTTP_ALLOW=127.0.0.1: any name resolving there is allowed. */
-	succeeds(run(&env_allow, "{\"url\":\"http://localhost:%d/json\"}", port),
-	    "allow 127.0.0.1: http://localhost");
+	/* ORX_HTTP_ALLOW=127.0.0.1 allows that literal, not names resolving there. */
+	fails(run(&env_allow, "{\"url\":\"http://localhost:%d/json\"}", port),
+	    403, "target_refused", "allow 127.0.0.1: http://localhost refused");
+	succeeds(run(&env_allow, "{\"url\":\"http://[::ffff:127.0.0.1]:%d/json\"}", port),
+	    "allow 127.0.0.1: its IPv4-mapped form allowed");
+	T_OK(connections() == 1, "... and only that one connected");
 	fails(run(&env_allow, "{\"url\":\"http://[::1]:%d/json\"}", port),
 	    403, "target_refused", "allow 127.0.0.1: ::1 still refused");
 }

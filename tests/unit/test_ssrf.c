@@ -217,20 +217,30 @@ test_check(void)
 	    "loopback", "check: loopback refused without allow list");
 	T_OK(ssrf_check("localhost", "localhost", (struct sockaddr *)&ss, len) == NULL,
 	    "check: allowed by the host as written");
-	T_OK(ssrf_check("127.0.0.1", "evil.example", (struct sockaddr *)&ss, len) == NULL,
-	    "check: allowed by the resolved address");
+	T_STR(ssrf_check("127.0.0.1", "evil.example", (struct sockaddr *)&ss, len),
+	    "loopback", "check: a listed address does not allow a name resolving to it");
+	T_OK(ssrf_check("127.0.0.1", "127.0.0.1", (struct sockaddr *)&ss, len) == NULL,
+	    "check: a listed address allows itself as host");
+	T_OK(ssrf_check("127.0.0.0/8", NULL, (struct sockaddr *)&ss, len) == NULL,
+	    "check: without a host the address decides");
+	T_STR(ssrf_check("127.0.0.1", "[::1]", (struct sockaddr *)&ss, len) == NULL ?
+	    "allowed" : "refused", "allowed", "check: for a literal host the address decides");
 	T_STR(ssrf_check("localhost", "127.0.0.1", (struct sockaddr *)&ss, len),
 	    "loopback", "check: a listed name does not allow its address");
 	T_STR(ssrf_check("10.0.0.1", "10.0.0.1", (struct sockaddr *)&ss, len),
 	    "loopback", "check: a listed IP literal as host does not allow another address");
-	T_STR(ssrf_check("127.0.0.1", "[::1]", (struct sockaddr *)&ss, len) == NULL ?
-	    "allowed" : "refused", "allowed", "check: the address decides for a literal host");
 	len = addr("93.184.216.34", &ss);
 	T_OK(ssrf_check("", "example.com", (struct sockaddr *)&ss, len) == NULL,
 	    "check: public address allowed");
 	len = addr("::ffff:127.0.0.1", &ss);
-	T_OK(ssrf_check("127.0.0.1", NULL, (struct sockaddr *)&ss, len) == NULL,
-	    "check: mapped loopback allowed by its IPv4 entry");
+	T_OK(ssrf_check("127.0.0.1", "[::ffff:127.0.0.1]", (struct sockaddr *)&ss,
+	    len) == NULL, "check: mapped loopback allowed by its IPv4 entry");
+	len = addr("::1", &ss);
+	T_STR(ssrf_check("127.0.0.1,LOCALHOST", "localhost", (struct sockaddr *)&ss, len)
+	    == NULL ? "allowed" : "refused", "allowed",
+	    "check: a listed name allows its IPv6 loopback too");
+	T_STR(ssrf_check("", "localhost", (struct sockaddr *)&ss, len), "loopback",
+	    "check: ::1 refused without allow list");
 	T_OK(ssrf_addr_text((struct sockaddr *)&ss, len, (char[SSRF_ADDR_TEXT]){0},
 	    SSRF_ADDR_TEXT) == 0, "addr_text of IPv6");
 }

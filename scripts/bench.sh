@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make bench`: the engine in-process, then the stack through nginx with wrk.
+# Starts its own stack (release build, access log off) on a free port in a
+# scratch folder and stops it by PID at the end. Figures vary ±10-15 % run to
+# run on a 2-core machine: read ratios, not absolutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DUR=${BENCH_SECONDS:-8}
+CONN=${BENCH_CONNECTIONS:-32}
+
+echo "== engine, in-process (build/rel/tests/bench_engine)"
+build/rel/tests/bench_engine
+echo
+
+RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() { scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true; rm -rf "$RUN"; }
+[ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
+export ORX_WORKERS=${ORX_WORKERS:-8} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn
+db=$(scripts/stack.sh start "$RUN" "$PORT" build/rel 2>/dev/null)
+export DATABASE_URL=${db#DATABASE_URL=}
+KEY=$(build/rel/tools/orx-admin key create bench 2>/dev/null)
+URL=http://127.0.0.1:$PORT
+H="Authorization: Bearer $KEY"
+
+# signup with a light work factor: PBKDF2 at 100 000 iterations is meant to
+# be slow and would measure only itself.
+ID=$(sed 's/"config": {"password": "{{input.password}}"}/"config": {"password": "{{input.password}}", "iterations": 1000}/' \
+        examples/signup.json |
+     curl -fsS -H "$H" -H 'Content-Type: application/json' -d @- "$URL/mcp/servers" |
+     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serverId"])')
+curl -fsS -o /dev/null -X PUT -H "$H" -d '{"value":"bench-signing-key-0123456789abcdef"}' "$URL/mcp/servers/$ID/secrets/jwtKey"
+curl -fsS -o /dev/null -X POST -H "$H" "$URL/mcp/servers/$ID/runtime/start"
+
+export BENCH_DIR=$ROOT/tests/bench BENCH_KEY=$KEY
+bench() {  # tag name script url -> "req/s p50 p99" (median run of 3 by req/s)
+    local tag=$1 name=$2 script=$3 url=$4 lines
+    lines=$(for i in 1 2 3; do
+        BENCH_NONCE=$tag$i wrk -t2 -c"$CONN" -d"${DUR}s" -s "$script" "$url" | grep '^RESULT'
+    done | sort -k3 -n | sed -n 2p)
+    set -- $lines
+    printf '%-34s %9s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s  errors %s\n' \
+        "$name" "$3" "$4" "$5" "$6" "$7"
+    echo "$3" > "$RUN/$tag.rps"
+}
+echo "== through nginx: wrk -t2 -c$CONN -d${DUR}s, median of 3 ($ORX_WORKERS workers)"
+bench read "GET /mcp/servers/:id (baseline)" tests/bench/get.lua "$URL/mcp/servers/$ID"
+bench signup "POST /run signup (6 steps)" tests/bench/signup.lua "$URL/mcp/servers/$ID/run"
+awk -v a="$(cat "$RUN/signup.rps")" -v b="$(cat "$RUN/read.rps")" \
+    'BEGIN { printf "ratio signup run / baseline read: %.2f\n", a / b }'
+rss=$(ps -o rss= --ppid "$(cat "$RUN/orchestrix.pid")" | sort -n | tail -1)
+echo "largest orchestrix worker RSS: $((rss / 1024)) MB"

@@ -1,0 +1,103 @@
+/*
+ * Engine micro-benchmark: the cost of a run of 0, 1, 10 and 100 transform
+ * steps, in-process, no I/O. The 0-step run is the baseline (input, logs,
+ * result); the per-step overhead is what each further step adds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "engine.h"
+#include "json.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A workflow of n transform steps, each reading the input and the previous step. */
+static struct json_object *
+make_doc(int n)
+{
+	struct json_object *doc = json_object_new_object(), *tools = json_object_new_array();
+	struct json_object *order = json_object_new_array();
+	char id[16], prev[32];
+
+	json_object_object_add(doc, "name", json_object_new_string("bench"));
+	json_object_object_add(doc, "inputSchema", json_tokener_parse("{\"type\":\"object\"}"));
+	for (int i = 0; i < n; i++) {
+		struct json_object *t = json_object_new_object(), *cfg = json_object_new_object();
+		struct json_object *out = json_object_new_object();
+
+		snprintf(id, sizeof(id), "t%d", i);
+		snprintf(prev, sizeof(prev), i ? "{{steps.t%d.n}}" : "{{input.n}}", i - 1);
+		json_object_object_add(out, "n", json_object_new_string(prev));
+		json_object_object_add(out, "label", json_object_new_string("step {{input.name}}"));
+		json_object_object_add(cfg, "output", out);
+		json_object_object_add(t, "toolId", json_object_new_string(id));
+		json_object_object_add(t, "name", json_object_new_string(id));
+		json_object_object_add(t, "type", json_object_new_string("transform"));
+		json_object_object_add(t, "config", cfg);
+		json_object_array_add(tools, t);
+		json_object_array_add(order, json_object_new_string(id));
+	}
+	json_object_object_add(doc, "tools", tools);
+	json_object_object_add(doc, "executionOrder", order);
+	return doc;
+}
+
+int
+main(void)
+{
+	static const int sizes[] = { 0, 1, 10, 100 };
+	struct json_object *input = json_tokener_parse("{\"n\":1,\"name\":\"ann\"}");
+	struct config cfg;
+	char err[128];
+	double base = 0;
+
+	if (config_load(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%-10s %12s %14s %16s\n", "steps", "runs/s", "us/run", "us/step (over 0)");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct json_object *doc = make_doc(sizes[k]), *errors = json_object_new_array();
+		struct plan *p;
+		struct exec_env env = { NULL, &cfg, "bench", NULL, "exe_bench", 0 };
+		long runs = 0;
+		double t0 = now_s(), t;
+
+		if (plan_compile(doc, "mcp_bench", 1, &p, errors) == -1) {
+			fprintf(stderr, "compile: %s\n", json_plain(errors));
+			return 1;
+		}
+		do {
+			struct exec_result res;
+			for (int i = 0; i < 50; i++, runs++) {
+				engine_run(p, &env, input, &res);
+				exec_result_free(&res);
+			}
+			t = now_s() - t0;
+		} while (t < 1.0);
+		double us = t * 1e6 / (double)runs;
+		if (sizes[k] == 0)
+			base = us;
+		if (sizes[k] == 0)
+			printf("%-10d %12.0f %14.2f %16s\n", sizes[k], (double)runs / t, us, "(baseline)");
+		else
+			printf("%-10d %12.0f %14.2f %16.2f\n", sizes[k], (double)runs / t, us,
+			    (us - base) / sizes[k]);
+		plan_free(p);
+		json_object_put(errors);
+		json_object_put(doc);
+	}
+	json_object_put(input);
+	config_free(&cfg);
+	return 0;
+}
