@@ -25,9 +25,10 @@ LDFLAGS_asan := -fsanitize=address,undefined
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 QUERY_SQL := $(sort $(wildcard sql/queries/*.sql))
-PROGS     := cgi-bin/orchestrix tools/orx-admin
+PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin
 # Each program: its sources (a folder of them, or one file).
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
+SRC_cgi-bin/runtime    := $(sort $(wildcard cgi-bin/runtime/*.c))
 SRC_tools/orx-admin    := tools/orx-admin.c
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \

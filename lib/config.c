@@ -38,6 +38,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "longest a whole execution may run" },
 	[CFG_PBKDF2_ITERATIONS] = { "ORX_PBKDF2_ITERATIONS", "100000",
 	    "default work factor of password_hash" },
+	[CFG_RUNTIME_API_KEY] = { "ORX_RUNTIME_API_KEY", "",
+	    "platform key the bundled runtime accepts on its deployment API (empty: refuse all)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */

@@ -35,6 +35,13 @@ db_init(struct db *d, const char *conninfo, const char *app_name)
 	snprintf(d->app_name, sizeof(d->app_name), "%s", app_name);
 }
 
+/* Server options for every connection (e.g. "-c search_path=archestra"). */
+void
+db_set_options(struct db *d, const char *options)
+{
+	snprintf(d->options, sizeof(d->options), "%s", options ? options : "");
+}
+
 static void
 db_drop(struct db *d)
 {
@@ -62,9 +69,9 @@ int
 db_ready(struct db *d)
 {
 	static const char *const keys[] = {
-		"dbname", "connect_timeout", "application_name", NULL
+		"dbname", "connect_timeout", "application_name", "options", NULL
 	};
-	const char *vals[4];
+	const char *vals[5];
 	long long now;
 
 	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK)
@@ -76,7 +83,8 @@ db_ready(struct db *d)
 	vals[0] = d->conninfo;
 	vals[1] = "2";
 	vals[2] = d->app_name;
-	vals[3] = NULL;
+	vals[3] = d->options[0] != '\0' ? d->options : NULL;
+	vals[4] = NULL;  /* libpq skips a key whose value is NULL */
 	d->conn = PQconnectdbParams(keys, vals, 1);
 	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK) {
 		log_warn("db: connect failed: %s", d->conn ?
@@ -90,6 +98,7 @@ db_ready(struct db *d)
 	}
 	if (d->backoff_ms != 0)
 		log_info("db: connected again");
+	d->generation++;
 	d->backoff_ms = 0;
 	d->next_attempt_ms = 0;
 	return 0;

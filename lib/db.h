@@ -21,9 +21,12 @@ struct db {
 	unsigned	 backoff_ms;
 	int		 in_tx;
 	char		 app_name[64];
+	char		 options[128];     /* libpq "options", e.g. a search_path */
+	unsigned long	 generation;       /* +1 on every new connection */
 };
 
 void		 db_init(struct db *, const char *conninfo, const char *app_name);
+void		 db_set_options(struct db *, const char *options);
 void		 db_close(struct db *);
 int		 db_ready(struct db *);
 PGresult	*db_query(struct db *, struct arena *, enum query, int n,

@@ -69,6 +69,7 @@ plan_free(struct plan *p)
 	free(p->steps);
 	js_free(p->input_schema);
 	json_object_put(p->doc);
+	json_object_put(p->secrets);
 	free(p);
 }
 
@@ -133,6 +134,15 @@ plan_compile(struct json_object *doc, const char *id, int version,
 			goto fail;
 	}
 	p->bytes = strlen(json_object_to_json_string(doc)) * 4 + sizeof(*p);
+	p->deferrable = 1;
+	for (i = 0, j = 0; i < p->nsteps; i++) {
+		enum tool_type t = p->steps[i].type;
+		if (t == TOOL_DB_INSERT)
+			j = 1;
+		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST ||
+		    t == TOOL_APPROVAL))
+			p->deferrable = 0;
+	}
 	*out = p;
 	return 0;
 fail:
@@ -334,6 +344,9 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 	res->duration_us = mono_us() - t0;
 	if (failed) {
 		res->status = EXEC_FAILED;
+		if (env->pending != NULL)
+			json_object_array_del_idx(env->pending, 0,
+			    json_object_array_length(env->pending));
 		if (env->in_tx) {
 			db_rollback(env->db);
 			env->in_tx = 0;
@@ -505,6 +518,49 @@ plan_cache_get(struct plan_cache *c, const char *id, int version)
 			return c->plans[i];
 		}
 	return NULL;
+}
+
+/* The newest cached plan of id, whatever its version, or NULL. */
+struct plan *
+plan_cache_find(struct plan_cache *c, const char *id)
+{
+	struct plan *best = NULL;
+	size_t bi = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->plans[i]->id, id) == 0 &&
+		    (best == NULL || c->plans[i]->version > best->version)) {
+			best = c->plans[i];
+			bi = i;
+		}
+	if (best != NULL)
+		c->used[bi] = ++c->tick;
+	return best;
+}
+
+/* Drops every plan of id (a redeploy or a delete happened elsewhere). */
+void
+plan_cache_evict(struct plan_cache *c, const char *id)
+{
+	size_t i = 0;
+
+	while (i < c->n) {
+		if (strcmp(c->plans[i]->id, id) == 0) {
+			plan_free(c->plans[i]);
+			c->n--;
+			c->plans[i] = c->plans[c->n];
+			c->used[i] = c->used[c->n];
+		} else
+			i++;
+	}
+}
+
+void
+plan_cache_clear(struct plan_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		plan_free(c->plans[i]);
+	c->n = 0;
 }
 
 /* Adds p (ownership passes to the cache), evicting the least recently used. */

@@ -36,6 +36,13 @@ struct plan {
 	size_t			 nsteps;
 	struct plan_step	*steps;      /* in execution order */
 	size_t			 bytes;      /* rough size, for the cache */
+	/* No step after the first db_insert has effects outside the run
+	 * (db_find, http_request, approval), so inserts may be buffered and
+	 * committed after the last step (exec_env.defer_writes). */
+	int			 deferrable;
+	/* Owned extras of the production runtime (NULL / "" otherwise). */
+	struct json_object	*secrets;
+	char			 access_hash[65];
 };
 
 int	plan_compile(struct json_object *doc, const char *id, int version,
@@ -50,6 +57,8 @@ struct exec_env {
 	struct json_object	*secrets;   /* {name: value}, borrowed */
 	const char		*execution_id;
 	int			 in_tx;     /* set by the engine when it opened one */
+	int			 defer_writes; /* buffer db_insert into pending */
+	struct json_object	*pending;   /* [{id,collection,document,unique}] */
 };
 
 enum exec_status { EXEC_SUCCEEDED, EXEC_FAILED, EXEC_STATUS__MAX };
@@ -80,6 +89,9 @@ struct plan_cache;
 struct plan_cache *plan_cache_new(size_t max_entries);
 void	plan_cache_free(struct plan_cache *);
 struct plan *plan_cache_get(struct plan_cache *, const char *id, int version);
+struct plan *plan_cache_find(struct plan_cache *, const char *id);
+void	plan_cache_evict(struct plan_cache *, const char *id);
+void	plan_cache_clear(struct plan_cache *);
 void	plan_cache_put(struct plan_cache *, struct plan *);
 
 #endif

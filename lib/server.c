@@ -208,6 +208,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.db = &db;
 	app.metrics = metrics;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
+	db_set_options(&db, p->db_options);
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
 	if (p->worker_init != NULL && p->worker_init(&app) != 0) {
 		log_error("%s: worker init failed", p->name);

@@ -26,6 +26,7 @@ extern const double metrics_bounds_s[METRICS_BUCKETS];
 struct program {
 	const char		*name;
 	const struct router	*router;
+	const char		*db_options;   /* libpq options, or NULL */
 	/* Optional per-worker set-up and tear-down of app->prog. */
 	int			(*worker_init)(struct app *);
 	void			(*worker_fini)(struct app *);

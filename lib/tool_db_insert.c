@@ -10,8 +10,11 @@
 #include "json.h"
 #include "tools.h"
 
-/* The field named in "Key (scope, collection, field, value)=(s, c, f, v) ...". */
-static void
+/*
+ * The field named in "Key (scope, collection, field, value)=(s, c, f, v) ...",
+ * the detail of a unique violation on document_keys.
+ */
+void
 duplicate_field(PGresult *res, char *out, size_t outsz)
 {
 	const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL), *p;
@@ -31,6 +34,41 @@ duplicate_field(PGresult *res, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)(n < 64 ? n : 64), p);
 }
 
+static struct json_object *
+output_of(const char *id, const char *coll, struct json_object *doc,
+    struct json_object *created)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "collection", json_object_new_string(coll));
+	json_object_object_add(o, "document", json_object_get(doc));
+	json_object_object_add(o, "createdAt", created);
+	return o;
+}
+
+/*
+ * Buffers the insert for the caller to commit with the run (production,
+ * deferrable plans): the id and time are made here, as the database would.
+ */
+static int
+deferred(struct tool_ctx *ctx, const char *id, const char *coll,
+    struct json_object *doc, struct json_object *unique)
+{
+	struct json_object *w = json_object_new_object();
+	struct json_object *now = json_object_object_get(
+	    json_object_object_get(ctx->scope, "env"), "now");
+
+	json_object_object_add(w, "id", json_object_new_string(id));
+	json_object_object_add(w, "collection", json_object_new_string(coll));
+	json_object_object_add(w, "document", json_object_get(doc));
+	json_object_object_add(w, "unique", unique != NULL ? json_object_get(unique) :
+	    json_object_new_array());
+	json_object_array_add(ctx->env->pending, w);
+	ctx->output = output_of(id, coll, doc, json_object_get(now));
+	return 0;
+}
+
 int
 tool_db_insert_run(struct tool_ctx *ctx)
 {
@@ -46,10 +84,12 @@ tool_db_insert_run(struct tool_ctx *ctx)
 	if (coll == NULL || doc == NULL)
 		return tool_fail(ctx, 500, "bad_config",
 		    "db_insert needs a collection and a document object");
-	if (tool_tx(ctx) != 0)
-		return -1;
 	if (id_new(id, sizeof(id), "doc_", 20) == -1)
 		return tool_fail(ctx, 500, "internal", "no randomness");
+	if (ctx->env->defer_writes && ctx->env->pending != NULL)
+		return deferred(ctx, id, coll, doc, unique);
+	if (tool_tx(ctx) != 0)
+		return -1;
 	params[0] = id;
 	params[1] = ctx->env->scope;
 	params[2] = coll;
@@ -69,11 +109,7 @@ tool_db_insert_run(struct tool_ctx *ctx)
 	} else if (!db_ok(res) || PQntuples(res) != 1)
 		rc = tool_fail(ctx, 500, "internal", "the document could not be stored");
 	else {
-		ctx->output = json_object_new_object();
-		json_object_object_add(ctx->output, "id", json_object_new_string(id));
-		json_object_object_add(ctx->output, "collection", json_object_new_string(coll));
-		json_object_object_add(ctx->output, "document", json_object_get(doc));
-		json_object_object_add(ctx->output, "createdAt",
+		ctx->output = output_of(id, coll, doc,
 		    json_object_new_string(PQgetvalue(res, 0, 1)));
 		rc = 0;
 	}

@@ -49,6 +49,7 @@ extern const struct tool_impl tool_impls[TOOL__MAX];
 int	tool_fail(struct tool_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	tool_tx(struct tool_ctx *);
+void	duplicate_field(PGresult *, char *out, size_t outsz);
 
 /* One prototype per type, defined in lib/tool_<type>.c. */
 int	tool_input_run(struct tool_ctx *);

@@ -66,13 +66,15 @@ EOF
     "$ROOT/$BUILD/tools/orx-admin" migrate "$ROOT/sql/migrations" >&2
 }
 
-programs_start() {
+program_start() {
     local prog=$1 sock=$RUN/$1.sock pidf=$RUN/$1.pid
     alive "$pidf" && return 0
-    [ -f "$RUN/secret.key" ] || { umask 077; openssl rand -hex 32 > "$RUN/secret.key"; }
     mkdir -p "$RUN/log"
-    ORX_SOCKET=$sock ORX_SECRET_KEY_FILE=$RUN/secret.key \
+    touch "$RUN/$prog.conf"
+    ORX_CONFIG_FILE=$RUN/$prog.conf ORX_SOCKET=$sock ORX_SECRET_KEY_FILE=$RUN/secret.key \
     ORX_PUBLIC_URL=${ORX_PUBLIC_URL:-http://127.0.0.1:$PORT} \
+    ORX_RUNTIME_API_KEY=${ORX_RUNTIME_API_KEY:-$(cat "$RUN/platform.key")} \
+    ARCHESTRA_API_KEY=${ARCHESTRA_API_KEY-$(cat "$RUN/platform.key")} \
         setsid "$ROOT/$BUILD/cgi-bin/$prog" >> "$RUN/log/$prog.log" 2>&1 < /dev/null &
     echo $! > "$pidf"
     for _ in $(seq 1 100); do
@@ -81,6 +83,14 @@ programs_start() {
         sleep 0.05
     done
     die "$prog did not open $sock"
+}
+
+# Keys made once per run folder: the secrets key (AES-256-GCM) and the
+# platform key the bundled runtime accepts and Orchestrix deploys with.
+keys_make() {
+    (umask 077
+     [ -s "$RUN/secret.key" ] || openssl rand -hex 32 > "$RUN/secret.key"
+     [ -s "$RUN/platform.key" ] || echo "arc_$(openssl rand -hex 24)" > "$RUN/platform.key")
 }
 
 nginx_start() {
@@ -94,6 +104,7 @@ nginx_start() {
     [ "${ORX_ACCESS_LOG:-on}" = off ] && access=off
     sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
         -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" -e "s#@ACCESS_LOG@#$access#" \
+        -e "s#@AGENT_RATE@#${ORX_AGENT_RATE:-1000}#g" \
         "$ROOT/nginx/orchestrix.conf.in" > "$conf"
     cp "$ROOT/nginx/fastcgi.conf" "$RUN/nginx/fastcgi.conf"
     nginx -t -q -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
@@ -126,7 +137,9 @@ case $cmd in
 start)
     [ -x "$ROOT/$BUILD/cgi-bin/orchestrix" ] || die "$BUILD is not built"
     pg_start
-    programs_start orchestrix
+    keys_make
+    program_start orchestrix
+    program_start runtime
     nginx_start
     wait_healthy
     printf 'DATABASE_URL=%s\n' "$DATABASE_URL"
@@ -134,12 +147,13 @@ start)
 stop)
     stop_pidfile "$RUN/nginx/nginx.pid"
     stop_pidfile "$RUN/orchestrix.pid"
+    stop_pidfile "$RUN/runtime.pid"
     if [ -f "$RUN/pg/data/PG_VERSION" ]; then
         as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
 status)
-    for p in nginx/nginx orchestrix; do
+    for p in nginx/nginx orchestrix runtime; do
         if alive "$RUN/$p.pid"; then echo "$(basename $p): running (pid $(cat "$RUN/$p.pid"))"
         else echo "$(basename $p): stopped"; fi
     done

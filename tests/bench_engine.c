@@ -69,7 +69,7 @@ main(void)
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		struct json_object *doc = make_doc(sizes[k]), *errors = json_object_new_array();
 		struct plan *p;
-		struct exec_env env = { NULL, &cfg, "bench", NULL, "exe_bench", 0 };
+		struct exec_env env = { .cfg = &cfg, .scope = "bench", .execution_id = "exe_bench" };
 		long runs = 0;
 		double t0 = now_s(), t;
 

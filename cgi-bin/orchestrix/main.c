@@ -39,13 +39,23 @@ static const struct route routes[] = {
 	{ HTTP_GET,    "/api/v1/executions/:executionId", h_execution_get, S_READ, 0, 0,
 	    { PARAM_EXEC_ID } },
 	{ HTTP_GET,    "/api/v1/tools", h_tool_catalog, S_READ, 0, 0, {0} },
+	{ HTTP_POST,   "/mcp/servers/:serverId/deploy", h_deploy, S_DEPLOY, KB,
+	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_DELETE, "/mcp/servers/:serverId/deploy", h_undeploy, S_DEPLOY, KB,
+	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/redeploy", h_redeploy, S_DEPLOY, KB,
+	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/rollback", h_rollback, S_DEPLOY, KB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_SERVER_ID } },
+	{ HTTP_GET,    "/mcp/servers/:serverId/deployments", h_deployments, S_READ, 0, 0,
+	    { PARAM_SERVER_ID } },
 	{ 0, NULL, NULL, 0, 0, 0, {0} }
 };
 
 static const struct router router = { routes, orx_authenticate };
 
 static const struct program program = {
-	"orchestrix", &router, orx_worker_init, orx_worker_fini,
+	"orchestrix", &router, NULL, orx_worker_init, orx_worker_fini,
 };
 
 int

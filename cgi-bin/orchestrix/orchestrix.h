@@ -52,6 +52,13 @@ int	h_secret_delete(struct req *, struct resp *);
 struct json_object *secrets_open(struct req *, const char *server_id,
 	    const char *sealed_json);
 
+/* deploy.c */
+int	h_deploy(struct req *, struct resp *);
+int	h_redeploy(struct req *, struct resp *);
+int	h_rollback(struct req *, struct resp *);
+int	h_undeploy(struct req *, struct resp *);
+int	h_deployments(struct req *, struct resp *);
+
 /* runs.c */
 int	h_runtime_start(struct req *, struct resp *);
 int	h_runtime_stop(struct req *, struct resp *);

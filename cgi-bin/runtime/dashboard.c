@@ -1,0 +1,67 @@
+/* Dashboard data, health and metrics of the runtime. */
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "server.h"
+
+/* GET /dashboard/:agentId/data?minutes=60 -- the page's JSON. */
+int
+h_dashboard_data(struct req *r, struct resp *w)
+{
+	const char *m = req_query(r, "minutes");
+	char mins[16];
+	const char *params[2] = { r->param[0], mins };
+	PGresult *res, *agent;
+	long v = 60;
+
+	if (m != NULL && (sscanf(m, "%ld", &v) != 1 || v < 1 || v > 7 * 24 * 60))
+		return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+		    "minutes is 1 to 10080");
+	snprintf(mins, sizeof(mins), "%ld", v);
+	if ((agent = db_query(r->app->db, r->arena, Q_RT_AGENT_GET, 1, params)) == NULL)
+		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the database is unavailable");
+	if (!db_ok(agent) || PQntuples(agent) == 0)
+		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
+	if ((res = db_query(r->app->db, r->arena, Q_RT_DASHBOARD, 2, params)) == NULL ||
+	    !db_ok(res) || PQntuples(res) != 1)
+		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "the database is unavailable");
+	buf_puts(&w->body, "{\"agent\":{\"agentId\":");
+	buf_put_json_string(&w->body, r->param[0], strlen(r->param[0]));
+	buf_puts(&w->body, ",\"name\":");
+	buf_put_json_string(&w->body, PQgetvalue(agent, 0, 1),
+	    (size_t)PQgetlength(agent, 0, 1));
+	buf_printf(&w->body, ",\"version\":%s},\"minutes\":%ld,\"stats\":%s}",
+	    PQgetvalue(agent, 0, 3), v, PQgetvalue(res, 0, 0));
+	w->status = HTTP_OK;
+	return HTTP_OK;
+}
+
+int
+h_rt_metrics(struct req *r, struct resp *w)
+{
+	PGresult *res = db_query(r->app->db, r->arena, Q_RT_AGENT_COUNT, 0, NULL);
+
+	w->content_type = "text/plain; version=0.0.4";
+	if (metrics_write(&w->body, "runtime", r->app->metrics) == -1)
+		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "metrics are disabled");
+	if (res != NULL && db_ok(res))
+		buf_printf(&w->body, "# HELP orx_agents Agents deployed.\n"
+		    "# TYPE orx_agents gauge\norx_agents %s\n", PQgetvalue(res, 0, 0));
+	w->status = HTTP_OK;
+	return HTTP_OK;
+}
+
+int
+h_rt_healthz(struct req *r, struct resp *w)
+{
+	PGresult *res = db_query(r->app->db, r->arena, Q_PING, 0, NULL);
+	int up = res != NULL && db_ok(res);
+	const char *body = up ? "{\"status\":\"ok\",\"database\":\"up\"}" :
+	    "{\"status\":\"unavailable\",\"database\":\"down\"}";
+
+	return resp_raw_json(w, up ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, body, strlen(body));
+}

@@ -1,0 +1,178 @@
+/*
+ * The public endpoint POST /agents/:agentId: runs the agent's graph on the
+ * JSON body and answers with what its response tool built. Each call is
+ * logged (agent, version, status, latency) without a second synchronous
+ * commit: a run that inserted documents commits them and its log line in
+ * one statement; a run that wrote nothing logs with an asynchronous commit.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "runtime.h"
+#include "tools.h"
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Records a call that changed nothing else (asynchronous commit). */
+static void
+log_call(struct req *r, const char *agent, int version, const char *channel,
+    int status, long long us, const char *error)
+{
+	char v[16], s[8], l[24];
+	const char *params[6] = { agent, v, channel, s, l, error ? error : "" };
+
+	snprintf(v, sizeof(v), "%d", version);
+	snprintf(s, sizeof(s), "%d", status);
+	snprintf(l, sizeof(l), "%lld", us);
+	(void)db_query(r->app->db, r->arena, Q_RT_LOG_INVOCATION, 6, params);
+}
+
+/*
+ * Runs agent_id on input for a channel ("http" or "mcp"), persisting its
+ * writes and its invocation. Returns 0 with res filled (free it), or -1
+ * with *status set when the agent cannot run (404, 401, 503...).
+ */
+int
+rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
+    const char *channel, struct exec_result *res, struct plan **planp, int *status)
+{
+	long long t0 = now_us();
+	struct exec_env env;
+	struct plan *p;
+	char exe[40];
+
+	if ((p = rt_plan(r, agent_id, status)) == NULL)
+		return -1;
+	*planp = p;
+	if (p->access_hash[0] != '\0') {
+		const char *tok = bearer_token(r);
+		char h[65];
+		if (tok == NULL) {
+			*status = HTTP_UNAUTHORIZED;
+			return -1;
+		}
+		sha256_hex(tok, strlen(tok), h);
+		if (!crypto_timingsafe_eq(h, p->access_hash, 64)) {
+			*status = HTTP_UNAUTHORIZED;
+			return -1;
+		}
+	}
+	if (id_new(exe, sizeof(exe), "exe_", 20) == -1) {
+		*status = HTTP_INTERNAL_ERROR;
+		return -1;
+	}
+	memset(&env, 0, sizeof(env));
+	env.db = r->app->db;
+	env.cfg = r->app->cfg;
+	env.scope = agent_id;
+	env.secrets = p->secrets;
+	env.execution_id = exe;
+	env.defer_writes = p->deferrable;
+	env.pending = json_object_new_array();
+	engine_run(p, &env, input, res);
+
+	char v[16], st[8], lat[24];
+	snprintf(v, sizeof(v), "%d", p->version);
+	if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
+		/* Buffered inserts and the log line: one statement, one commit. */
+		const char *params[6] = { json_plain(env.pending), agent_id, v, channel, st, lat };
+		snprintf(st, sizeof(st), "%d", res->http_status);
+		snprintf(lat, sizeof(lat), "%lld", now_us() - t0);
+		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 6, params);
+		if (pg == NULL || !db_ok(pg)) {
+			int dup = pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0;
+			char field[80], msg[200];
+			struct json_object *details = json_object_new_array();
+
+			exec_result_free(res);
+			memset(res, 0, sizeof(*res));
+			res->status = EXEC_FAILED;
+			res->http_status = dup ? HTTP_CONFLICT : HTTP_SERVICE_UNAVAILABLE;
+			if (dup) {
+				duplicate_field(pg, field, sizeof(field));
+				snprintf(msg, sizeof(msg), "/%s", field);
+				errs_add(details, msg, "is already taken");
+				snprintf(msg, sizeof(msg), "a document with this %s already exists", field);
+			} else
+				snprintf(msg, sizeof(msg), "the database is unavailable");
+			res->error = json_object_new_object();
+			json_object_object_add(res->error, "code",
+			    json_object_new_string(dup ? "duplicate" : "unavailable"));
+			json_object_object_add(res->error, "message", json_object_new_string(msg));
+			json_object_object_add(res->error, "details", details);
+			log_call(r, agent_id, p->version, channel, res->http_status,
+			    now_us() - t0, msg);
+		}
+	} else if (env.in_tx) {
+		/* A plan that could not defer: the engine's transaction is open. */
+		snprintf(st, sizeof(st), "%d", res->http_status);
+		snprintf(lat, sizeof(lat), "%lld", now_us() - t0);
+		const char *params[6] = { agent_id, v, channel, st, lat, "" };
+		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_INVOCATION_INSERT, 6, params);
+		if (pg == NULL || !db_ok(pg) || db_commit(r->app->db) == -1)
+			db_rollback(r->app->db);
+	} else
+		log_call(r, agent_id, p->version, channel, res->http_status, now_us() - t0,
+		    res->error ? json_get_str(res->error, "message") : NULL);
+	json_object_put(env.pending);
+	return 0;
+}
+
+int
+h_agent_invoke(struct req *r, struct resp *w)
+{
+	struct json_object *input = r->json;
+	struct exec_result res;
+	struct plan *p = NULL;
+	int status = 0;
+
+	if (input == NULL) {
+		input = json_object_new_object();
+		arena_defer(r->arena, json_put_cb, input);
+	}
+	if (rt_invoke(r, r->param[0], input, "http", &res, &p, &status) == -1) {
+		switch (status) {
+		case HTTP_NOT_FOUND:
+			return resp_error(w, status, "not_found", "no such agent");
+		case HTTP_UNAUTHORIZED:
+			resp_header(w, "WWW-Authenticate", "Bearer");
+			return resp_error(w, status, "unauthorized",
+			    "this agent needs its access key as a Bearer token");
+		case HTTP_SERVICE_UNAVAILABLE:
+			resp_header(w, "Retry-After", "1");
+			return resp_error(w, status, "unavailable",
+			    "the database is unavailable; try again shortly");
+		default:
+			return resp_error(w, HTTP_INTERNAL_ERROR, "internal",
+			    "the agent cannot run");
+		}
+	}
+	if (res.status == EXEC_SUCCEEDED) {
+		const char *body = res.output ? json_plain(res.output) : "null";
+		resp_raw_json(w, res.http_status, body, strlen(body));
+		if (res.headers != NULL) {
+			json_object_object_foreach(res.headers, name, val)
+				resp_header(w, arena_strdup(r->arena, name),
+				    arena_strdup(r->arena, json_object_get_string(val)));
+		}
+	} else {
+		struct json_object *e = res.error;
+		resp_error_details(w, res.http_status,
+		    e ? json_get_str(e, "code") : "failed",
+		    e && json_get_str(e, "message") ? json_get_str(e, "message") : "the run failed",
+		    e && json_object_object_get(e, "details") ?
+		    json_object_get(json_object_object_get(e, "details")) : NULL);
+	}
+	exec_result_free(&res);
+	return w->status;
+}

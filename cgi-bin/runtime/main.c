@@ -1,0 +1,38 @@
+/*
+ * runtime: the bundled Archestra-compatible runtime's FastCGI program.
+ */
+#include "runtime.h"
+#include "server.h"
+
+#define KB	1024
+#define MB	(1024 * 1024)
+
+static const struct route routes[] = {
+	{ HTTP_POST,   "/mcp/agents", h_agent_create, S_ADMIN, 2 * MB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, {0} },
+	{ HTTP_GET,    "/mcp/agents/:agentId", h_agent_get, S_ADMIN, 0, 0,
+	    { PARAM_AGENT_ID } },
+	{ HTTP_PUT,    "/mcp/agents/:agentId", h_agent_replace, S_ADMIN, 2 * MB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_AGENT_ID } },
+	{ HTTP_DELETE, "/mcp/agents/:agentId", h_agent_delete, S_ADMIN, 0, 0,
+	    { PARAM_AGENT_ID } },
+	{ HTTP_POST,   "/agents/:agentId", h_agent_invoke, 0, MB, ROUTE_JSON,
+	    { PARAM_AGENT_ID } },
+	{ HTTP_GET,    "/dashboard/:agentId/data", h_dashboard_data, 0, 0, 0,
+	    { PARAM_AGENT_ID } },
+	{ HTTP_GET,    "/metrics", h_rt_metrics, 0, 0, 0, {0} },
+	{ HTTP_GET,    "/healthz", h_rt_healthz, 0, 0, 0, {0} },
+	{ 0, NULL, NULL, 0, 0, 0, {0} }
+};
+
+static const struct router router = { routes, rt_authenticate };
+
+static const struct program program = {
+	"runtime", &router, "-c search_path=archestra", rt_worker_init, rt_worker_fini,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(&program, argc, argv);
+}

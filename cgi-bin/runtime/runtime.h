@@ -1,0 +1,51 @@
+/*
+ * The bundled Archestra-compatible runtime (production side): the
+ * deployment API, public agent endpoints, invocation log, dashboard data.
+ * It keeps its own tables (schema archestra) and never reads Orchestrix's.
+ */
+#ifndef RUNTIME_H
+#define RUNTIME_H
+
+#include "auth.h"
+#include "db.h"
+#include "engine.h"
+#include "http.h"
+#include "json.h"
+#include "router.h"
+
+struct catalog;
+
+struct rt_state {
+	struct catalog		*catalog;
+	struct plan_cache	*plans;
+	unsigned char		 secret_key[32];
+	int			 have_key;
+	unsigned long		 listen_gen;   /* db generation LISTEN was sent on */
+};
+#define RT(r) ((struct rt_state *)(r)->app->prog)
+
+/* state.c */
+int	rt_worker_init(struct app *);
+void	rt_worker_fini(struct app *);
+int	rt_authenticate(struct req *, struct resp *, unsigned scope);
+void	rt_sync_cache(struct req *);
+struct plan *rt_plan(struct req *, const char *agent_id, int *status_out);
+
+/* agents.c */
+int	h_agent_create(struct req *, struct resp *);
+int	h_agent_get(struct req *, struct resp *);
+int	h_agent_replace(struct req *, struct resp *);
+int	h_agent_delete(struct req *, struct resp *);
+
+/* invoke.c */
+int	h_agent_invoke(struct req *, struct resp *);
+int	rt_invoke(struct req *, const char *agent_id, struct json_object *input,
+	    const char *channel, struct exec_result *res, struct plan **planp,
+	    int *status);
+
+/* dashboard.c */
+int	h_dashboard_data(struct req *, struct resp *);
+int	h_rt_metrics(struct req *, struct resp *);
+int	h_rt_healthz(struct req *, struct resp *);
+
+#endif

@@ -1,0 +1,57 @@
+-- Deployments (Orchestrix side). A deploy holds the workflow's row lock
+-- from its first read to its commit, so of two concurrent deploys exactly
+-- one reaches the runtime; the other then sees the first one's agent.
+
+-- name: deploy_lock
+select w.version, w.doc::text, w.archestra_agent_id, w.archestra_endpoint,
+       w.archestra_dashboard_url, orx_ts(w.created_at),
+       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
+        from workflow_secrets s where s.server_id = w.server_id),
+       (select count(*) from deployments d where d.server_id = w.server_id)
+from workflows w
+where w.server_id = $1::text and w.owner_id = $2::text
+for update of w
+
+-- name: deploy_supersede
+update deployments set status = 'superseded', ended_at = now()
+where server_id = $1::text and status = 'active'
+
+-- name: deploy_record
+with w as (
+    update workflows
+    set archestra_agent_id = $2::text, archestra_endpoint = $3::text,
+        archestra_dashboard_url = $4::text, archestra_deployed_at = now()
+    where server_id = $1::text
+    returning server_id, owner_id, archestra_deployed_at
+)
+insert into deployments (server_id, owner_id, version, agent_id, endpoint, dashboard_url,
+                         status, deployed_at)
+select w.server_id, w.owner_id, $5::int, $2::text, $3::text, $4::text, 'active',
+       w.archestra_deployed_at
+from w
+returning orx_ts(deployed_at)
+
+-- name: deploy_clear
+with w as (
+    update workflows
+    set archestra_agent_id = null, archestra_endpoint = null,
+        archestra_dashboard_url = null, archestra_deployed_at = null
+    where server_id = $1::text
+    returning server_id
+)
+update deployments set status = 'undeployed', ended_at = now()
+where server_id = (select server_id from w) and status = 'active'
+
+-- name: attempt_insert
+insert into deploy_attempts (server_id, owner_id, version, action, started_at,
+                             outcome, http_status, error, agent_id)
+values ($1::text, $2::text, $3::int, $4::text, to_timestamp($5::bigint / 1e6),
+        $6::text, nullif($7::int, 0), nullif($8::text, ''), nullif($9::text, ''))
+
+-- name: deployments_list
+select d.id, d.version, d.agent_id, d.endpoint, d.dashboard_url, d.status,
+       orx_ts(d.deployed_at), orx_ts(d.ended_at)
+from deployments d join workflows w using (server_id)
+where w.server_id = $1::text and w.owner_id = $2::text
+order by d.id desc
+limit 100

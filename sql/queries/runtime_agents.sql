@@ -1,0 +1,103 @@
+-- The bundled Archestra-compatible runtime. Its connections run with
+-- search_path=archestra: every table here is the runtime's own.
+
+-- name: rt_agent_by_key
+select id, version from agents
+where idempotency_key = $1::text and deleted_at is null
+
+-- name: rt_agent_insert
+with a as (
+    insert into agents (id, name, description, doc, metadata, idempotency_key, key_hash)
+    values ($1::text, $2::text, $3::text, $4::json, $5::json, nullif($6::text, ''),
+            nullif($7::text, ''))
+    returning id, version, doc
+), v as (
+    insert into agent_versions (agent_id, version, doc) select id, version, doc from a
+)
+select id, version from a
+
+-- name: rt_agent_replace
+with a as (
+    update agents
+    set name = $2::text, description = $3::text, doc = $4::json, metadata = $5::json,
+        key_hash = nullif($6::text, ''), version = version + 1, updated_at = now()
+    where id = $1::text and deleted_at is null
+    returning id, version, doc
+), v as (
+    insert into agent_versions (agent_id, version, doc) select id, version, doc from a
+)
+select id, version from a
+
+-- name: rt_agent_delete
+update agents set deleted_at = now()
+where id = $1::text and deleted_at is null
+returning id
+
+-- name: rt_secrets_clear
+delete from agent_secrets where agent_id = $1::text
+
+-- name: rt_secret_put
+insert into agent_secrets (agent_id, name, sealed)
+values ($1::text, $2::text, decode($3::text, 'hex'))
+
+-- name: rt_notify
+select pg_notify('agents', $1::text)
+
+-- name: rt_agent_get
+select id, name, description, version, doc::text, metadata::text, orx_ts(created_at),
+       orx_ts(updated_at), key_hash is not null
+from agents where id = $1::text and deleted_at is null
+
+-- name: rt_agent_load
+select a.version, a.doc::text, coalesce(a.key_hash, ''),
+       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
+        from agent_secrets s where s.agent_id = a.id)
+from agents a where a.id = $1::text and a.deleted_at is null
+
+-- name: rt_log_invocation
+select log_invocation($1::text, $2::int, $3::text, $4::int, $5::bigint, nullif($6::text, ''))
+
+-- name: rt_commit_run
+select commit_run($1::json, $2::text, $3::int, $4::text, $5::int, $6::bigint)
+
+-- name: rt_invocation_insert
+insert into invocations (agent_id, version, channel, status, latency_us, error)
+values ($1::text, $2::int, $3::text, $4::int, $5::bigint, nullif($6::text, ''))
+
+-- name: rt_dashboard
+with w as (
+    select * from invocations
+    where agent_id = $1::text and at > now() - make_interval(mins => $2::int)
+), totals as (
+    select count(*) as calls,
+           count(*) filter (where status >= 400) as errors,
+           coalesce(percentile_cont(0.5) within group (order by latency_us), 0) as p50,
+           coalesce(percentile_cont(0.95) within group (order by latency_us), 0) as p95,
+           coalesce(percentile_cont(0.99) within group (order by latency_us), 0) as p99
+    from w
+), series as (
+    select date_trunc('minute', at) as t, count(*) as calls,
+           count(*) filter (where status >= 400) as errors,
+           percentile_cont(0.5) within group (order by latency_us) as p50,
+           percentile_cont(0.95) within group (order by latency_us) as p95,
+           percentile_cont(0.99) within group (order by latency_us) as p99
+    from w group by 1
+), recent as (
+    select at, channel, status, latency_us, error from invocations
+    where agent_id = $1::text order by id desc limit 25
+)
+select json_build_object(
+    'calls', t.calls, 'errors', t.errors,
+    'latencyUs', json_build_object('p50', round(t.p50), 'p95', round(t.p95), 'p99', round(t.p99)),
+    'series', (select coalesce(json_agg(json_build_object(
+                   't', orx_ts(s.t), 'calls', s.calls, 'errors', s.errors,
+                   'p50', round(s.p50), 'p95', round(s.p95), 'p99', round(s.p99))
+                   order by s.t), '[]') from series s),
+    'recent', (select coalesce(json_agg(json_build_object(
+                   'at', orx_ts(r.at), 'channel', r.channel, 'status', r.status,
+                   'latencyUs', r.latency_us, 'error', r.error) order by r.at desc), '[]')
+               from recent r))::text
+from totals t
+
+-- name: rt_agent_count
+select count(*) from agents where deleted_at is null
