@@ -42,6 +42,30 @@ struct package {
 	struct json_object	*secrets;   /* owned by the arena */
 };
 
+/*
+ * workflow_check speaks of the document; the client sent a package, where
+ * a tool's type and config live under "handler". Rewrites the paths.
+ */
+static void
+package_paths(struct json_object *errors)
+{
+	size_t n = json_object_array_length(errors);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(errors, i);
+		const char *p = json_get_str(e, "path");
+		char out[512];
+		int k = 0;
+
+		if (p == NULL || sscanf(p, "/tools/%*u%n", &k) != 0 || k == 0)
+			continue;
+		if (strncmp(p + k, "/type", 5) == 0 || strncmp(p + k, "/config", 7) == 0) {
+			snprintf(out, sizeof(out), "%.*s/handler%s", k, p, p + k);
+			json_object_object_add(e, "path", json_object_new_string(out));
+		}
+	}
+}
+
 static int
 read_package(struct req *r, struct resp *w, struct package *pk)
 {
@@ -54,6 +78,7 @@ read_package(struct req *r, struct resp *w, struct package *pk)
 	    workflow_check(doc, RT(r)->catalog, &canon, errors) == -1) {
 		json_object_put(doc);
 		json_object_put(secrets);
+		package_paths(errors);
 		return resp_error_details(w, HTTP_UNPROCESSABLE, "validation_failed",
 		    "the package is not valid; see details", errors);
 	}

@@ -2,12 +2,11 @@
 login and contact examples, every tool type's success and failures,
 templates, secrets, unique inserts under concurrency, the SSRF refusal."""
 import base64
-import hashlib
-import hmac
 import json
 import os
 import threading
-import time
+
+from pylib.jwt import jwt_verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -17,18 +16,6 @@ def example(name):
 
 
 JWT_KEY = "integration-signing-key-0123456789"
-
-
-def b64url_decode(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def jwt_verify(token, key):
-    h, p, sig = token.split(".")
-    want = hmac.new(key.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
-    assert hmac.compare_digest(b64url_decode(sig), want), "JWT signature does not verify"
-    assert json.loads(b64url_decode(h)) == {"alg": "HS256", "typ": "JWT"}
-    return json.loads(b64url_decode(p))
 
 
 def deploy_local(s, doc, key="alice", secrets=None, start=True):

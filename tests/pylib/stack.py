@@ -133,6 +133,19 @@ class Stack:
                         " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
                         action], check=True, capture_output=True, timeout=60)
 
+    def reconfigure(self, prog, settings):
+        """Writes prog's config file (KEY=VALUE overrides) and reloads it with
+        SIGHUP; returns once every worker is a new one."""
+        with open(os.path.join(self.run, f"{prog}.conf"), "w") as f:
+            for k, v in settings.items():
+                f.write(f"{k}={v}\n")
+        before = set(self.workers(prog))
+        os.kill(self.pid(prog), signal.SIGHUP)
+        ok = wait_for(lambda: (w := self.workers(prog)) and not set(w) & before
+                      and len(w) == len(before), timeout=15)
+        if not ok:
+            raise RuntimeError(f"{prog} did not reload: {before} -> {self.workers(prog)}")
+
     # --- HTTP ------------------------------------------------------------
     def request(self, method, path, body=None, key="alice", headers=None, raw=None,
                 timeout=30):
