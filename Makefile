@@ -103,8 +103,14 @@ test: build-asan
 	@$(PYTHON) tests/run.py --build build/asan
 
 bench: build
-	@$(MAKE) --no-print-directory build/rel/tests/bench_engine
+	@$(MAKE) --no-print-directory build/rel/tests/bench_engine build/rel/tests/floor
 	@PORT=$(PORT) scripts/bench.sh
+
+# The benchmark floor links nothing of lib/ on purpose.
+build/rel/tests/floor: tests/bench/floor.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [rel] $<"
+	@$(CC) $(CSTD) $(WARN) $(CFLAGS_rel) $(INCS) -o $@ $< -lfcgi -lpq
 
 clean:
 	rm -rf build tests/.tmp

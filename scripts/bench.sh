@@ -15,9 +15,13 @@ echo
 
 RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() { scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true; rm -rf "$RUN"; }
+cleanup() {
+    [ -f "$RUN/floor.pid" ] && kill "$(cat "$RUN/floor.pid")" 2>/dev/null
+    scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true
+    rm -rf "$RUN"
+}
 [ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
-export ORX_WORKERS=${ORX_WORKERS:-8} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn
+export ORX_WORKERS=${ORX_WORKERS:-8} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn ORX_AGENT_RATE=1000000
 db=$(scripts/stack.sh start "$RUN" "$PORT" build/rel 2>/dev/null)
 export DATABASE_URL=${db#DATABASE_URL=}
 KEY=$(build/rel/tools/orx-admin key create bench 2>/dev/null)
@@ -51,3 +55,41 @@ awk -v a="$(cat "$RUN/signup.rps")" -v b="$(cat "$RUN/read.rps")" \
     'BEGIN { printf "ratio signup run / baseline read: %.2f\n", a / b }'
 rss=$(ps -o rss= --ppid "$(cat "$RUN/orchestrix.pid")" | sort -n | tail -1)
 echo "largest orchestrix worker RSS: $((rss / 1024)) MB"
+echo
+
+# --- the Archestra runtime beside its floor ---------------------------------
+psql "$DATABASE_URL" -qX -c "create table if not exists bench_floor (id bigserial primary key, v text, at timestamptz default now())"
+build/rel/tests/floor "$RUN/floor.sock" "$ORX_WORKERS" "$DATABASE_URL" \
+    > "$RUN/log/floor.log" 2>&1 < /dev/null &
+echo $! > "$RUN/floor.pid"
+for _ in $(seq 1 50); do [ -S "$RUN/floor.sock" ] && break; sleep 0.1; done
+cat > "$RUN/nginx/extra-floor.conf" <<CONF
+location ^~ /__floor/ {
+    include $RUN/nginx/fastcgi.conf;
+    fastcgi_pass unix:$RUN/floor.sock;
+}
+CONF
+nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" -s reload
+sleep 0.5
+agent() {  # file -> endpoint path
+    local id
+    id=$(curl -fsS -H "$H" -H 'Content-Type: application/json' -d @"$1" "$URL/mcp/servers" |
+         /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serverId"])')
+    curl -fsS -o /dev/null -X PUT -H "$H" -d '{"value":"bench-signing-key-0123456789abcdef"}' \
+        "$URL/mcp/servers/$id/secrets/jwtKey"
+    curl -fsS -H "$H" -d '{}' "$URL/mcp/servers/$id/deploy" |
+        /usr/bin/python3 -c 'import json,sys,urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["endpoint"]).path)'
+}
+LITE=$(agent tests/bench/signup-lite.json)
+NODB=$(agent tests/bench/nodb.json)
+echo "== the runtime's public endpoint beside the floor (same nginx, $ORX_WORKERS workers each)"
+bench hello "floor: hello (no DB)" tests/bench/post.lua "$URL/__floor/hello"
+bench nodb "agent: validate->jwt_sign->response" tests/bench/post.lua "$URL$NODB"
+bench insert "floor: one prepared INSERT" tests/bench/post.lua "$URL/__floor/insert"
+bench lite "agent: signup-lite (one insert)" tests/bench/agent.lua "$URL$LITE"
+ratio() { awk -v a="$(cat "$RUN/$1.rps")" -v b="$(cat "$RUN/$2.rps")" 'BEGIN { printf "%.2f", a / b }'; }
+echo "ratio no-DB agent / hello floor:   $(ratio nodb hello)   (target >= 0.8)"
+echo "ratio signup-lite / INSERT floor:  $(ratio lite insert)   (target >= 0.8)"
+rss=$(ps -o rss= --ppid "$(cat "$RUN/runtime.pid")" | sort -n | tail -1)
+echo "largest runtime worker RSS: $((rss / 1024)) MB   (target <= 16 MB)"
+kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true

@@ -11,6 +11,7 @@
 --   owner          the Orchestrix owner that deployed it (from its metadata)
 --   created_utc    when it was deployed, UTC
 --   last_call_utc  its latest call ever, UTC, or "never"
+--   idle_days      whole days since that call (since its deployment if never called)
 --
 -- psql variables (-v name=value), each optional:
 --   days         the window, in days back from now (default 7)
@@ -35,7 +36,9 @@ select a.id                                                          as agent_id
        coalesce(a.metadata ->> 'ownerId', '')                        as owner,
        to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as created_utc,
        coalesce(to_char(l.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
-                'never')                                             as last_call_utc
+                'never')                                             as last_call_utc,
+       floor(extract(epoch from now() - coalesce(l.at, a.created_at)) / 86400)::int
+                                                                     as idle_days
 from archestra.agents a
 left join lateral (select max(i.at) as at          -- one index range per agent
                    from archestra.invocations i
