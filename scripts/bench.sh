@@ -16,9 +16,10 @@ echo
 RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
-    [ -f "$RUN/floor.pid" ] && kill "$(cat "$RUN/floor.pid")" 2>/dev/null
+    [ -f "$RUN/floor.pid" ] && kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
     scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true
     rm -rf "$RUN"
+    return 0
 }
 [ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
 export ORX_WORKERS=${ORX_WORKERS:-8} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn ORX_AGENT_RATE=1000000
