@@ -43,6 +43,7 @@ struct app {
 	const struct config	*cfg;
 	struct db		*db;
 	struct metrics		*metrics; /* shared by the program's workers */
+	int			 log_fd;  /* datagrams to the program's log writer, or -1 */
 	void			*prog;   /* the program's own per-worker state */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -184,9 +185,23 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 	count(app->metrics, w.status, now_us() - t0);
 }
 
+/*
+ * Sends one log row to the program's log writer without ever blocking: a
+ * full queue drops the row and counts it. Returns 0, or -1 when dropped.
+ */
+int
+app_log(struct app *app, const char *msg, size_t n)
+{
+	if (app->log_fd < 0 || send(app->log_fd, msg, n, MSG_DONTWAIT) == (ssize_t)n)
+		return 0;
+	if (app->metrics != NULL)
+		atomic_fetch_add(&app->metrics->log_dropped, 1);
+	return -1;
+}
+
 static void
 worker_run(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock)
+    struct metrics *metrics, int sock, int log_fd)
 {
 	FCGX_Request fr;
 	struct arena arena;
@@ -207,6 +222,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.cfg = cfg;
 	app.db = &db;
 	app.metrics = metrics;
+	app.log_fd = log_fd;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
@@ -244,12 +260,12 @@ struct slot {
 
 static pid_t
 spawn(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock)
+    struct metrics *metrics, int sock, int log_fd)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(p, cfg, metrics, sock);
+		worker_run(p, cfg, metrics, sock, log_fd);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	return pid;
@@ -273,6 +289,32 @@ alive(const struct slot *s, int n)
 	return c;
 }
 
+/* The log writer's process: the program's writer, stopped by SIGTERM. */
+static pid_t
+spawn_writer(const struct program *p, const struct config *cfg, int fd)
+{
+	pid_t pid;
+	sigset_t none;
+
+	if (p->log_writer == NULL || fd < 0)
+		return 0;
+	if ((pid = fork()) != 0) {
+		if (pid < 0)
+			log_error("fork: %s", strerror(errno));
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	p->log_writer(cfg, fd, &got_term);
+	exit(0);
+}
+
 /*
  * The master: never serves a request. It owns the socket, the workers and
  * the configuration. Returns the process exit code.
@@ -286,6 +328,8 @@ server_main(const struct program *p, int argc, char **argv)
 	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
 	long long last_spawn_fail = 0;
 	struct metrics *shared_metrics;
+	int logfd[2] = { -1, -1 };
+	pid_t writer = 0;
 	const char *path;
 	sigset_t block, none;
 
@@ -320,6 +364,14 @@ server_main(const struct program *p, int argc, char **argv)
 	}
 	/* nginx's workers may run as another user. */
 	chmod(path, 0666);
+	if (p->log_writer != NULL) {
+		int rcv = 4 * 1024 * 1024;
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, logfd) == -1) {
+			log_error("log socketpair: %s", strerror(errno));
+			logfd[0] = logfd[1] = -1;
+		} else
+			setsockopt(logfd[1], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -335,8 +387,9 @@ server_main(const struct program *p, int argc, char **argv)
 	sigemptyset(&none);
 
 	memset(slots, 0, sizeof(slots));
+	writer = spawn_writer(p, &cfg[cur], logfd[1]);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -362,7 +415,7 @@ server_main(const struct program *p, int argc, char **argv)
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
-					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
 					slots[i].gen = gen;
 					started++;
 				}
@@ -376,6 +429,14 @@ server_main(const struct program *p, int argc, char **argv)
 
 			got_chld = 0;
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				if (pid == writer) {
+					if (!got_term) {
+						log_warn("%s: log writer died; restarting it", p->name);
+						usleep(100000);
+						writer = spawn_writer(p, &cfg[cur], logfd[1]);
+					}
+					continue;
+				}
 				for (i = 0; i < nslots; i++)
 					if (slots[i].pid == pid)
 						break;
@@ -397,7 +458,7 @@ server_main(const struct program *p, int argc, char **argv)
 				if (mono_ms() - last_spawn_fail < 100)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
-				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock);
+				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
 				slots[i].gen = gen;
 			}
 		}
@@ -416,8 +477,19 @@ server_main(const struct program *p, int argc, char **argv)
 			usleep(100000);
 	}
 	signal_all(slots, nslots, SIGKILL, gen + 1);
+	/* The writer goes last: it takes what the workers sent before leaving. */
+	if (writer > 0) {
+		kill(writer, SIGTERM);
+		for (i = 0; i < DRAIN_SECONDS * 10 && waitpid(writer, NULL, WNOHANG) == 0; i++)
+			usleep(100000);
+		kill(writer, SIGKILL);
+	}
 	while (waitpid(-1, NULL, 0) > 0)
 		;
+	if (logfd[0] >= 0) {
+		close(logfd[0]);
+		close(logfd[1]);
+	}
 	unlink(path);
 	close(sock);
 	config_free(&cfg[0]);
@@ -459,6 +531,9 @@ metrics_write(struct buf *b, const char *prog, const struct metrics *m)
 	buf_printf(b, "# TYPE orx_worker_restarts_total counter\n"
 	    "orx_worker_restarts_total{program=\"%s\"} %llu\n", prog,
 	    (unsigned long long)atomic_load(&m->worker_restarts));
+	buf_printf(b, "# TYPE orx_log_dropped_total counter\n"
+	    "orx_log_dropped_total{program=\"%s\"} %llu\n", prog,
+	    (unsigned long long)atomic_load(&m->log_dropped));
 	buf_printf(b, "# TYPE orx_db_unavailable_total counter\n"
 	    "orx_db_unavailable_total{program=\"%s\"} %llu\n", prog,
 	    (unsigned long long)atomic_load(&m->db_unavailable));

@@ -7,6 +7,7 @@
 #ifndef ORX_SERVER_H
 #define ORX_SERVER_H
 
+#include <signal.h>
 #include <stdatomic.h>
 
 #include "router.h"
@@ -20,6 +21,7 @@ struct metrics {
 	atomic_ullong	latency_bucket[METRICS_BUCKETS];  /* cumulative upper bounds */
 	atomic_ullong	worker_restarts;
 	atomic_ullong	db_unavailable;
+	atomic_ullong	log_dropped;      /* log rows the writer could not take */
 };
 extern const double metrics_bounds_s[METRICS_BUCKETS];
 
@@ -30,9 +32,17 @@ struct program {
 	/* Optional per-worker set-up and tear-down of app->prog. */
 	int			(*worker_init)(struct app *);
 	void			(*worker_fini)(struct app *);
+	/*
+	 * Optional log writer: runs in its own process (restarted if it dies)
+	 * and reads the datagrams workers send with app_log(), so workers never
+	 * wait on a log write. It returns when told to stop (*stop set).
+	 */
+	void			(*log_writer)(const struct config *, int fd,
+				    volatile sig_atomic_t *stop);
 };
 
 int	server_main(const struct program *, int argc, char **argv);
 int	metrics_write(struct buf *, const char *prog, const struct metrics *);
+int	app_log(struct app *, const char *, size_t);
 
 #endif

@@ -23,18 +23,34 @@ now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Records a call that changed nothing else (asynchronous commit). */
+static long long
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sends the call's log row to the log writer (never waits). */
 static void
 log_call(struct req *r, const char *agent, int version, const char *channel,
-    int status, long long us, const char *error)
+    int status, long long latency_us, long long at_us, const char *error)
 {
-	char v[16], s[8], l[24];
-	const char *params[6] = { agent, v, channel, s, l, error ? error : "" };
+	struct buf b;
 
-	snprintf(v, sizeof(v), "%d", version);
-	snprintf(s, sizeof(s), "%d", status);
-	snprintf(l, sizeof(l), "%lld", us);
-	(void)db_query(r->app->db, r->arena, Q_RT_LOG_INVOCATION, 6, params);
+	buf_init(&b, r->arena, 256);
+	buf_puts(&b, "{\"agent_id\":");
+	buf_put_json_string(&b, agent, strlen(agent));
+	buf_printf(&b, ",\"version\":%d,\"channel\":\"%s\",\"status\":%d,"
+	    "\"latency_us\":%lld,\"at_us\":%lld,\"error\":", version, channel, status,
+	    latency_us, at_us);
+	if (error != NULL)
+		buf_put_json_string(&b, error, strnlen(error, 300));
+	else
+		buf_puts(&b, "null");
+	buf_putc(&b, '}');
+	app_log(r->app, b.data, b.len);
 }
 
 /*
@@ -46,7 +62,7 @@ int
 rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
     const char *channel, struct exec_result *res, struct plan **planp, int *status)
 {
-	long long t0 = now_us();
+	long long t0 = now_us(), at = wall_us();
 	struct exec_env env;
 	struct plan *p;
 	char exe[40];
@@ -81,14 +97,10 @@ rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
 	env.pending = json_object_new_array();
 	engine_run(p, &env, input, res);
 
-	char v[16], st[8], lat[24];
-	snprintf(v, sizeof(v), "%d", p->version);
 	if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
-		/* Buffered inserts and the log line: one statement, one commit. */
-		const char *params[6] = { json_plain(env.pending), agent_id, v, channel, st, lat };
-		snprintf(st, sizeof(st), "%d", res->http_status);
-		snprintf(lat, sizeof(lat), "%lld", now_us() - t0);
-		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 6, params);
+		/* The buffered inserts: one statement, one commit. */
+		const char *params[2] = { json_plain(env.pending), agent_id };
+		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
 		if (pg == NULL || !db_ok(pg)) {
 			int dup = pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0;
 			char field[80], msg[200];
@@ -110,20 +122,20 @@ rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
 			    json_object_new_string(dup ? "duplicate" : "unavailable"));
 			json_object_object_add(res->error, "message", json_object_new_string(msg));
 			json_object_object_add(res->error, "details", details);
-			log_call(r, agent_id, p->version, channel, res->http_status,
-			    now_us() - t0, msg);
 		}
-	} else if (env.in_tx) {
-		/* A plan that could not defer: the engine's transaction is open. */
-		snprintf(st, sizeof(st), "%d", res->http_status);
-		snprintf(lat, sizeof(lat), "%lld", now_us() - t0);
-		const char *params[6] = { agent_id, v, channel, st, lat, "" };
-		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_INVOCATION_INSERT, 6, params);
-		if (pg == NULL || !db_ok(pg) || db_commit(r->app->db) == -1)
-			db_rollback(r->app->db);
-	} else
-		log_call(r, agent_id, p->version, channel, res->http_status, now_us() - t0,
-		    res->error ? json_get_str(res->error, "message") : NULL);
+	} else if (env.in_tx && db_commit(r->app->db) == -1) {
+		/* A plan that could not defer ran in the engine's transaction. */
+		exec_result_free(res);
+		memset(res, 0, sizeof(*res));
+		res->status = EXEC_FAILED;
+		res->http_status = HTTP_SERVICE_UNAVAILABLE;
+		res->error = json_object_new_object();
+		json_object_object_add(res->error, "code", json_object_new_string("unavailable"));
+		json_object_object_add(res->error, "message",
+		    json_object_new_string("the database is unavailable"));
+	}
+	log_call(r, agent_id, p->version, channel, res->http_status, now_us() - t0, at,
+	    res->error ? json_get_str(res->error, "message") : NULL);
 	json_object_put(env.pending);
 	return 0;
 }

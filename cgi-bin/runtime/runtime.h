@@ -12,6 +12,7 @@
 #include "http.h"
 #include "json.h"
 #include "router.h"
+#include "server.h"
 
 struct catalog;
 
@@ -42,6 +43,9 @@ int	h_agent_invoke(struct req *, struct resp *);
 int	rt_invoke(struct req *, const char *agent_id, struct json_object *input,
 	    const char *channel, struct exec_result *res, struct plan **planp,
 	    int *status);
+
+/* logger.c */
+void	rt_log_writer(const struct config *, int fd, volatile sig_atomic_t *stop);
 
 /* dashboard.c */
 int	h_dashboard_data(struct req *, struct resp *);

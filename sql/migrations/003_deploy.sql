@@ -103,24 +103,11 @@ create table archestra.document_keys (
     primary key (scope, collection, field, value)
 );
 
--- Logs an invocation that wrote nothing else with an asynchronous commit:
--- the call's answer does not wait for a disk flush of its log line (losing
--- the last few lines in a crash is accepted; documents are never async).
-create function archestra.log_invocation(p_agent text, p_version int, p_channel text,
-                                         p_status int, p_latency bigint, p_error text)
-returns void language plpgsql as $$
-begin
-    perform set_config('synchronous_commit', 'off', true);
-    insert into archestra.invocations (agent_id, version, channel, status, latency_us, error)
-    values (p_agent, p_version, p_channel, p_status, p_latency, p_error);
-end
-$$;
-
--- Commits a run's buffered inserts and its invocation in one statement (one
--- round trip, one synchronous commit). A duplicate unique field raises
--- unique_violation (23505) and nothing is kept.
-create function archestra.commit_run(p_docs json, p_agent text, p_version int,
-                                     p_channel text, p_status int, p_latency bigint)
+-- Commits a run's buffered inserts in one statement (one round trip, one
+-- synchronous commit). A duplicate unique field raises unique_violation
+-- (23505) and nothing is kept. Invocations are written apart, in batches,
+-- by the runtime's log writer.
+create function archestra.commit_run(p_docs json, p_agent text)
 returns void language plpgsql as $$
 declare
     d json;
@@ -133,7 +120,5 @@ begin
         from json_array_elements_text(d -> 'unique') as f
         where (d -> 'document') ->> f is not null;
     end loop;
-    insert into archestra.invocations (agent_id, version, channel, status, latency_us)
-    values (p_agent, p_version, p_channel, p_status, p_latency);
 end
 $$;

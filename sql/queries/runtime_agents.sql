@@ -54,15 +54,15 @@ select a.version, a.doc::text, coalesce(a.key_hash, ''),
         from agent_secrets s where s.agent_id = a.id)
 from agents a where a.id = $1::text and a.deleted_at is null
 
--- name: rt_log_invocation
-select log_invocation($1::text, $2::int, $3::text, $4::int, $5::bigint, nullif($6::text, ''))
-
 -- name: rt_commit_run
-select commit_run($1::json, $2::text, $3::int, $4::text, $5::int, $6::bigint)
+select commit_run($1::json, $2::text)
 
--- name: rt_invocation_insert
-insert into invocations (agent_id, version, channel, status, latency_us, error)
-values ($1::text, $2::int, $3::text, $4::int, $5::bigint, nullif($6::text, ''))
+-- name: rt_log_batch
+insert into invocations (agent_id, version, channel, status, latency_us, at, error)
+select agent_id, version, channel, status, latency_us, to_timestamp(at_us / 1e6), error
+from json_to_recordset($1::json) as x(agent_id text, version int, channel text,
+                                      status int, latency_us bigint, at_us bigint,
+                                      error text)
 
 -- name: rt_dashboard
 with w as (

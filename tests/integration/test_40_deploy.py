@@ -81,7 +81,9 @@ def test_deploy_seed_shapes_and_public_endpoint(s):
                   raw=b'{"email":"cy@example.com","password":"secret123","name":"Cy"}',
                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 200, r
-    # Invocations are logged: 3 errors or successes, with latency.
+    # Invocations are logged (in batches, within 100 ms), with latency.
+    wait_for(lambda: s.sql("select count(*) from archestra.invocations where agent_id = :'p0'",
+                           d["agentId"]) == "4", timeout=5)
     rows = s.sql("select string_agg(status::text, ',' order by id) from archestra.invocations "
                  "where agent_id = :'p0'", d["agentId"])
     assert rows == "200,409,400,200", rows

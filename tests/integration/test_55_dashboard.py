@@ -5,6 +5,8 @@ times, with known failures."""
 import os
 import re
 
+from pylib.stack import wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HTML = os.path.join(ROOT, "nginx", "html")
 
@@ -44,6 +46,9 @@ def deployed_agent(s):
         r = s.post(f"/agents/{aid}", {} if i in FAILS else {"name": f"n{i}"}, key=None)
         statuses.append(r.status)
     assert statuses == [400 if i in FAILS else 200 for i in range(N)], statuses
+    # Invocations reach the table through the log writer's batches (≤ 100 ms).
+    assert wait_for(lambda: s.sql("select count(*) from archestra.invocations "
+                                  "where agent_id = :'p0'", aid) == str(N), timeout=5)
     _agent.update(id=aid, server_id=sid, statuses=statuses)
     return _agent
 
