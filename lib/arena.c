@@ -56,11 +56,21 @@ arena_alloc(struct arena *a, size_t n)
 	if (b == NULL || b->size - b->used < need) {
 		size_t size = need > a->block_size ? need : a->block_size;
 
-		b = xmalloc(sizeof(*b) + size);
-		b->size = size;
-		b->used = 0;
-		b->prev = a->head;
-		a->head = b;
+		/* A kept, empty block further down the chain comes first. */
+		if (b != NULL && b->prev != NULL && b->prev->used == 0 &&
+		    b->prev->size >= need) {
+			struct arena_block *reuse = b->prev;
+			b->prev = reuse->prev;
+			reuse->prev = b;
+			a->head = reuse;
+			b = reuse;
+		} else {
+			b = xmalloc(sizeof(*b) + size);
+			b->size = size;
+			b->used = 0;
+			b->prev = a->head;
+			a->head = b;
+		}
 	}
 	void *p = b->data + b->used;
 	b->used += need;
@@ -139,39 +149,45 @@ arena_defer(struct arena *a, arena_cleanup_fn fn, void *ptr)
 }
 
 /*
- * Runs the cleanups and releases every block but the first, which is kept
- * (emptied) so a steady request load does not call malloc at all.
+ * Runs the cleanups and empties the arena. Blocks of the standard size are
+ * kept for reuse (up to ARENA_KEEP of them), so a steady request load does
+ * not call malloc for its arena at all; oversized blocks are freed.
  */
+#define ARENA_KEEP 8
+
 void
 arena_reset(struct arena *a)
 {
 	struct arena_defer *d;
+	struct arena_block *b, *prev, *keep = NULL;
+	int kept = 0;
 
 	for (d = a->defers; d != NULL; d = d->next)
 		d->fn(d->ptr);
 	a->defers = NULL;
 
-	struct arena_block *b = a->head;
-	if (b == NULL)
-		return;
-	while (b->prev != NULL) {
-		struct arena_block *prev = b->prev;
-		free(b);
-		b = prev;
+	for (b = a->head; b != NULL; b = prev) {
+		prev = b->prev;
+		if (b->size == a->block_size && kept < ARENA_KEEP) {
+			b->used = 0;
+			b->prev = keep;
+			keep = b;
+			kept++;
+		} else
+			free(b);
 	}
-	if (b->size > a->block_size) {
-		free(b);
-		a->head = NULL;
-		return;
-	}
-	b->used = 0;
-	a->head = b;
+	a->head = keep;
 }
 
 void
 arena_free(struct arena *a)
 {
+	struct arena_block *b, *prev;
+
 	arena_reset(a);
-	free(a->head);
+	for (b = a->head; b != NULL; b = prev) {
+		prev = b->prev;
+		free(b);
+	}
 	a->head = NULL;
 }

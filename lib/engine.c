@@ -160,10 +160,15 @@ static void
 add_log(struct exec_result *res, const char *type, struct json_object *details,
     const char *fmt, ...)
 {
-	struct json_object *l = json_object_new_object();
+	struct json_object *l;
 	char msg[300];
 	va_list ap;
 
+	if (res->logs == NULL) {  /* no trace wanted */
+		json_object_put(details);
+		return;
+	}
+	l = json_object_new_object();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -226,8 +231,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 
 	memset(res, 0, sizeof(*res));
 	res->started_at_us = wall_us();
-	res->steps = json_object_new_array();
-	res->logs = json_object_new_array();
+	if (!env->no_trace) {
+		res->steps = json_object_new_array();
+		res->logs = json_object_new_array();
+	}
 	res->http_status = 200;
 	deadline_ms = mono_ms() + env->cfg->run_budget_ms;
 	if ((skip = calloc(p->nsteps ? p->nsteps : 1, 1)) == NULL)
@@ -247,7 +254,7 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 	    json_object_new_string(env->execution_id ? env->execution_id : ""));
 	json_object_object_add(scope, "env", envobj);
 
-	{
+	if (res->logs != NULL) {
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(d, "workflow", json_object_new_string(p->id));
 		json_object_object_add(d, "version", json_object_new_int(p->version));
@@ -263,8 +270,9 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		int rc;
 
 		if (skip[i]) {
-			json_object_array_add(res->steps,
-			    step_record(s, STEP_SKIPPED, wall_us(), 0, NULL, NULL));
+			if (res->steps != NULL)
+				json_object_array_add(res->steps,
+				    step_record(s, STEP_SKIPPED, wall_us(), 0, NULL, NULL));
 			add_log(res, "info", NULL, "%s skipped", s->name);
 			continue;
 		}
@@ -305,9 +313,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		if (rc != 0) {
 			err = error_object(ctx.err_code ? ctx.err_code : "step_failed",
 			    ctx.err_msg, ctx.err_details);
-			json_object_array_add(res->steps,
-			    step_record(s, STEP_FAILED, st, dur, NULL, err));
-			{
+			if (res->steps != NULL)
+				json_object_array_add(res->steps,
+				    step_record(s, STEP_FAILED, st, dur, NULL, err));
+			if (res->logs != NULL) {
 				struct json_object *d = json_object_new_object();
 				json_object_object_add(d, "toolId", json_object_new_string(s->tool_id));
 				json_object_object_add(d, "error", json_object_get(err));
@@ -320,9 +329,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		}
 		if (ctx.output == NULL)
 			ctx.output = json_object_new_object();
-		json_object_array_add(res->steps,
-		    step_record(s, STEP_SUCCEEDED, st, dur, ctx.output, NULL));
-		{
+		if (res->steps != NULL)
+			json_object_array_add(res->steps,
+			    step_record(s, STEP_SUCCEEDED, st, dur, ctx.output, NULL));
+		if (res->logs != NULL) {
 			struct json_object *d = json_object_new_object();
 			json_object_object_add(d, "toolId", json_object_new_string(s->tool_id));
 			json_object_object_add(d, "durationUs", json_object_new_int64(dur));

@@ -58,6 +58,7 @@ struct exec_env {
 	const char		*execution_id;
 	int			 in_tx;     /* set by the engine when it opened one */
 	int			 defer_writes; /* buffer db_insert into pending */
+	int			 no_trace;  /* skip steps[] and logs[] (production) */
 	struct json_object	*pending;   /* [{id,collection,document,unique}] */
 };
 

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "json.h"
+#include "workflow.h"
 
 static double
 now_s(void)
@@ -96,6 +97,42 @@ main(void)
 		plan_free(p);
 		json_object_put(errors);
 		json_object_put(doc);
+	}
+	/* The runtime bench's no-DB agent, as the public endpoint runs it. */
+	{
+		struct json_object *doc = json_object_from_file("tests/bench/nodb.json");
+		struct json_object *errors = json_object_new_array(), *canon = NULL;
+		struct json_object *secrets = json_tokener_parse(
+		    "{\"jwtKey\":\"bench-signing-key-0123456789abcdef\"}");
+		struct json_object *in = json_tokener_parse(
+		    "{\"email\":\"fixed.user@example.com\",\"name\":\"Fixed User\"}");
+		struct exec_env env = { .cfg = &cfg, .scope = "bench", .secrets = secrets,
+		    .execution_id = "exe_bench" };
+		struct plan *p;
+		long runs = 0;
+		double t0 = now_s(), t;
+
+		if (doc == NULL || workflow_check(doc, NULL, &canon, errors) == -1 ||
+		    plan_compile(canon, "agent_bench", 1, &p, errors) == -1) {
+			fprintf(stderr, "nodb: %s\n", json_plain(errors));
+			return 1;
+		}
+		do {
+			struct exec_result res;
+			for (int i = 0; i < 50; i++, runs++) {
+				engine_run(p, &env, in, &res);
+				exec_result_free(&res);
+			}
+			t = now_s() - t0;
+		} while (t < 1.0);
+		printf("%-10s %12.0f %14.2f   (tests/bench/nodb.json: validate, jwt_sign, response)\n",
+		    "nodb", (double)runs / t, t * 1e6 / (double)runs);
+		plan_free(p);
+		json_object_put(canon);
+		json_object_put(doc);
+		json_object_put(errors);
+		json_object_put(secrets);
+		json_object_put(in);
 	}
 	json_object_put(input);
 	config_free(&cfg);

@@ -94,6 +94,7 @@ rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
 	env.secrets = p->secrets;
 	env.execution_id = exe;
 	env.defer_writes = p->deferrable;
+	env.no_trace = 1;  /* production answers with the output alone */
 	env.pending = json_object_new_array();
 	engine_run(p, &env, input, res);
 

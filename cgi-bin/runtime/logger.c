@@ -8,12 +8,14 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
 #include "runtime.h"
 
 #define FLUSH_MS	100
+#define TICK_MS		20      /* drain this often: no wake-up per row */
 #define FLUSH_ROWS	1000
 #define KEEP_ROWS	50000   /* beyond, while the database is away: dropped */
 
@@ -75,13 +77,15 @@ rt_log_writer(const struct config *cfg, int fd, volatile sig_atomic_t *stop)
 	batch_reset(&b);
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		long long now = mono_ms();
-		int timeout = b.n > 0 ? (int)(b.first_ms + FLUSH_MS - now) : 1000;
+		struct timespec tick = { 0, TICK_MS * 1000000L };
 
-		if (timeout < 0)
-			timeout = 0;
-		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
-			break;
+		/* Idle: sleep until a row comes. Busy: take rows every tick, so
+		 * the workers' sends do not wake this process one by one. */
+		if (b.n == 0) {
+			if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+				break;
+		} else
+			nanosleep(&tick, NULL);
 		while ((n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
 			buf_putc(&b.rows, b.n == 0 ? '[' : ',');
 			buf_put(&b.rows, msg, (size_t)n);
