@@ -160,22 +160,25 @@ arena_reset(struct arena *a)
 {
 	struct arena_defer *d;
 	struct arena_block *b, *prev, *keep = NULL;
-	int kept = 0;
+	int std = 0;
 
 	for (d = a->defers; d != NULL; d = d->next)
 		d->fn(d->ptr);
 	a->defers = NULL;
 
+	/* The chain runs newest to oldest; the oldest ARENA_KEEP stay. */
+	for (b = a->head; b != NULL; b = b->prev)
+		std += b->size == a->block_size;
 	for (b = a->head; b != NULL; b = prev) {
 		prev = b->prev;
-		if (b->size == a->block_size && kept < ARENA_KEEP) {
+		if (b->size == a->block_size && std-- <= ARENA_KEEP) {
 			b->used = 0;
 			b->prev = keep;
 			keep = b;
-			kept++;
 		} else
 			free(b);
 	}
+	/* keep now runs oldest first: the first block comes back first. */
 	a->head = keep;
 }
 
