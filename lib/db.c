@@ -4,20 +4,12 @@
 #include <time.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS	50
 #define BACKOFF_MAX_MS	2000
-
-long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 db_clear_cb(void *res)

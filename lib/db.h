@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "queries.h"
 
 struct arena;
@@ -41,6 +42,5 @@ const char	*db_value(PGresult *, int row, int col);
 const char	*db_sqlstate(const PGresult *);
 int		 db_ok(const PGresult *);
 void		 db_clear_cb(void *);
-long long	 mono_ms(void);
 
 #endif

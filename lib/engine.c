@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "engine.h"
@@ -23,24 +24,6 @@ const char *const exec_status_names[EXEC_STATUS__MAX] = {
 const char *const step_status_names[STEP_STATUS__MAX] = {
 	"succeeded", "failed", "skipped",
 };
-
-static long long
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static long long
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ISO 8601 UTC with milliseconds, as every timestamp the API shows. */
 static struct json_object *

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -124,15 +125,6 @@ count(struct metrics *m, int status, long long us)
 		atomic_fetch_add(&m->db_unavailable, 1);
 }
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Fills r from the FastCGI parameters and dispatches it. */
 static void
 serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
@@ -142,7 +134,7 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 	struct resp w;
 	struct fcgi_io io = { fr };
 	const char *uri, *cl, *q;
-	long long t0 = now_us();
+	long long t0 = mono_us();
 
 	memset(&r, 0, sizeof(r));
 	r.arena = a;
@@ -182,7 +174,7 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 		log_warn("%s %s -> %d", http_method_names[r.method < HTTP_METHOD__MAX ?
 		    r.method : 0], r.path, w.status);
 	write_response(fr, &r, &w);
-	count(app->metrics, w.status, now_us() - t0);
+	count(app->metrics, w.status, mono_us() - t0);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "archestra.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "orchestrix.h"
@@ -25,15 +26,6 @@ static const char *const action_verbs[ACT__MAX] = {
 /* The locked workflow row (columns of Q_DEPLOY_LOCK). */
 enum { L_VERSION, L_DOC, L_AGENT, L_ENDPOINT, L_DASHBOARD, L_CREATED, L_SECRETS,
 	L_DEPLOYS };
-
-static long long
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Records one try (its own statement: failed tries survive the rollback). */
 static void

@@ -8,6 +8,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "sealed.h"
 #include "orchestrix.h"
 
 #define SECRET_MAX 8192
@@ -102,46 +103,11 @@ h_secret_delete(struct req *r, struct resp *w)
 	return HTTP_NO_CONTENT;
 }
 
-/*
- * Opens the sealed secrets of a workflow, given as [[name, hex], ...].
- * Returns a new object {name: value} (empty when none or no key); a secret
- * that does not open (wrong key, tampering) is left out and logged.
- */
+/* The workflow's secrets {name: value}: empty when none or no key. */
 struct json_object *
 secrets_open(struct req *r, const char *server_id, const char *sealed_json)
 {
-	struct json_object *out = json_object_new_object(), *arr;
-	size_t i, n;
-
-	if (!STATE(r)->have_key || sealed_json == NULL ||
-	    (arr = json_tokener_parse(sealed_json)) == NULL)
-		return out;
-	n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-	for (i = 0; i < n; i++) {
-		struct json_object *pair = json_object_array_get_idx(arr, i);
-		const char *name = json_object_get_string(json_object_array_get_idx(pair, 0));
-		const char *hex = json_object_get_string(json_object_array_get_idx(pair, 1));
-		size_t hl = hex ? strlen(hex) : 0;
-		unsigned char *sealed = malloc(hl / 2 + 1), *plain = malloc(hl / 2 + 1);
-		char aad[160];
-		int sl, pl;
-
-		if (sealed == NULL || plain == NULL)
-			abort();
-		aad_of(aad, sizeof(aad), server_id, name ? name : "");
-		sl = crypto_hex_decode(hex ? hex : "", hl, sealed, hl / 2 + 1);
-		pl = sl < 0 ? -1 : crypto_open(STATE(r)->secret_key, sealed, (size_t)sl,
-		    aad, strlen(aad), plain, hl / 2 + 1);
-		if (pl < 0)
-			log_warn("secret %s of %s does not open; skipped",
-			    name ? name : "?", server_id);
-		else
-			json_object_object_add(out, name,
-			    json_object_new_string_len((const char *)plain, pl));
-		crypto_wipe(plain, hl / 2 + 1);
-		free(sealed);
-		free(plain);
-	}
-	json_object_put(arr);
-	return out;
+	if (!STATE(r)->have_key)
+		return json_object_new_object();
+	return sealed_open_all(STATE(r)->secret_key, server_id, sealed_json);
 }

@@ -5,30 +5,13 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "sealed.h"
 #include "engine.h"
 #include "log.h"
 #include "orchestrix.h"
 #include "toolcheck.h"
 
 #define PLAN_CACHE_ENTRIES 64
-
-/* Reads the 64-hex-digit secrets key; a missing key disables secrets. */
-static int
-load_key(const char *path, unsigned char key[32])
-{
-	char hex[80] = "";
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (f == NULL)
-		return -1;
-	ok = fgets(hex, sizeof(hex), f) != NULL;
-	fclose(f);
-	hex[strcspn(hex, "\r\n")] = '\0';
-	ok = ok && crypto_key_from_hex(hex, key) == 0;
-	crypto_wipe(hex, sizeof(hex));
-	return ok ? 0 : -1;
-}
 
 int
 orx_worker_init(struct app *app)
@@ -40,7 +23,7 @@ orx_worker_init(struct app *app)
 		return -1;
 	st->catalog = catalog_new();
 	st->plans = plan_cache_new(PLAN_CACHE_ENTRIES);
-	st->have_key = load_key(kf, st->secret_key) == 0;
+	st->have_key = key_file_load(kf, st->secret_key) == 0;
 	if (!st->have_key)
 		log_warn("no secrets key in %s: workflow secrets are disabled", kf);
 	app->prog = st;

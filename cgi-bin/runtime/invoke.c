@@ -9,28 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "log.h"
 #include "runtime.h"
 #include "tools.h"
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static long long
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Sends the call's log row to the log writer (never waits). */
 static void
@@ -62,7 +45,7 @@ int
 rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
     const char *channel, struct exec_result *res, struct plan **planp, int *status)
 {
-	long long t0 = now_us(), at = wall_us();
+	long long t0 = mono_us(), at = wall_us();
 	struct exec_env env;
 	struct plan *p;
 	char exe[40];
@@ -135,7 +118,7 @@ rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
 		json_object_object_add(res->error, "message",
 		    json_object_new_string("the database is unavailable"));
 	}
-	log_call(r, agent_id, p->version, channel, res->http_status, now_us() - t0, at,
+	log_call(r, agent_id, p->version, channel, res->http_status, mono_us() - t0, at,
 	    res->error ? json_get_str(res->error, "message") : NULL);
 	json_object_put(env.pending);
 	return 0;

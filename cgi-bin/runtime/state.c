@@ -9,28 +9,12 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "sealed.h"
 #include "log.h"
 #include "runtime.h"
 #include "toolcheck.h"
 
 #define PLAN_CACHE_ENTRIES 256
-
-static int
-load_key(const char *path, unsigned char key[32])
-{
-	char hex[80] = "";
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (f == NULL)
-		return -1;
-	ok = fgets(hex, sizeof(hex), f) != NULL;
-	fclose(f);
-	hex[strcspn(hex, "\r\n")] = '\0';
-	ok = ok && crypto_key_from_hex(hex, key) == 0;
-	crypto_wipe(hex, sizeof(hex));
-	return ok ? 0 : -1;
-}
 
 int
 rt_worker_init(struct app *app)
@@ -41,7 +25,7 @@ rt_worker_init(struct app *app)
 		return -1;
 	st->catalog = catalog_new();
 	st->plans = plan_cache_new(PLAN_CACHE_ENTRIES);
-	st->have_key = load_key(config_get(app->cfg, CFG_SECRET_KEY_FILE),
+	st->have_key = key_file_load(config_get(app->cfg, CFG_SECRET_KEY_FILE),
 	    st->secret_key) == 0;
 	app->prog = st;
 	return 0;
@@ -114,43 +98,6 @@ rt_sync_cache(struct req *r)
 	}
 }
 
-/* Opens sealed agent secrets [[name, hex], ...] into {name: value}. */
-static struct json_object *
-open_secrets(struct rt_state *st, const char *agent_id, const char *sealed_json)
-{
-	struct json_object *out = json_object_new_object();
-	struct json_object *arr = json_tokener_parse(sealed_json ? sealed_json : "[]");
-	size_t n = json_object_is_type(arr, json_type_array) ?
-	    json_object_array_length(arr) : 0;
-
-	for (size_t i = 0; i < n && st->have_key; i++) {
-		struct json_object *pair = json_object_array_get_idx(arr, i);
-		const char *name = json_object_get_string(json_object_array_get_idx(pair, 0));
-		const char *hex = json_object_get_string(json_object_array_get_idx(pair, 1));
-		size_t hl = hex ? strlen(hex) : 0;
-		unsigned char *sealed = malloc(hl / 2 + 1), *plain = malloc(hl / 2 + 1);
-		char aad[200];
-		int sl, pl;
-
-		if (sealed == NULL || plain == NULL)
-			abort();
-		snprintf(aad, sizeof(aad), "%s/%s", agent_id, name ? name : "");
-		sl = crypto_hex_decode(hex ? hex : "", hl, sealed, hl / 2 + 1);
-		pl = sl < 0 ? -1 : crypto_open(st->secret_key, sealed, (size_t)sl, aad,
-		    strlen(aad), plain, hl / 2 + 1);
-		if (pl >= 0)
-			json_object_object_add(out, name,
-			    json_object_new_string_len((const char *)plain, pl));
-		else
-			log_warn("agent %s: secret %s does not open", agent_id, name);
-		crypto_wipe(plain, hl / 2 + 1);
-		free(sealed);
-		free(plain);
-	}
-	json_object_put(arr);
-	return out;
-}
-
 /*
  * The agent's current plan, from the cache or loaded and compiled. Returns
  * NULL with *status_out 404 (no such agent) or 503 (database away).
@@ -187,7 +134,8 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	json_object_put(errors);
 	json_object_put(doc);
 	snprintf(p->access_hash, sizeof(p->access_hash), "%s", PQgetvalue(res, 0, 2));
-	p->secrets = open_secrets(st, agent_id, PQgetvalue(res, 0, 3));
+	p->secrets = st->have_key ? sealed_open_all(st->secret_key, agent_id,
+	    PQgetvalue(res, 0, 3)) : json_object_new_object();
 	plan_cache_put(st->plans, p);
 	return p;
 }

@@ -1,0 +1,9 @@
+/* Clocks: wall time for records, monotonic time for durations. */
+#ifndef ORX_CLOCK_H
+#define ORX_CLOCK_H
+
+long long	wall_us(void);
+long long	mono_us(void);
+long long	mono_ms(void);
+
+#endif
