@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -214,4 +215,32 @@ resp_error(struct resp *w, int status, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return resp_error_details(w, status, code, msg, NULL);
+}
+
+/* 503 while the database is away: the client may retry in a second. */
+int
+resp_unavailable(struct resp *w)
+{
+	resp_header(w, "Retry-After", "1");
+	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
+	    "the database is unavailable; try again shortly");
+}
+
+/*
+ * A decimal query parameter in [lo, hi]: fallback when absent or empty,
+ * -1 when it is anything but digits in range.
+ */
+long long
+req_query_number(struct req *r, const char *name, long long lo, long long hi,
+    long long fallback)
+{
+	const char *s = req_query(r, name);
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return fallback;
+	if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -1;
+	v = strtoll(s, NULL, 10);
+	return v < lo || v > hi ? -1 : v;
 }

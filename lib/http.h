@@ -98,6 +98,9 @@ int		 resp_json(struct resp *, int status, struct json_object *);
 int		 resp_raw_json(struct resp *, int status, const char *, size_t);
 int		 resp_error(struct resp *, int status, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int		 resp_unavailable(struct resp *);
+long long	 req_query_number(struct req *, const char *name, long long lo,
+		    long long hi, long long fallback);
 int		 resp_error_details(struct resp *, int status, const char *code,
 		    const char *message, struct json_object *details);
 

@@ -3,14 +3,6 @@
 
 #include "orchestrix.h"
 
-int
-unavailable(struct resp *w)
-{
-	resp_header(w, "Retry-After", "1");
-	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-	    "the database is unavailable; try again shortly");
-}
-
 /*
  * Resolves the Bearer key to its owner and scopes. Returns 0 when the key
  * is good and carries scope; otherwise the error status (401/403/503).
@@ -76,20 +68,19 @@ owner_field_check(struct req *r, struct resp *w)
 	return 0;
 }
 
-/* Parses a decimal query parameter in [lo, hi]; -1 when malformed. */
-long long
-query_number(struct req *r, const char *name, long long lo, long long hi,
-    long long fallback)
+/*
+ * 0 when the key's owner has the workflow of r->param[0]; else the answer
+ * (404, or 503 while the database is away).
+ */
+int
+owned_workflow(struct req *r, struct resp *w)
 {
-	const char *s = req_query(r, name);
-	char *end;
-	long long v;
+	const char *params[2] = { r->param[0], r->auth.owner_id };
+	PGresult *res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params);
 
-	if (s == NULL || *s == '\0')
-		return fallback;
-	if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return -1;
-	v = strtoll(s, &end, 10);
-	return v < lo || v > hi ? -1 : v;
+	if (res == NULL)
+		return unavailable(w);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	return 0;
 }
-

@@ -29,10 +29,9 @@ void	orx_worker_fini(struct app *);
 
 /* common.c */
 int	orx_authenticate(struct req *, struct resp *, unsigned scope);
-int	unavailable(struct resp *);
+#define unavailable(w) resp_unavailable(w)
+int	owned_workflow(struct req *, struct resp *);
 int	owner_field_check(struct req *, struct resp *);
-long long query_number(struct req *, const char *, long long lo, long long hi,
-	    long long fallback);
 
 /* health.c */
 int	h_healthz(struct req *, struct resp *);

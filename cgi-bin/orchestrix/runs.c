@@ -245,20 +245,18 @@ h_run(struct req *r, struct resp *w)
 int
 h_execution_list(struct req *r, struct resp *w)
 {
-	long long limit = query_number(r, "limit", 1, LIST_MAX, LIST_DEFAULT);
-	long long cursor = query_number(r, "cursor", 0, 999999999999999999LL, 0);
+	long long limit = req_query_number(r, "limit", 1, LIST_MAX, LIST_DEFAULT);
+	long long cursor = req_query_number(r, "cursor", 0, 999999999999999999LL, 0);
 	char lim[24], cur[24];
 	const char *params[4] = { r->param[0], r->auth.owner_id, cur, lim };
 	PGresult *res;
-	int n, i;
+	int n, i, st;
 
 	if (limit < 0 || cursor < 0)
 		return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
 		    "limit is 1 to %d; cursor is a nextCursor value", LIST_MAX);
-	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
-		return unavailable(w);
-	if (!db_ok(res) || PQntuples(res) == 0)
-		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	if ((st = owned_workflow(r, w)) != 0)
+		return st;
 	snprintf(cur, sizeof(cur), "%lld", cursor);
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	if ((res = db_query(r->app->db, r->arena, Q_EXECUTION_LIST, 4, params)) == NULL)

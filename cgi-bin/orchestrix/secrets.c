@@ -65,11 +65,10 @@ h_secret_list(struct req *r, struct resp *w)
 {
 	const char *params[2] = { r->param[0], r->auth.owner_id };
 	PGresult *res;
+	int st;
 
-	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
-		return unavailable(w);
-	if (!db_ok(res) || PQntuples(res) == 0)
-		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
+	if ((st = owned_workflow(r, w)) != 0)
+		return st;
 	if ((res = db_query(r->app->db, r->arena, Q_SECRET_LIST, 2, params)) == NULL)
 		return unavailable(w);
 	if (!db_ok(res))

@@ -100,8 +100,8 @@ h_workflow_get(struct req *r, struct resp *w)
 int
 h_workflow_list(struct req *r, struct resp *w)
 {
-	long long limit = query_number(r, "limit", 1, LIST_MAX, LIST_DEFAULT);
-	long long cursor = query_number(r, "cursor", 0, 999999999999999999LL, 0);
+	long long limit = req_query_number(r, "limit", 1, LIST_MAX, LIST_DEFAULT);
+	long long cursor = req_query_number(r, "cursor", 0, 999999999999999999LL, 0);
 	char lim[24], cur[24];
 	const char *params[3] = { r->auth.owner_id, cur, lim };
 	PGresult *res;

@@ -155,8 +155,7 @@ h_agent_create(struct req *r, struct resp *w)
 	if (idem != NULL) {
 		params[0] = idem;
 		if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_BY_KEY, 1, params)) == NULL)
-			return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-			    "the database is unavailable");
+			return resp_unavailable(w);
 		if (db_ok(res) && PQntuples(res) == 1)
 			return answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
 			    PQgetvalue(res, 0, 1));
@@ -164,8 +163,7 @@ h_agent_create(struct req *r, struct resp *w)
 	if (id_new(id, sizeof(id), "agent_", 20) == -1)
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "no randomness");
 	if (db_begin(r->app->db) == -1)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	params[0] = id;
 	params[1] = pk.name;
 	params[2] = pk.description;
@@ -187,8 +185,7 @@ h_agent_create(struct req *r, struct resp *w)
 	if (res == NULL || !db_ok(res) || store_secrets(r, id, pk.secrets) == -1 ||
 	    db_commit(r->app->db) == -1) {
 		db_rollback(r->app->db);
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the agent could not be stored");
+		return resp_unavailable(w);
 	}
 	log_info("agent %s created (%s)", id, pk.name);
 	return answer(r, w, HTTP_CREATED, id, "1");
@@ -205,8 +202,7 @@ h_agent_replace(struct req *r, struct resp *w)
 	if ((st = read_package(r, w, &pk)) != 0)
 		return st;
 	if (db_begin(r->app->db) == -1)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	params[0] = r->param[0];
 	params[1] = pk.name;
 	params[2] = pk.description;
@@ -223,8 +219,7 @@ h_agent_replace(struct req *r, struct resp *w)
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
 	    !db_ok(res) || db_commit(r->app->db) == -1) {
 		db_rollback(r->app->db);
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the agent could not be stored");
+		return resp_unavailable(w);
 	}
 	plan_cache_evict(RT(r)->plans, r->param[0]);
 	log_info("agent %s replaced (version %s)", r->param[0], version);
@@ -238,8 +233,7 @@ h_agent_delete(struct req *r, struct resp *w)
 	PGresult *res;
 
 	if (db_begin(r->app->db) == -1)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	res = db_query(r->app->db, r->arena, Q_RT_AGENT_DELETE, 1, params);
 	if (res != NULL && db_ok(res) && PQntuples(res) == 0) {
 		db_rollback(r->app->db);
@@ -249,8 +243,7 @@ h_agent_delete(struct req *r, struct resp *w)
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
 	    !db_ok(res) || db_commit(r->app->db) == -1) {
 		db_rollback(r->app->db);
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	}
 	plan_cache_evict(RT(r)->plans, r->param[0]);
 	w->status = HTTP_NO_CONTENT;
@@ -266,8 +259,7 @@ h_agent_get(struct req *r, struct resp *w)
 	PGresult *res;
 
 	if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_GET, 1, params)) == NULL)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	if (!db_ok(res) || PQntuples(res) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	buf_printf(&w->body, "{\"agentId\":\"%s\",\"version\":%s,\"publicEndpoint\":"

@@ -9,31 +9,28 @@
 int
 h_dashboard_data(struct req *r, struct resp *w)
 {
-	const char *m = req_query(r, "minutes");
-	char mins[16];
+	long long v = req_query_number(r, "minutes", 1, 7 * 24 * 60, 60);
+	char mins[24];
 	const char *params[2] = { r->param[0], mins };
 	PGresult *res, *agent;
-	long v = 60;
 
-	if (m != NULL && (sscanf(m, "%ld", &v) != 1 || v < 1 || v > 7 * 24 * 60))
+	if (v < 0)
 		return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
 		    "minutes is 1 to 10080");
-	snprintf(mins, sizeof(mins), "%ld", v);
+	snprintf(mins, sizeof(mins), "%lld", v);
 	if ((agent = db_query(r->app->db, r->arena, Q_RT_AGENT_GET, 1, params)) == NULL)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	if (!db_ok(agent) || PQntuples(agent) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	if ((res = db_query(r->app->db, r->arena, Q_RT_DASHBOARD, 2, params)) == NULL ||
 	    !db_ok(res) || PQntuples(res) != 1)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-		    "the database is unavailable");
+		return resp_unavailable(w);
 	buf_puts(&w->body, "{\"agent\":{\"agentId\":");
 	buf_put_json_string(&w->body, r->param[0], strlen(r->param[0]));
 	buf_puts(&w->body, ",\"name\":");
 	buf_put_json_string(&w->body, PQgetvalue(agent, 0, 1),
 	    (size_t)PQgetlength(agent, 0, 1));
-	buf_printf(&w->body, ",\"version\":%s},\"minutes\":%ld,\"stats\":%s}",
+	buf_printf(&w->body, ",\"version\":%s},\"minutes\":%lld,\"stats\":%s}",
 	    PQgetvalue(agent, 0, 3), v, PQgetvalue(res, 0, 0));
 	w->status = HTTP_OK;
 	return HTTP_OK;

@@ -145,9 +145,7 @@ h_agent_invoke(struct req *r, struct resp *w)
 			return resp_error(w, status, "unauthorized",
 			    "this agent needs its access key as a Bearer token");
 		case HTTP_SERVICE_UNAVAILABLE:
-			resp_header(w, "Retry-After", "1");
-			return resp_error(w, status, "unavailable",
-			    "the database is unavailable; try again shortly");
+			return resp_unavailable(w);
 		default:
 			return resp_error(w, HTTP_INTERNAL_ERROR, "internal",
 			    "the agent cannot run");

@@ -158,3 +158,10 @@ def test_dashboard_agent_without_calls(s):
     d = s.get(f"/dashboard/{r.json['agentId']}/data", key=None).json
     assert d["stats"] == {"calls": 0, "errors": 0, "latencyUs": {"p50": 0, "p95": 0, "p99": 0},
                           "series": [], "recent": []}, d
+
+
+def test_dashboard_minutes_must_be_a_plain_number(s):
+    a = deployed_agent(s)
+    for bad in ("60abc", "-5", "0", "99999", "1e3"):
+        r = s.get(f"/dashboard/{a['id']}/data?minutes={bad}", key=None)
+        assert r.status == 400 and r.json["error"]["code"] == "bad_request", (bad, r)
