@@ -155,7 +155,7 @@ try {
     check(a.intent === "create", `intent ${a.intent}: ${a.text}`);
     await page.waitForFunction(() => /^#\/w\/mcp_/.test(location.hash), null, { timeout: T });
     await page.waitForFunction(() => document.querySelectorAll("#graph g.node").length >= 3, null, { timeout: T });
-    serverId = (await page.evaluate(() => location.hash)).slice(3);
+    serverId = (await page.evaluate(() => location.hash)).slice("#/w/".length);
     const types = await nodes().evaluateAll((gs) => gs.map((g) => g.getAttribute("aria-label")));
     check(types.some((t) => /\(input\)/.test(t)) && types.some((t) => /\(response\)/.test(t)),
       `the graph's tools: ${types.join("; ")}`);
@@ -311,6 +311,8 @@ try {
     const schema = await schemaOnScreen();
     check(schema.properties && "phone" in schema.properties, `no phone in ${JSON.stringify(schema)}`);
     await page.locator("#run-fields input[data-field=phone]").waitFor();
+    const inputLine = await page.locator('#graph g.node[aria-label*="(input)"] text.detail').textContent();
+    check(/phone/.test(inputLine), `the graph's input tool lists ${inputLine}`);
     await shot("05-edit-phone");
     return `v${v0} → v${v0 + 1}: ${a.text}`;
   });
@@ -351,6 +353,7 @@ try {
       await gate;
       await route.continue();
     });
+    check(/^mcp_[a-z0-9]+$/.test(serverId), `the open workflow's id: ${serverId}`);
     const btn = page.locator("#deploy");
     check((await btn.innerText()).trim() === "Deploy to Archestra", `button: ${await btn.innerText()}`);
     await btn.click();
@@ -370,6 +373,7 @@ try {
     check(endpoint.endsWith(`/agents/${agentId}`), `endpoint: ${endpoint}`);
     const w = await api("GET", `/mcp/servers/${serverId}`);
     check(w.body.archestraAgentId === agentId, "the banner's agent is not the server's");
+    await page.evaluate(() => { document.getElementById("main").scrollTo(0, 0); document.querySelector(".panel-scroll").scrollTo(0, 0); });
     await shot("07-deployed");
     return `${agentId} at ${endpoint}`;
   });

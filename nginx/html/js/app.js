@@ -123,7 +123,7 @@ function renderWorkflowList() {
     const b = el("button", { type: "button", "data-server-id": w.serverId,
       "aria-current": state.current?.serverId === w.serverId ? "true" : "false" },
     w.name || w.serverId,
-    el("span", { class: "meta" }, `v${w.version}${w.archestraAgentId ? " · deployed" : ""}`));
+    el("span", { class: "meta" }, `v${w.version}${w.archestraAgentId ? " · deployed" : ""} · …${String(w.serverId).slice(-6)}`));
     b.addEventListener("click", () => navigate(w.serverId));
     return el("li", {}, b);
   }));
@@ -403,8 +403,9 @@ async function setSecret(ev) {
 
 function chatLine(kind, text, extra = []) {
   const li = el("li", { class: kind }, text, ...extra);
-  $("chat-log").append(li);
-  li.scrollIntoView({ block: "nearest" });
+  const log = $("chat-log");
+  log.append(li);
+  log.scrollTop = log.scrollHeight;   // only the transcript scrolls, not the page
   return li;
 }
 

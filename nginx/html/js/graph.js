@@ -6,7 +6,7 @@
 
 import { svg, svgText, duration } from "./dom.js";
 
-const NODE_W = 176, NODE_H = 66, GAP_X = 44, GAP_Y = 46, PAD = 16;
+const NODE_W = 204, NODE_H = 80, GAP_X = 44, GAP_Y = 46, PAD = 16;
 
 const TYPE_COLOURS = {
   input: "#1f6fd1", validate: "#c26a00", transform: "#6b7685",
@@ -19,6 +19,27 @@ const TYPE_COLOURS = {
 function clip(s, n) {
   s = String(s ?? "");
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+// One line about what a tool does, from its config (the input tool lists
+// the workflow's fields, so adding a field shows on the graph).
+function detail(t, doc) {
+  const c = t.config && typeof t.config === "object" ? t.config : {};
+  const keys = (o) => (o && typeof o === "object" ? Object.keys(o) : []);
+  switch (t.type) {
+    case "input": {
+      const req = new Set(doc?.inputSchema?.required ?? []);
+      return keys(doc?.inputSchema?.properties).map((k) => (req.has(k) ? `${k}*` : k)).join(", ");
+    }
+    case "validate": return `checks ${keys(c.rules).concat(keys(c.schema?.properties)).filter((k, i, a) => a.indexOf(k) === i).join(", ")}`;
+    case "db_insert": return `into ${c.collection ?? "?"}${Array.isArray(c.unique) && c.unique.length ? ` (unique ${c.unique.join(", ")})` : ""}`;
+    case "db_find": return `in ${c.collection ?? "?"}`;
+    case "jwt_sign": case "jwt_verify": return `secret ${c.secret ?? "?"}`;
+    case "http_request": return `${c.method ?? "GET"} ${c.url ?? ""}`;
+    case "condition": return `${c.left ?? ""} ${c.op ?? ""} ${c.right ?? ""}`;
+    case "response": return `status ${c.status ?? 200}`;
+    default: return "";
+  }
 }
 
 // The tools in the order they run; any tool the order misses comes last.
@@ -121,15 +142,17 @@ export function drawGraph(box, doc, opts = {}) {
     svg("rect", { width: NODE_W, height: NODE_H, rx: 8, ry: 8 }, g);
     svg("rect", { width: 6, height: NODE_H - 2, x: 1, y: 1, rx: 3, class: "stripe",
       fill: TYPE_COLOURS[t.type] || "#6b7685" }, g);
-    svgText(g, 16, 22, clip(t.name || t.toolId, 22), { class: "title" });
-    svgText(g, 16, 39, clip(`${t.type} · ${t.toolId}`, 28), { class: "type" });
+    svgText(g, 16, 20, clip(t.name || t.toolId, 25), { class: "title" });
+    svgText(g, 16, 36, clip(`${t.type} · ${t.toolId}`, 30), { class: "type" });
+    const what = detail(t, doc);
+    if (what) svgText(g, 16, 52, clip(what, 31), { class: "type detail" });
     if (st) {
       const mark = st.status === "succeeded" ? "✓" : st.status === "skipped" ? "–" : "✗";
-      svgText(g, 16, 56, `${mark} ${st.status}` +
+      svgText(g, 16, 69, `${mark} ${st.status}` +
         (st.durationUs != null ? ` · ${duration(st.durationUs)}` : ""), { class: "dur" });
     }
     const title = svg("title", {}, g);
-    title.textContent = `${t.name || t.toolId} — ${t.type} (${t.toolId})`;
+    title.textContent = `${t.name || t.toolId} — ${t.type} (${t.toolId})${what ? `\n${what}` : ""}`;
     g.addEventListener("click", () => opts.onSelect && opts.onSelect(t.toolId));
     g.addEventListener("keydown", (ev) => {
       const i = nodes.indexOf(g);
