@@ -344,6 +344,25 @@ try {
     return await text("#run-status");
   });
 
+  await step("deploy_failure_shown", ["workflow"], async () => {
+    // The browser is handed the seed's 500 for one deploy (the server's own
+    // failures are tested in test_40_deploy): the page must say why, and
+    // the button must be usable again.
+    const match = (u) => u.pathname.endsWith("/deploy") && u.pathname.startsWith("/mcp/servers/");
+    await page.route(match, (route) => route.fulfill({ status: 500, contentType: "application/json",
+      body: JSON.stringify({ success: false, error: "Failed to deploy to Archestra: Network request failed" }) }));
+    await page.click("#deploy");
+    await page.locator("#error").waitFor({ state: "visible" });
+    const msg = await text("#error");
+    await page.unroute(match);
+    check(/Network request failed/.test(msg), `the error shown: ${msg}`);
+    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "idle", null, { timeout: T });
+    check(!(await page.locator("#deploy").isDisabled()), "Deploy is disabled after a failed deploy");
+    check(await page.locator("#deploy-banner").isHidden(), "a banner after a failed deploy");
+    await page.click("#error-close");
+    return msg.replace(/\s+/g, " ").slice(0, 160);
+  });
+
   await step("deploy", ["workflow"], async () => {
     // Hold the deploy request until the "Deploying…" state has been seen:
     // the state is checked, not raced.

@@ -27,7 +27,7 @@ STEPS = [
     "inspect_and_edit_tool", "server_refusal_shown", "keyboard", "secret",
     "start_runtime", "run", "run_failure_shown", "chat_edit_phone",
     "chat_edit_min_length", "chat_not_understood_shown", "run_after_edits",
-    "deploy", "copy_endpoint", "reload_keeps_banner", "call_endpoint", "dashboard",
+    "deploy_failure_shown", "deploy", "copy_endpoint", "reload_keeps_banner", "call_endpoint", "dashboard",
     "history_redeploy", "undeploy", "phone_width", "same_origin_only",
 ]
 # Screenshot of the story → file in docs/screenshots/ (the README shows them).

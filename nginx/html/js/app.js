@@ -466,7 +466,9 @@ async function applyChat(a) {
   if (a.intent === "deploy" && a.deployment) {
     showDeployment(a.deployment);
   }
-  if (a.intent === "edit" || a.intent === "deploy") {
+  // The supervisor may have changed more than it says (a run starts the
+  // runtime, a deploy records the agent): read the workflow back.
+  if (a.intent === "edit" || a.intent === "deploy" || a.intent === "run") {
     await openWorkflowFresh(id);
   }
 }

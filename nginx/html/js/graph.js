@@ -85,7 +85,7 @@ export function drawGraph(box, doc, opts = {}) {
   });
 
   const root = svg("svg", {
-    viewBox: `0 0 ${width} ${height}`, width, height, role: "presentation",
+    viewBox: `0 0 ${width} ${height}`, width, height,
   });
   const defs = svg("defs", {}, root);
   const marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5,

@@ -17,7 +17,7 @@ export function addLogs(entries, source = "") {
       !(typeof e.details === "object" && Object.keys(e.details).length === 0);
     list.append(el("li", { class: `log log-${type}`, "data-type": type },
       el("time", { datetime: String(ts), title: String(ts) }, clock(ts)),
-      el("span", { class: `log-type ${type}` }, type),
+      el("span", { class: `log-type t-${type}` }, type),
       source ? el("span", { class: "muted" }, `${source} · `) : null,
       el("span", { class: "log-msg" }, String(e.message ?? "")),
       hasDetails ? el("details", {}, el("summary", {}, "details"),
