@@ -305,6 +305,15 @@ try {
     return status.replace(/\s+/g, " ");
   });
 
+  await step("recent_runs", ["run"], async () => {
+    await page.waitForFunction(() => document.querySelectorAll("#run-history button").length >= 2, null, { timeout: T });
+    const items = await page.locator("#run-history button").allInnerTexts();
+    check(/^failed/.test(items[0]) && /^succeeded/.test(items[1]), `recent runs, newest first: ${items.join(" | ")}`);
+    await page.locator("#run-history button").nth(1).click();
+    await page.waitForFunction(() => /^succeeded/.test(document.getElementById("run-status").textContent), null, { timeout: T });
+    return items.slice(0, 2).join(" | ");
+  });
+
   await step("chat_edit_phone", ["workflow", "chat_create"], async () => {
     const v0 = await version();
     const a = await chat("add a phone field");

@@ -13,7 +13,7 @@ import { Api, ApiError, enc } from "./api.js";
 import { $, el, pretty } from "./dom.js";
 import { drawGraph } from "./graph.js";
 import { addLogs, log, clearLogs } from "./logs.js";
-import { initRun, resetRun, renderRunAvailability, showExecution } from "./run.js";
+import { initRun, resetRun, renderRunAvailability, showExecution, loadRuns } from "./run.js";
 import { initDeploy, renderDeploy, loadHistory, showDeployment } from "./deploy.js";
 
 const KEY_STORE = "orchestrix.apiKey";
@@ -170,6 +170,7 @@ export async function openWorkflow(id) {
     renderWorkflow();
     loadSecrets();
     loadHistory();
+    loadRuns();
   } catch (e) {
     showError(e, `Opening ${id}`);
     if (e.status === 404) navigate(null);
@@ -462,6 +463,7 @@ async function applyChat(a) {
   }
   if (a.intent === "run" && a.execution) {
     if (a.execution.status) showExecution(a.execution);
+    loadRuns();
   }
   if (a.intent === "deploy" && a.deployment) {
     showDeployment(a.deployment);

@@ -3,7 +3,7 @@
 // {"input": {...}} and shows the execution: status, per-step durations
 // (also drawn on the graph), output, and its logs in the logs panel.
 
-import { $, el, pretty, duration } from "./dom.js";
+import { $, el, pretty, duration, when } from "./dom.js";
 import { sampleObject } from "./sample.js";
 import { state, api, showError, selectTab, setSteps } from "./app.js";
 import { enc } from "./api.js";
@@ -120,6 +120,50 @@ export function showExecution(x) {
   selectTab("tab-run");
 }
 
+const RECENT = 8;
+
+// The workflow's latest executions (the list is oldest first: page to its end).
+export async function loadRuns() {
+  const d = state.current;
+  if (!d) return;
+  let items = [];
+  try {
+    let cursor = null;
+    for (let page = 0; page < 20; page++) {
+      const q = `/mcp/servers/${enc(d.serverId)}/executions?limit=100${cursor ? `&cursor=${enc(cursor)}` : ""}`;
+      const { body } = await api.get(q);
+      items = items.concat(Array.isArray(body.items) ? body.items : []).slice(-RECENT);
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+  } catch (e) {
+    showError(e, "Loading recent runs");
+    return;
+  }
+  if (state.current?.serverId !== d.serverId) return;
+  const list = $("run-history");
+  list.replaceChildren(...items.reverse().map((x) => {
+    const b = el("button", { type: "button", class: "quiet", "data-execution-id": x.executionId },
+      el("span", { class: x.status === "succeeded" ? "ok-text" : "bad-text" }, x.status),
+      ` · HTTP ${x.httpStatus ?? "—"} · ${duration(x.durationUs)} · v${x.version} · ${when(x.startedAt)}`);
+    b.addEventListener("click", () => openRun(x.executionId, b));
+    return el("li", {}, b);
+  }));
+  if (!items.length) list.append(el("li", { class: "muted" }, "No runs yet."));
+}
+
+async function openRun(id, button) {
+  button.disabled = true;
+  try {
+    const { body } = await api.get(`/api/v1/executions/${enc(id)}`);
+    showExecution(body);
+  } catch (e) {
+    showError(e, `Opening run ${id}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function run(ev) {
   ev.preventDefault();
   const d = state.current;
@@ -148,6 +192,7 @@ async function run(ev) {
     button.textContent = "Run";
     button.disabled = !running;
   }
+  await loadRuns();
 }
 
 export function initRun() {
