@@ -70,6 +70,9 @@ enum build_status builder_edit(struct arena *, const struct catalog *,
 /* One paragraph: what the builder understands, for refusals and help. */
 const char	*builder_help(void);
 
+/* The workflow in words (name, input fields, each step); an arena string. */
+const char	*builder_explain(struct arena *, struct json_object *doc);
+
 void		 build_result_clear(struct build_result *);
 
 #endif
