@@ -90,4 +90,42 @@ int		 bd_finish(struct arena *, const struct catalog *, struct json_object *doc,
 int		 bd_refuse(struct arena *, struct build_result *, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/* Edits (builder_fields.c, builder_steps.c): the document being edited. */
+struct ectx {
+	struct arena		*a;
+	struct json_object	*doc;		/* the copy being edited */
+	struct json_object	*changes;
+	const char		*why;		/* refusal, when set */
+};
+
+#define REFUSE(e, ...) ((e)->why = arena_printf((e)->a, __VA_ARGS__), -1)
+
+/* builder_fields.c */
+struct json_object *be_schema_of(struct json_object *doc);
+struct json_object *be_props_of(struct json_object *doc);
+void		 be_each_config(struct ectx *, const char *type,
+		    void (*fn)(struct ectx *, struct json_object *tool, void *), void *arg);
+struct json_object *be_cfg(struct json_object *tool, const char *key, enum json_type);
+const char	*be_field_at(struct json_object *doc, const struct btext *, size_t i,
+		    size_t *used);
+const char	*be_field_list(struct ectx *);
+int		 be_is_numeric(struct json_object *prop);
+int		 be_is_required(struct json_object *doc, const char *name);
+void		 be_array_remove_str(struct json_object *arr, const char *s);
+const char	*be_user_of(struct ectx *, const char *needle);
+int		 be_add_field(struct ectx *, const struct bfield *);
+int		 be_remove_field(struct ectx *, const char *name);
+int		 be_set_required(struct ectx *, const char *name, int on);
+void		 be_set_bound(struct ectx *, const char *name, int is_max, long long v);
+int		 be_rename_field(struct ectx *, const char *from, const char *to);
+
+/* builder_steps.c */
+int		 be_order_index(struct json_object *doc, const char *id);
+int		 be_response_count(struct json_object *doc);
+int		 be_add_token_step(struct ectx *);
+int		 be_add_validate_step(struct ectx *);
+struct json_object *be_step_named(struct ectx *, const struct btext *, size_t i);
+int		 be_drop_step(struct ectx *, struct json_object *tool);
+int		 be_has_step_word(const struct btext *, size_t from);
+
 #endif

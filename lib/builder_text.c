@@ -473,11 +473,14 @@ bf_constraints(const struct btext *t, struct bfield *f)
 		    !(strncmp(low, t->tok[i], strlen(t->tok[i])) == 0 && strlen(t->tok[i]) > 2 &&
 		    isupper((unsigned char)f->name[strlen(t->tok[i])])))
 			continue;
+		/* "minimum password length", "the maximum length of name" */
 		int before = 0;
-		if (i > 0 && (bt_is(t, i - 1, "minimum") || bt_is(t, i - 1, "min")))
-			before = 1;
-		if (i > 0 && (bt_is(t, i - 1, "maximum") || bt_is(t, i - 1, "max")))
-			before = 2;
+		for (size_t b = 1; b <= 3 && b <= i && !bt_punct(t, i - b) && !before; b++) {
+			if (bt_is(t, i - b, "minimum") || bt_is(t, i - b, "min"))
+				before = 1;
+			if (bt_is(t, i - b, "maximum") || bt_is(t, i - b, "max"))
+				before = 2;
+		}
 		for (size_t j = i + 1; j < t->n && j < i + 10; j++) {
 			int kind = 0;
 			long long a = 0, b = 0;
