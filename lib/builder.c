@@ -527,6 +527,7 @@ builder_create(struct arena *a, const struct catalog *cat, const char *text,
 	}
 	s->kind = (enum tmpl)kind;
 	changes = json_object_new_array();
+	bd_change(changes, "template %s", tmpl_names[s->kind]);
 	s->nf = (size_t)bf_list(t, s->f, B_MAX_FIELDS);
 	s->url = t->url[0] != '\0' ? arena_strdup(a, t->url) : NULL;
 	switch (s->kind) {
@@ -591,7 +592,6 @@ builder_create(struct arena *a, const struct catalog *cat, const char *text,
 	for (size_t i = 0; i < s->nf; i++)
 		bf_constraints(t, &s->f[i]);
 	(void)name_of(t, s->name, sizeof(s->name));
-	bd_change(changes, "template %s", tmpl_names[s->kind]);
 	describe_fields(s, changes);
 	switch (s->kind) {
 	case T_SIGNUP:  doc = build_signup(a, s); break;

@@ -32,6 +32,29 @@ lift_url(struct btext *t, const char *s)
 	return len;
 }
 
+/* Length of the {...} at s: to its matching brace (strings respected), or to the end. */
+static size_t
+skip_json(const char *s)
+{
+	size_t n = 0;
+	int depth = 0, in_str = 0;
+
+	for (; s[n] != '\0'; n++) {
+		if (in_str) {
+			if (s[n] == '\\' && s[n + 1] != '\0')
+				n++;
+			else if (s[n] == '"')
+				in_str = 0;
+		} else if (s[n] == '"')
+			in_str = 1;
+		else if (s[n] == '{')
+			depth++;
+		else if (s[n] == '}' && --depth == 0)
+			return n + 1;
+	}
+	return n;
+}
+
 static int
 push(struct btext *t, const char *w, size_t len)
 {
@@ -50,11 +73,11 @@ push(struct btext *t, const char *w, size_t len)
 
 /*
  * Splits text into tokens: runs of letters and digits (tok lower-cased,
- * orig as written; a
- * hyphen or apostrophe inside a word is dropped, so "sign-up" is "signup"
- * and "don't" is "dont"), and the punctuation , . ; : ( ) as tokens of
- * their own. A URL becomes the token "<url>"; the first quoted text is kept
- * as written. Returns 0, or -1 when the text has too many words.
+ * orig as written; a hyphen or apostrophe inside a word is dropped, so
+ * "sign-up" is "signup" and "don't" is "dont"), and the punctuation
+ * , . ; : ( ) as tokens of their own. A URL becomes the token "<url>" and a
+ * JSON object "<json>"; the first quoted text is kept as written. Returns
+ * 0, or -1 when the text has too many words.
  */
 int
 bt_parse(struct btext *t, const char *text)
@@ -69,6 +92,13 @@ bt_parse(struct btext *t, const char *text)
 		if (wl == 0 && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0)) {
 			s += lift_url(t, s);
 			if (push(t, "<url>", 5) == -1)
+				return -1;
+			continue;
+		}
+		if (c == '{' && wl == 0) {
+			/* A JSON object (a run's input) is data, not words to read. */
+			s += skip_json(s);
+			if (push(t, "<json>", 6) == -1)
 				return -1;
 			continue;
 		}

@@ -360,6 +360,8 @@ test_intents(void)
 		{ "respond with status 200", 1, INTENT_EDIT },
 		{ "run it with {\"email\": \"a@b.c\"}", 1, INTENT_RUN },
 		{ "execute it", 1, INTENT_RUN },
+		{ "run it with {\"name\": \"new user\", \"note\": \"create a signup api\"}", 1,
+		    INTENT_RUN },
 		{ "deploy it", 1, INTENT_DEPLOY },
 		{ "publish this to archestra", 1, INTENT_DEPLOY },
 		{ "explain this workflow", 1, INTENT_EXPLAIN },
