@@ -65,12 +65,21 @@ chat_answer(struct resp *w, struct chat *c, int status, const char *reply)
 	return resp_raw_json(w, status, s, strlen(s));
 }
 
-/* The JSON a sub-call wrote into tmp, parsed (arena-owned), or NULL. */
+/*
+ * JSON we wrote ourselves (a sub-call's body, a rendered row), parsed;
+ * arena-owned, or NULL.
+ */
 static struct json_object *
-body_of(struct req *r, struct resp *tmp)
+parse_own(struct req *r, const struct buf *b)
 {
-	struct json_object *v = json_tokener_parse(tmp->body.data);
+	/* Our own output: as deep as what was accepted, plus a few levels. */
+	struct json_tokener *tok = json_tokener_new_ex(r->app->cfg->json_max_depth + 8);
+	struct json_object *v;
 
+	if (tok == NULL)
+		return NULL;
+	v = json_tokener_parse_ex(tok, b->data, (int)b->len);
+	json_tokener_free(tok);
 	if (v != NULL)
 		arena_defer(r->arena, json_put_cb, v);
 	return v;
@@ -94,11 +103,12 @@ chat_text_check(struct resp *w, struct json_object *v, const char *path)
 	size_t chars = 0;
 	int blank = 1;
 
-	if (v == NULL || !json_object_is_type(v, json_type_string))
+	if (v == NULL || !json_object_is_type(v, json_type_string)) {
+		struct json_object *errors = json_object_new_array();
+		errs_add(errors, path, "a string is required");
 		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
-		    "send the text as a string", json_tokener_parse(path[1] == 'm' ?
-		    "[{\"path\":\"/message\",\"message\":\"a string is required\"}]" :
-		    "[{\"path\":\"/prompt\",\"message\":\"a string is required\"}]"));
+		    "send the text as a string", errors);
+	}
 	for (s = json_object_get_string(v); *s != '\0'; s++) {
 		chars += ((unsigned char)*s & 0xc0) != 0x80;
 		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
@@ -130,11 +140,8 @@ load_workflow(struct req *r, struct resp *w, int *st)
 	}
 	buf_init(&b, r->arena, 4096);
 	workflow_render(&b, res, 0);
-	if ((doc = json_tokener_parse(b.data)) == NULL) {
+	if ((doc = parse_own(r, &b)) == NULL)
 		*st = resp_error(w, HTTP_INTERNAL_ERROR, "internal", "stored document unreadable");
-		return NULL;
-	}
-	arena_defer(r->arena, json_put_cb, doc);
 	return doc;
 }
 
@@ -167,7 +174,7 @@ chat_create(struct req *r, struct resp *w, const char *msg)
 		return refused(w, &br, bs);
 	resp_init(&tmp, r->arena);
 	workflow_insert(r, &tmp, br.doc);
-	if (tmp.status != HTTP_CREATED || (stored = body_of(r, &tmp)) == NULL) {
+	if (tmp.status != HTTP_CREATED || (stored = parse_own(r, &tmp.body)) == NULL) {
 		build_result_clear(&br);
 		return pass(w, &tmp);
 	}
@@ -206,7 +213,7 @@ chat_edit(struct req *r, struct resp *w, const char *msg)
 	resp_init(&tmp, r->arena);
 	workflow_replace(r, &tmp, br.doc,
 	    json_object_get_int64(json_object_object_get(doc, "version")));
-	if (tmp.status != HTTP_OK || (stored = body_of(r, &tmp)) == NULL) {
+	if (tmp.status != HTTP_OK || (stored = parse_own(r, &tmp.body)) == NULL) {
 		build_result_clear(&br);
 		return pass(w, &tmp);
 	}
@@ -281,7 +288,7 @@ chat_run(struct req *r, struct resp *w, const char *msg)
 		return resp_error(w, HTTP_UNPROCESSABLE, "input_required", "%s", why);
 	resp_init(&tmp, r->arena);
 	run_current(r, &tmp, input);
-	if ((ex = body_of(r, &tmp)) == NULL || json_get_str(ex, "executionId") == NULL)
+	if ((ex = parse_own(r, &tmp.body)) == NULL || json_get_str(ex, "executionId") == NULL)
 		return pass(w, &tmp);
 	chat_init(r, &c, INTENT_RUN);
 	json_object_object_add(c.body, "serverId", json_object_new_string(r->param[0]));
@@ -310,7 +317,7 @@ chat_deploy(struct req *r, struct resp *w)
 
 	resp_init(&tmp, r->arena);
 	deploy_current(r, &tmp);
-	if ((dep = body_of(r, &tmp)) == NULL ||
+	if ((dep = parse_own(r, &tmp.body)) == NULL ||
 	    json_get(dep, "error", json_type_object) != NULL)
 		return pass(w, &tmp);
 	chat_init(r, &c, INTENT_DEPLOY);
