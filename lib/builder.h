@@ -15,6 +15,7 @@
 
 struct arena;
 struct catalog;
+struct config;
 
 enum build_status {
 	BUILD_OK = 0,
@@ -57,6 +58,14 @@ enum intent	builder_intent(const char *text, int has_workflow);
  */
 enum build_status builder_create(struct arena *, const struct catalog *,
 		    const char *text, struct build_result *out);
+
+/*
+ * builder_create, with the OpenAI-compatible chat completions endpoint of
+ * ORX_LLM_URL asked first when one is configured; its answer is validated
+ * like any document, and anything else falls back to the templates.
+ */
+enum build_status builder_create_with(struct arena *, const struct catalog *,
+		    const struct config *, const char *text, struct build_result *out);
 
 /*
  * Applies an edit instruction to doc (borrowed, not modified). On BUILD_OK

@@ -165,7 +165,8 @@ static int
 chat_create(struct req *r, struct resp *w, const char *msg)
 {
 	struct build_result br;
-	enum build_status bs = builder_create(r->arena, STATE(r)->catalog, msg, &br);
+	enum build_status bs = builder_create_with(r->arena, STATE(r)->catalog, r->app->cfg,
+	    msg, &br);
 	struct resp tmp;
 	struct json_object *stored;
 	struct chat c;
@@ -379,6 +380,9 @@ h_chat(struct req *r, struct resp *w)
 		    "serverId is not a workflow id", json_tokener_parse(
 		    "[{\"path\":\"/serverId\",\"message\":\"mcp_ followed by 8-64 of a-z0-9\"}]"));
 	in = builder_intent(msg, sid != NULL);
+	/* With a language model configured, what no template knows is its to try. */
+	if (in == INTENT_UNKNOWN && sid == NULL && *config_get(r->app->cfg, CFG_LLM_URL) != '\0')
+		in = INTENT_CREATE;
 	if (in == INTENT_UNKNOWN)
 		return resp_error(w, HTTP_UNPROCESSABLE, "not_understood",
 		    "I did not understand that. %s", builder_help());

@@ -95,7 +95,8 @@ h_workflow_create(struct req *r, struct resp *w)
 		return workflow_insert(r, w, r->json);
 	if ((st = chat_text_check(w, p, "/prompt")) != 0)
 		return st;
-	bs = builder_create(r->arena, STATE(r)->catalog, json_object_get_string(p), &br);
+	bs = builder_create_with(r->arena, STATE(r)->catalog, r->app->cfg,
+	    json_object_get_string(p), &br);
 	if (bs == BUILD_OK)
 		st = workflow_insert(r, w, br.doc);
 	else if (bs == BUILD_NOT_UNDERSTOOD)
