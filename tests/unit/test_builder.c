@@ -418,6 +418,76 @@ test_hostile_text(void)
 	arena_reset(&arena);
 }
 
+/*
+ * Word soup from the builder's own vocabulary (a fixed seed, so the same
+ * soup every run): create, then edit what was created. Whatever comes
+ * back is either a refusal that left the input alone or a valid document.
+ */
+static void
+test_word_soup(void)
+{
+	static const char *const words[] = {
+		"signup", "login", "contact", "form", "crud", "collection", "orders", "relay",
+		"webhook", "https://hooks.example.com/x", "with", "and", "or", ",", ".", ";",
+		"(", ")", "'Quoted name'", "\"", "{", "}", "at", "least", "most", "between",
+		"12", "0", "999999999", "characters", "name", "email", "phone", "password",
+		"age", "price", "optional", "required", "add", "remove", "drop", "rename",
+		"to", "field", "step", "token", "validation", "notify", "make", "limit",
+		"status", "201", "respond", "use", "the", "a", "called", "then", "min",
+		"maximum", "length", "of", "input", "é", "phone number", "firstName",
+	};
+	unsigned long seed = 12345;
+	int bad = 0, built = 0, edited = 0;
+
+	for (int i = 0; i < 5000 && !bad; i++) {
+		char text[2][400];
+		for (int k = 0; k < 2; k++) {
+			size_t n = 0, len;
+			text[k][0] = '\0';
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			len = 1 + (seed >> 33) % 14;
+			for (size_t w = 0; w < len; w++) {
+				seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+				const char *word = words[(seed >> 33) % (sizeof(words) / sizeof(words[0]))];
+				n += (size_t)snprintf(text[k] + n, sizeof(text[k]) - n, "%s%s",
+				    w ? " " : "", word);
+				if (n >= sizeof(text[k]))
+					break;
+			}
+		}
+		struct build_result c, e;
+		if (builder_create(&arena, cat, text[0], &c) == BUILD_OK) {
+			built++;
+			if (!valid(c.doc)) {
+				printf("#   create: %s\n", text[0]);
+				bad = 1;
+			}
+			const char *before = arena_strdup(&arena, json_object_to_json_string(c.doc));
+			enum build_status st = builder_edit(&arena, cat, c.doc, text[1], &e);
+			if (st == BUILD_OK) {
+				edited++;
+				if (!valid(e.doc)) {
+					printf("#   edit: %s / %s\n", text[0], text[1]);
+					bad = 1;
+				}
+			} else if (e.doc != NULL || e.summary == NULL) {
+				bad = 1;
+			}
+			if (strcmp(before, json_object_to_json_string(c.doc)) != 0) {
+				printf("#   edit changed its input: %s / %s\n", text[0], text[1]);
+				bad = 1;
+			}
+			build_result_clear(&e);
+		} else if (c.doc != NULL || c.summary == NULL)
+			bad = 1;
+		build_result_clear(&c);
+		arena_reset(&arena);
+	}
+	T_OK(!bad && built > 0 && edited > 0,
+	    "word soup: 5000 creates (%d built), %d edits made, all valid or refused",
+	    built, edited);
+}
+
 int
 main(void)
 {
@@ -429,6 +499,7 @@ main(void)
 	test_intents();
 	test_explain();
 	test_hostile_text();
+	test_word_soup();
 	catalog_free(cat);
 	arena_free(&arena);
 	return t_done();
