@@ -285,6 +285,11 @@ response(int status, struct json_object *body)
 	return o;
 }
 
+/*
+ * Sign-up: input → validate → hashPassword → insertUser (unique on the
+ * email) → signToken (secret jwtKey) → 201 {success, user, token}. The
+ * spec has an email and a password field (builder_create ensures it).
+ */
 static struct json_object *
 build_signup(struct arena *a, struct bspec *s)
 {
@@ -324,6 +329,10 @@ build_signup(struct arena *a, struct bspec *s)
 	return d;
 }
 
+/*
+ * Login: the first field that is not the password finds the user (401 when
+ * none), the password is verified (401), a token is signed.
+ */
 static struct json_object *
 build_login(struct arena *a, struct bspec *s)
 {
@@ -363,6 +372,7 @@ build_login(struct arena *a, struct bspec *s)
 	return d;
 }
 
+/* Contact form: input → validate → storeMessage → 201 {success, id}. */
 static struct json_object *
 build_contact(struct arena *a, struct bspec *s)
 {
@@ -423,6 +433,10 @@ build_crud(struct arena *a, struct bspec *s)
 	return d;
 }
 
+/*
+ * Webhook relay: the whole input is POSTed to the URL; the answer carries
+ * the target's status. With fields named, they are checked first.
+ */
 static struct json_object *
 build_relay(struct arena *a, struct bspec *s)
 {
@@ -477,6 +491,7 @@ builder_add_notify(struct arena *a, struct json_object *doc, const char *url)
 	return id;
 }
 
+/* One line of changes per field: its kind, required or not, its bounds. */
 static void
 describe_fields(const struct bspec *s, struct json_object *changes)
 {

@@ -59,6 +59,7 @@ set_collection(struct ectx *e, struct json_object *tool, void *arg)
 	    json_object_new_string(arg));
 }
 
+/* "use the collection X": every db_insert and db_find tool's collection. */
 static int
 change_collection(struct ectx *e, const struct btext *t)
 {
@@ -78,6 +79,10 @@ change_collection(struct ectx *e, const struct btext *t)
 	return 0;
 }
 
+/*
+ * "rename the field X to Y", "rename the collection to Y", or the
+ * workflow's name: "rename the workflow to ...", "call it ...".
+ */
 static int
 rename_clause(struct ectx *e, const struct btext *t)
 {
@@ -139,6 +144,10 @@ first_of(const struct btext *t, const char *const *phrases)
 }
 
 
+/*
+ * "remove/drop/delete ..." from the verb at v: the fields named, or a step
+ * (named by its toolId or its kind: token, validation, notification...).
+ */
 static int
 remove_clause(struct ectx *e, const struct btext *t, size_t v)
 {
@@ -179,6 +188,11 @@ static const char *const add_tail_ok[] = {
 	"over", "from", "longer", "shorter", NULL
 };
 
+/*
+ * "add ..." from the verb at v: a notify step when a URL is given, a token
+ * or validation step, or else fields (with their bounds). Returns 1 when
+ * what follows the field names does not read as part of the request.
+ */
 static int
 add_clause(struct ectx *e, const struct btext *t, size_t v)
 {
@@ -218,6 +232,7 @@ add_clause(struct ectx *e, const struct btext *t, size_t v)
 	return 0;
 }
 
+/* "respond with status N": the one response step's status. */
 static int
 status_clause(struct ectx *e, const struct btext *t)
 {

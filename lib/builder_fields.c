@@ -167,6 +167,10 @@ add_to_data(struct ectx *e, struct json_object *tool, void *arg)
 		    json_object_new_string(bd_ref(e->a, "input", f->name, NULL)));
 }
 
+/*
+ * Adds f to inputSchema (and required), to every validate tool's rules,
+ * to stored documents, and to a response object that echoes input fields.
+ */
 int
 be_add_field(struct ectx *e, const struct bfield *f)
 {
@@ -212,6 +216,7 @@ drop_refs(struct json_object *v, const char *ref, int depth)
 	}
 }
 
+/* Takes field arg out of one tool: its rules, echoing keys, unique list. */
 static void
 strip_field(struct ectx *e, struct json_object *tool, void *arg)
 {
@@ -270,6 +275,7 @@ be_remove_field(struct ectx *e, const char *name)
 	return 0;
 }
 
+/* Adds or removes the "required" rule of a field (arg: {name, on?}). */
 static void
 set_required_rule(struct ectx *e, struct json_object *tool, void *arg)
 {
@@ -292,6 +298,7 @@ set_required_rule(struct ectx *e, struct json_object *tool, void *arg)
 		bd_array_insert(list, 0, json_object_new_string("required"));
 }
 
+/* Makes a field required or optional in inputSchema and the rules alike. */
 int
 be_set_required(struct ectx *e, const char *name, int on)
 {
@@ -314,6 +321,7 @@ be_set_required(struct ectx *e, const char *name, int on)
 
 struct bound { const char *name; const char *rule; long long value; };
 
+/* Sets one bound rule ({minLength: n} ...) of a field, replacing an old one. */
 static void
 set_rule_bound(struct ectx *e, struct json_object *tool, void *arg)
 {
@@ -451,6 +459,7 @@ rename_echo_keys(struct ectx *e, struct json_object *v, const char *from, const 
 	}
 }
 
+/* Renames field names[0] to names[1] in one tool: references, keys, rules. */
 static void
 rename_in_tool(struct ectx *e, struct json_object *tool, void *arg)
 {
@@ -472,6 +481,7 @@ rename_in_tool(struct ectx *e, struct json_object *tool, void *arg)
 				json_object_array_put_idx(u, i, json_object_new_string(names[1]));
 }
 
+/* Renames a field everywhere it is read, checked or stored. */
 int
 be_rename_field(struct ectx *e, const char *from, const char *to)
 {

@@ -30,6 +30,7 @@ struct llm_buf {
 	int	 too_large;
 };
 
+/* libcurl's write callback: collects the answer, 1 MB at most. */
 static size_t
 llm_write(char *p, size_t size, size_t n, void *arg)
 {

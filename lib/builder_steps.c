@@ -39,6 +39,10 @@ be_response_count(struct json_object *doc)
 	return n;
 }
 
+/*
+ * Adds signToken (secret jwtKey) before the one response step, its subject
+ * the stored or found document's id, and the token to the response body.
+ */
 int
 be_add_token_step(struct ectx *e)
 {
@@ -104,6 +108,7 @@ be_is_required(struct json_object *doc, const char *name)
 	return 0;
 }
 
+/* Adds a validate step after the input with rules read from inputSchema. */
 int
 be_add_validate_step(struct ectx *e)
 {
@@ -164,6 +169,10 @@ be_step_named(struct ectx *e, const struct btext *t, size_t i)
 	return NULL;
 }
 
+/*
+ * Drops a step and the response fields that echoed it; refused for the
+ * input and response steps and while another step still reads it.
+ */
 int
 be_drop_step(struct ectx *e, struct json_object *tool)
 {

@@ -262,8 +262,11 @@ bf_kind_of(const char *name)
 	for (i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
 		if (strcmp(low, kind_words[i].word) == 0)
 			return kind_words[i].kind;
-	/* Compound names: workEmail, mobilePhone, imageUrl, isActive. */
+	/* Compound names: workEmail, mobilePhone, imageUrl, isActive; any
+	 * passwordConfirmation is a password too, so it is never stored. */
 	size_t n = strlen(low);
+	if (strstr(low, "password") != NULL || strstr(low, "passcode") != NULL)
+		return FK_PASSWORD;
 	if (n > 5 && strcmp(low + n - 5, "email") == 0)
 		return FK_EMAIL;
 	if (n > 5 && strcmp(low + n - 5, "phone") == 0)
@@ -275,6 +278,7 @@ bf_kind_of(const char *name)
 	return FK_STRING;
 }
 
+/* A field named name with the defaults of its kind (password ≥ 8, text 1-200...). */
 void
 bf_init(struct bfield *f, const char *name, int required)
 {

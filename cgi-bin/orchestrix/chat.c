@@ -161,6 +161,7 @@ refused(struct resp *w, struct build_result *br, enum build_status bs)
 	return st;
 }
 
+/* create: build, store like POST /mcp/servers, answer 201 with what was made. */
 static int
 chat_create(struct req *r, struct resp *w, const char *msg)
 {
@@ -196,6 +197,10 @@ chat_create(struct req *r, struct resp *w, const char *msg)
 	return st;
 }
 
+/*
+ * edit: the stored document, the instruction applied, stored like PUT at
+ * the version it was read at (a concurrent change answers 409).
+ */
 static int
 chat_edit(struct req *r, struct resp *w, const char *msg)
 {

@@ -120,6 +120,10 @@ static const struct ccase creates[] = {
 	    "/inputSchema/properties/firstName", "/inputSchema/properties/lastName",
 	    "/inputSchema/properties/password/minLength=8", NULL } },
 	{ "new account api called 'Join us'", { "/name=\"Join us\"", NULL } },
+	{ "signup with email, password and password confirmation", {
+	    "/inputSchema/properties/passwordConfirmation/minLength=8",
+	    "!/tools/3/config/document/passwordConfirmation",
+	    "!/tools/5/config/body/user/passwordConfirmation", NULL } },
 	{ "signup storing users in the collection members", {
 	    "/tools/3/config/collection=\"members\"", NULL } },
 	{ "create a signup api with name, email and password at least 12 characters", {
