@@ -15,6 +15,7 @@
 
 struct arena;
 struct catalog;
+struct config;
 
 enum build_status {
 	BUILD_OK = 0,
@@ -59,6 +60,14 @@ enum build_status builder_create(struct arena *, const struct catalog *,
 		    const char *text, struct build_result *out);
 
 /*
+ * builder_create, with the OpenAI-compatible chat completions endpoint of
+ * ORX_LLM_URL asked first when one is configured; its answer is validated
+ * like any document, and anything else falls back to the templates.
+ */
+enum build_status builder_create_with(struct arena *, const struct catalog *,
+		    const struct config *, const char *text, struct build_result *out);
+
+/*
  * Applies an edit instruction to doc (borrowed, not modified). On BUILD_OK
  * out->doc is the whole new document, carrying doc's serverId and version
  * unchanged (the caller's store bumps the version).
@@ -69,6 +78,9 @@ enum build_status builder_edit(struct arena *, const struct catalog *,
 
 /* One paragraph: what the builder understands, for refusals and help. */
 const char	*builder_help(void);
+
+/* The workflow in words (name, input fields, each step); an arena string. */
+const char	*builder_explain(struct arena *, struct json_object *doc);
 
 void		 build_result_clear(struct build_result *);
 

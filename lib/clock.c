@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <time.h>
 
 #include "clock.h"
@@ -24,4 +25,17 @@ long long
 mono_ms(void)
 {
 	return mono_us() / 1000;
+}
+
+/* us (wall time) as ISO 8601 UTC with milliseconds, as every timestamp the API shows. */
+void
+iso_utc(long long us, char out[ISO_UTC_SIZE])
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(out, ISO_UTC_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, ISO_UTC_SIZE - n, ".%03dZ", (int)(us / 1000 % 1000));
 }

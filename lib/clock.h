@@ -6,4 +6,7 @@ long long	wall_us(void);
 long long	mono_us(void);
 long long	mono_ms(void);
 
+#define ISO_UTC_SIZE	32
+void		iso_utc(long long us, char out[ISO_UTC_SIZE]);
+
 #endif

@@ -40,6 +40,12 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "default work factor of password_hash" },
 	[CFG_RUNTIME_API_KEY] = { "ORX_RUNTIME_API_KEY", "",
 	    "platform key the bundled runtime accepts on its deployment API (empty: refuse all)" },
+	[CFG_LLM_URL] = { "ORX_LLM_URL", "",
+	    "OpenAI-compatible chat completions URL the builder asks first (unset: templates only)" },
+	[CFG_LLM_API_KEY] = { "ORX_LLM_API_KEY", "",
+	    "key sent as Bearer to ORX_LLM_URL" },
+	[CFG_LLM_MODEL] = { "ORX_LLM_MODEL", "gpt-4o-mini",
+	    "model named in requests to ORX_LLM_URL" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */

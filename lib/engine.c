@@ -29,14 +29,9 @@ const char *const step_status_names[STEP_STATUS__MAX] = {
 static struct json_object *
 iso_time(long long us)
 {
-	char s[40], ms[8];
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
+	char s[ISO_UTC_SIZE];
 
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ms, sizeof(ms), ".%03dZ", (int)(us / 1000 % 1000));
-	strncat(s, ms, sizeof(s) - strlen(s) - 1);
+	iso_utc(us, s);
 	return json_object_new_string(s);
 }
 

@@ -173,12 +173,25 @@ ship(struct req *r, struct resp *w, enum deploy_action act, PGresult *lk,
 int
 h_deploy(struct req *r, struct resp *w)
 {
-	long long started = wall_us();
-	PGresult *lk;
 	int st;
 
 	if ((st = owner_field_check(r, w)) != 0)
 		return st;
+	return deploy_current(r, w);
+}
+
+/*
+ * Deploys the current version of r->param[0] and answers in the seed's
+ * shapes (200, 400 already deployed, 500 failed). Shared by the deploy
+ * route and the supervisor.
+ */
+int
+deploy_current(struct req *r, struct resp *w)
+{
+	long long started = wall_us();
+	PGresult *lk;
+	int st;
+
 	if ((lk = lock_workflow(r, w, &st)) == NULL)
 		return st;
 	if (!PQgetisnull(lk, 0, L_AGENT)) {

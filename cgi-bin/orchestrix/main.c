@@ -39,6 +39,8 @@ static const struct route routes[] = {
 	{ HTTP_GET,    "/api/v1/executions/:executionId", h_execution_get, S_READ, 0, 0,
 	    { PARAM_EXEC_ID } },
 	{ HTTP_GET,    "/api/v1/tools", h_tool_catalog, S_READ, 0, 0, {0} },
+	{ HTTP_POST,   "/api/v1/chat", h_chat, S_WRITE, 16 * KB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, {0} },
 	{ HTTP_POST,   "/mcp/servers/:serverId/deploy", h_deploy, S_DEPLOY, KB,
 	    ROUTE_JSON, { PARAM_SERVER_ID } },
 	{ HTTP_DELETE, "/mcp/servers/:serverId/deploy", h_undeploy, S_DEPLOY, KB,

@@ -43,6 +43,9 @@ int	h_workflow_list(struct req *, struct resp *);
 int	h_workflow_get(struct req *, struct resp *);
 int	h_workflow_put(struct req *, struct resp *);
 int	h_workflow_delete(struct req *, struct resp *);
+int	workflow_insert(struct req *, struct resp *, struct json_object *doc);
+int	workflow_replace(struct req *, struct resp *, struct json_object *doc,
+	    long long version);
 
 /* secrets.c */
 int	h_secret_put(struct req *, struct resp *);
@@ -57,6 +60,7 @@ int	h_redeploy(struct req *, struct resp *);
 int	h_rollback(struct req *, struct resp *);
 int	h_undeploy(struct req *, struct resp *);
 int	h_deployments(struct req *, struct resp *);
+int	deploy_current(struct req *, struct resp *);
 
 /* runs.c */
 int	h_runtime_start(struct req *, struct resp *);
@@ -66,5 +70,10 @@ int	h_run(struct req *, struct resp *);
 int	h_execution_list(struct req *, struct resp *);
 int	h_execution_get(struct req *, struct resp *);
 int	h_tool_catalog(struct req *, struct resp *);
+int	run_current(struct req *, struct resp *, struct json_object *input);
+
+/* chat.c */
+int	h_chat(struct req *, struct resp *);
+int	chat_text_check(struct resp *, struct json_object *v, const char *path);
 
 #endif

@@ -146,14 +146,7 @@ redacted(struct json_object *v, struct json_object *secrets, int keys)
 int
 h_run(struct req *r, struct resp *w)
 {
-	const char *params[13];
-	struct json_object *input = NULL, *secrets, *trace_in, *out_safe, *steps, *logs;
-	struct exec_result res;
-	struct exec_env env;
-	struct plan *p;
-	PGresult *pg;
-	char exe[40], ver[16], http[8], started[24], dur[24];
-	int version, st = 0;
+	struct json_object *input = NULL;
 
 	if (r->json != NULL && (!json_object_is_type(r->json, json_type_object) ||
 	    (json_object_object_get_ex(r->json, "input", &input) && input != NULL &&
@@ -161,6 +154,26 @@ h_run(struct req *r, struct resp *w)
 		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
 		    "send {\"input\": {...}}", json_tokener_parse(
 		    "[{\"path\":\"/input\",\"message\":\"input must be an object\"}]"));
+	return run_current(r, w, input);
+}
+
+/*
+ * Runs the current version of r->param[0] on input (borrowed; NULL is {})
+ * and answers like POST .../run. Shared by the run route and the
+ * supervisor.
+ */
+int
+run_current(struct req *r, struct resp *w, struct json_object *input)
+{
+	const char *params[13];
+	struct json_object *secrets, *trace_in, *out_safe, *steps, *logs;
+	struct exec_result res;
+	struct exec_env env;
+	struct plan *p;
+	PGresult *pg;
+	char exe[40], ver[16], http[8], started[24], dur[24];
+	int version, st = 0;
+
 	params[0] = r->param[0];
 	params[1] = r->auth.owner_id;
 	if ((pg = db_query(r->app->db, r->arena, Q_RUN_CONTEXT, 2, params)) == NULL)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder.h"
 #include "orchestrix.h"
 #include "wfrender.h"
 #include "workflow.h"
@@ -31,13 +32,13 @@ invalid(struct resp *w, struct json_object *errors)
 	    "the workflow is not valid; see details", errors);
 }
 
-/* Validates r->json into a canonical document text (arena), or answers. */
+/* Validates doc into a canonical document text (arena), or answers. */
 static int
-canonical_doc(struct req *r, struct resp *w, const char **text)
+canonical_doc(struct req *r, struct resp *w, struct json_object *doc, const char **text)
 {
 	struct json_object *errors = json_object_new_array(), *canon;
 
-	if (workflow_check(r->json, STATE(r)->catalog, &canon, errors) == -1)
+	if (workflow_check(doc, STATE(r)->catalog, &canon, errors) == -1)
 		return invalid(w, errors);
 	json_object_put(errors);
 	*text = arena_strdup(r->arena, json_plain(canon));
@@ -45,26 +46,26 @@ canonical_doc(struct req *r, struct resp *w, const char **text)
 	return 0;
 }
 
+/*
+ * Validates doc (borrowed) and stores it as a new workflow of the key's
+ * owner. Answers 201 with the stored document (or 400 with every problem);
+ * returns the status. Shared by the create route and the supervisor.
+ */
 int
-h_workflow_create(struct req *r, struct resp *w)
+workflow_insert(struct req *r, struct resp *w, struct json_object *doc)
 {
 	char id[32];
-	const char *doc, *params[3];
+	const char *text, *params[3];
 	PGresult *res;
 	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
-	if (json_get(r->json, "prompt", json_type_string) != NULL)
-		return resp_error(w, HTTP_BAD_REQUEST, "not_implemented",
-		    "creating from a prompt is not available yet; send a workflow document");
-	if ((st = canonical_doc(r, w, &doc)) != 0)
+	if ((st = canonical_doc(r, w, doc, &text)) != 0)
 		return st;
 	if (id_new(id, sizeof(id), "mcp_", 20) == -1)
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "no randomness");
 	params[0] = id;
 	params[1] = r->auth.owner_id;
-	params[2] = doc;
+	params[2] = text;
 	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_INSERT, 3, params)) == NULL)
 		return unavailable(w);
 	if (!db_ok(res) || PQntuples(res) != 1)
@@ -73,6 +74,40 @@ h_workflow_create(struct req *r, struct resp *w)
 	char *loc = arena_printf(r->arena, "/mcp/servers/%s", id);
 	resp_header(w, "Location", loc);
 	return one_workflow(w, HTTP_CREATED, res);
+}
+
+/*
+ * POST /mcp/servers: a workflow document, or {"prompt": "..."} that the
+ * builder turns into one (422 not_understood when it cannot, with what it
+ * can do).
+ */
+int
+h_workflow_create(struct req *r, struct resp *w)
+{
+	struct json_object *p;
+	struct build_result br;
+	enum build_status bs;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	if (!json_object_object_get_ex(r->json, "prompt", &p))
+		return workflow_insert(r, w, r->json);
+	if ((st = chat_text_check(w, p, "/prompt")) != 0)
+		return st;
+	bs = builder_create_with(r->arena, STATE(r)->catalog, r->app->cfg,
+	    json_object_get_string(p), &br);
+	if (bs == BUILD_OK)
+		st = workflow_insert(r, w, br.doc);
+	else if (bs == BUILD_NOT_UNDERSTOOD)
+		st = resp_error(w, HTTP_UNPROCESSABLE, "not_understood", "%s", br.summary);
+	else if (bs == BUILD_INVALID)
+		st = resp_error_details(w, HTTP_UNPROCESSABLE, "invalid", br.summary,
+		    json_object_get(br.errors));
+	else
+		st = resp_error(w, HTTP_INTERNAL_ERROR, "internal", "out of memory");
+	build_result_clear(&br);
+	return st;
 }
 
 int
@@ -140,40 +175,24 @@ h_workflow_list(struct req *r, struct resp *w)
 }
 
 /*
- * PUT replaces the document. The body carries the version the client read;
- * a stale one is refused with 409, so two editors cannot silently overwrite
- * each other.
+ * Replaces the document of r->param[0] with doc (borrowed), if it is still
+ * at version ver. A stale version is refused with 409, so two editors
+ * cannot silently overwrite each other. Shared by PUT and the supervisor.
  */
 int
-h_workflow_put(struct req *r, struct resp *w)
+workflow_replace(struct req *r, struct resp *w, struct json_object *doc, long long version)
 {
-	struct json_object *vo;
-	const char *doc, *params[4];
+	const char *text, *params[4];
 	char ver[24];
 	PGresult *res;
 	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
-	vo = json_get(r->json, "version", json_type_int);
-	if (vo == NULL || json_object_get_int64(vo) < 1 ||
-	    json_object_get_int64(vo) > 2000000000)
-		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
-		    "send the version you read, so a concurrent change is not lost",
-		    json_tokener_parse("[{\"path\":\"/version\",\"message\":"
-		    "\"version is required: a positive integer\"}]"));
-	snprintf(ver, sizeof(ver), "%lld", (long long)json_object_get_int64(vo));
-	{
-		const char *sid = json_get_str(r->json, "serverId");
-		if (sid != NULL && strcmp(sid, r->param[0]) != 0)
-			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
-			    "serverId in the body differs from the URL");
-	}
-	if ((st = canonical_doc(r, w, &doc)) != 0)
+	snprintf(ver, sizeof(ver), "%lld", version);
+	if ((st = canonical_doc(r, w, doc, &text)) != 0)
 		return st;
 	params[0] = r->param[0];
 	params[1] = r->auth.owner_id;
-	params[2] = doc;
+	params[2] = text;
 	params[3] = ver;
 	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_UPDATE, 4, params)) == NULL)
 		return unavailable(w);
@@ -188,6 +207,31 @@ h_workflow_put(struct req *r, struct resp *w)
 	return resp_error(w, HTTP_CONFLICT, "version_conflict",
 	    "the workflow is at version %s; you sent %s. Read it again and reapply "
 	    "your change", PQgetvalue(res, 0, 0), ver);
+}
+
+/* PUT replaces the document; the body carries the version the client read. */
+int
+h_workflow_put(struct req *r, struct resp *w)
+{
+	struct json_object *vo;
+	int st;
+
+	if ((st = owner_field_check(r, w)) != 0)
+		return st;
+	vo = json_get(r->json, "version", json_type_int);
+	if (vo == NULL || json_object_get_int64(vo) < 1 ||
+	    json_object_get_int64(vo) > 2000000000)
+		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
+		    "send the version you read, so a concurrent change is not lost",
+		    json_tokener_parse("[{\"path\":\"/version\",\"message\":"
+		    "\"version is required: a positive integer\"}]"));
+	{
+		const char *sid = json_get_str(r->json, "serverId");
+		if (sid != NULL && strcmp(sid, r->param[0]) != 0)
+			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+			    "serverId in the body differs from the URL");
+	}
+	return workflow_replace(r, w, r->json, json_object_get_int64(vo));
 }
 
 int

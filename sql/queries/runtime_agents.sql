@@ -55,7 +55,22 @@ select a.version, a.doc::text, coalesce(a.key_hash, ''),
 from agents a where a.id = $1::text and a.deleted_at is null
 
 -- name: rt_commit_run
-select commit_run($1::json, $2::text)
+-- A run's buffered inserts, [{id, collection, document, unique}], in one
+-- statement: one round trip, one synchronous commit. A duplicate unique
+-- field raises unique_violation (23505) on document_keys and nothing is kept.
+with d as (
+    select x.id, x.collection, x.document, x."unique"
+    from json_to_recordset($1::json) as x(id text, collection text, document jsonb, "unique" json)
+), i as (
+    insert into documents (id, scope, collection, data)
+    select d.id, $2::text, d.collection, d.document from d
+), k as (
+    insert into document_keys (scope, collection, field, value, doc_id)
+    select $2::text, d.collection, f, d.document ->> f, d.id
+    from d, json_array_elements_text(d."unique") as f
+    where d.document ->> f is not null
+)
+select 1
 
 -- name: rt_log_batch
 insert into invocations (agent_id, version, channel, status, latency_us, at, error)

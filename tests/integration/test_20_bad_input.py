@@ -58,8 +58,10 @@ def battery(s):
          "invalid_parameter"),
         ("body on a bodiless route", lambda: s.request("GET", "/mcp/servers", raw=b"{}", headers=JSON),
          413, "payload_too_large"),
-        ("prompt (not yet)", post(json.dumps({"prompt": "create a sign up api"}).encode()),
-         400, "not_implemented"),
+        ("prompt not understood", post(json.dumps({"prompt": "paint the fence"}).encode()),
+         422, "not_understood"),
+        ("prompt not a string", post(json.dumps({"prompt": ["signup"]}).encode()),
+         400, "validation_failed"),
     ]
 
 
