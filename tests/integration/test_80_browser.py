@@ -25,8 +25,9 @@ CHROMIUM = "/usr/bin/chromium"
 STEPS = [
     "open", "bad_key_refused", "api_key", "chat_create", "graph_view",
     "inspect_and_edit_tool", "server_refusal_shown", "keyboard", "secret",
-    "start_runtime", "run", "run_failure_shown", "recent_runs", "chat_edit_phone",
-    "chat_edit_min_length", "chat_not_understood_shown", "run_after_edits",
+    "start_runtime", "run", "run_failure_shown", "recent_runs",
+    "chat_not_understood_shown", "chat_explain", "chat_edit_phone", "chat_edit_min_length",
+    "run_after_edits",
     "deploy_failure_shown", "deploy", "copy_endpoint", "reload_keeps_banner", "call_endpoint", "dashboard",
     "history_redeploy", "undeploy", "phone_width", "same_origin_only",
 ]

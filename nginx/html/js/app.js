@@ -432,6 +432,18 @@ async function sendChat(ev) {
     await applyChat(a);
   } catch (e) {
     pending.remove();
+    // A deploy through the chat answers the deploy route's status (400, 500)
+    // with the supervisor's whole answer: show it as an answer, marked failed.
+    if (e.body && typeof e.body === "object" && typeof e.body.intent === "string") {
+      const a = e.body;
+      const why = a.deployment && typeof a.deployment.error === "string" ? a.deployment.error : `HTTP ${e.status}`;
+      chatLine("error", a.reply || why, a.reply && why !== a.reply ? [el("div", {}, why)] : [])
+        .setAttribute("data-intent", a.intent);
+      addLogs(a.logs, "chat");
+      await applyChat(a);
+      send.disabled = false;
+      return;
+    }
     const details = Array.isArray(e.details) && e.details.length
       ? [el("ul", {}, ...e.details.map((x) => el("li", {}, typeof x === "object" ? `${x.path ?? ""} ${x.message ?? ""}`.trim() : String(x))))] : [];
     chatLine("error", `${e.message}${e.status ? ` (HTTP ${e.status}, ${e.code})` : ""}`, details)

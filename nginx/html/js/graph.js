@@ -27,10 +27,7 @@ function detail(t, doc) {
   const c = t.config && typeof t.config === "object" ? t.config : {};
   const keys = (o) => (o && typeof o === "object" ? Object.keys(o) : []);
   switch (t.type) {
-    case "input": {
-      const req = new Set(doc?.inputSchema?.required ?? []);
-      return keys(doc?.inputSchema?.properties).map((k) => (req.has(k) ? `${k}*` : k)).join(", ");
-    }
+    case "input": return keys(doc?.inputSchema?.properties).join(", ");
     case "validate": return `checks ${keys(c.rules).concat(keys(c.schema?.properties)).filter((k, i, a) => a.indexOf(k) === i).join(", ")}`;
     case "db_insert": return `into ${c.collection ?? "?"}${Array.isArray(c.unique) && c.unique.length ? ` (unique ${c.unique.join(", ")})` : ""}`;
     case "db_find": return `in ${c.collection ?? "?"}`;
