@@ -220,6 +220,22 @@ try {
     return `renamed tool ${await node.getAttribute("data-tool-id")}; version ${v0} → ${v0 + 1}`;
   });
 
+  await step("edit_document", ["workflow"], async () => {
+    const v0 = await version();
+    await page.click("#tab-tool");
+    await page.click("#wf-json-box summary");
+    const doc = JSON.parse(await page.locator("#wf-json").inputValue());
+    check(doc.serverId === serverId && Array.isArray(doc.tools), "the document view does not hold the workflow");
+    doc.description = "Sign up with name, email and password; answers a signed token";
+    await page.fill("#wf-json", JSON.stringify(doc, null, 2));
+    await page.click("#wf-json-save");
+    await waitVersion(v0 + 1);
+    const desc = await text("#wf-desc");
+    check(desc === doc.description, `the description shown: ${desc}`);
+    await page.click("#wf-json-box summary");
+    return `description saved; version ${v0} → ${v0 + 1}`;
+  });
+
   await step("server_refusal_shown", ["workflow"], async () => {
     const v0 = await version();
     const node = page.locator('#graph g.node[aria-label*="(response)"]').first();

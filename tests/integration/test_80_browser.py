@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 # The story's steps, in the order the script runs them.
 STEPS = [
     "open", "bad_key_refused", "api_key", "chat_create", "graph_view",
-    "inspect_and_edit_tool", "server_refusal_shown", "keyboard", "secret",
+    "inspect_and_edit_tool", "edit_document", "server_refusal_shown", "keyboard", "secret",
     "start_runtime", "run", "run_failure_shown", "recent_runs",
     "chat_not_understood_shown", "chat_explain", "chat_edit_phone", "chat_edit_min_length",
     "run_after_edits",

@@ -242,6 +242,30 @@ export function setSteps(steps) {
 function renderSchemaBox() {
   $("wf-schema-box").hidden = !state.current;
   $("wf-schema").textContent = state.current ? pretty(state.current.inputSchema ?? {}) : "";
+  $("wf-json-box").hidden = !state.current;
+  $("wf-json").value = state.current ? pretty(state.current) : "";
+  $("wf-json-error").hidden = true;
+}
+
+// Saves the document as edited in the JSON view (name, description,
+// inputSchema, tools, executionOrder; the server ignores its own fields).
+async function saveWholeDocument(ev) {
+  ev.preventDefault();
+  const d = state.current;
+  if (!d) return;
+  const err = $("wf-json-error");
+  let doc;
+  try {
+    doc = JSON.parse($("wf-json").value);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("the document must be a JSON object");
+  } catch (e) {
+    err.textContent = `Not valid JSON: ${e.message}`;
+    err.hidden = false;
+    return;
+  }
+  doc.serverId = d.serverId;
+  doc.version = d.version;
+  await saveDocument(doc, $("wf-json-save"), "Saving the document", err);
 }
 
 // --- runtime --------------------------------------------------------------------
@@ -594,6 +618,8 @@ function wire() {
   $("tool-reset").addEventListener("click", renderInspector);
   $("tool-type").addEventListener("change", () => showToolType($("tool-type").value));
   $("secret-form").addEventListener("submit", setSecret);
+  $("wf-json-form").addEventListener("submit", saveWholeDocument);
+  $("wf-json-reset").addEventListener("click", renderSchemaBox);
   $("chat-form").addEventListener("submit", sendChat);
   $("chat-input").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {

@@ -9,7 +9,7 @@ import { state, api, showError, clearError, openWorkflowFresh, busy } from "./ap
 import { enc } from "./api.js";
 import { log } from "./logs.js";
 
-let deploying = false;
+let deploying = null;   // the serverId whose deploy is under way
 let history = [];
 
 function setButton(mode) {
@@ -24,7 +24,7 @@ function setButton(mode) {
 export function renderDeploy() {
   const d = state.current;
   const deployed = !!d?.archestraAgentId;
-  setButton(deploying ? "deploying" : deployed ? "deployed" : "idle");
+  setButton(d && deploying === d.serverId ? "deploying" : deployed ? "deployed" : "idle");
   $("deploy-banner").hidden = !deployed;
   $("dep-redeploy").disabled = !deployed;
   $("dep-undeploy").disabled = !deployed;
@@ -49,7 +49,7 @@ export function showDeployment(dep) {
 async function deploy() {
   const d = state.current;
   if (!d || deploying || d.archestraAgentId) return;
-  deploying = true;
+  deploying = d.serverId;
   clearError();
   renderDeploy();
   log("info", `Deploying ${d.serverId} (version ${d.version}) to Archestra…`);
@@ -62,7 +62,7 @@ async function deploy() {
     if (e.status === 400 && e.body?.agentId) log("info", `Already deployed as ${e.body.agentId}`);
     else failure = e;
   } finally {
-    deploying = false;
+    deploying = null;
   }
   await openWorkflowFresh(d.serverId);
   if (failure) showError(failure, "Deploy to Archestra");
