@@ -120,6 +120,11 @@ try {
   page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(T);
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // Console errors, but not the browser's note on each 4xx/5xx the story
+  // provokes on purpose (the page shows those itself).
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
   page.on("dialog", (d) => d.accept());
 
   await step("open", [], async () => {
