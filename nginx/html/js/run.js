@@ -118,6 +118,7 @@ export function showExecution(x) {
   addLogs(x.logs, "run");
   setSteps(steps);
   selectTab("tab-run");
+  $("run-status").scrollIntoView({ block: "nearest", behavior: "instant" });
 }
 
 const RECENT = 8;
