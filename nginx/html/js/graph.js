@@ -35,6 +35,10 @@ function detail(t, doc) {
     case "http_request": return `${c.method ?? "GET"} ${c.url ?? ""}`;
     case "condition": return `${c.left ?? ""} ${c.op ?? ""} ${c.right ?? ""}`;
     case "response": return `status ${c.status ?? 200}`;
+    case "password_hash": case "password_verify":
+      return typeof c.password === "string" ? `of ${c.password}` : "";
+    case "transform": return `builds ${keys(c.output).join(", ")}`;
+    case "approval": return typeof c.prompt === "string" ? c.prompt : "";
     default: return "";
   }
 }
