@@ -25,11 +25,13 @@ LDFLAGS_asan := -fsanitize=address,undefined
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 QUERY_SQL := $(sort $(wildcard sql/queries/*.sql))
-PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin
+PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin tests/mcp_fixture
 # Each program: its sources (a folder of them, or one file).
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
 SRC_cgi-bin/runtime    := $(sort $(wildcard cgi-bin/runtime/*.c))
 SRC_tools/orx-admin    := tools/orx-admin.c
+# The MCP conformance fixture (lib/mcp*.c serving the suite's fixtures).
+SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))

@@ -40,6 +40,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "default work factor of password_hash" },
 	[CFG_RUNTIME_API_KEY] = { "ORX_RUNTIME_API_KEY", "",
 	    "platform key the bundled runtime accepts on its deployment API (empty: refuse all)" },
+	[CFG_MCP_ALLOWED_ORIGINS] = { "ORX_MCP_ALLOWED_ORIGINS", "",
+	    "comma-separated extra origins (scheme://host[:port]) and hosts MCP endpoints accept" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
