@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "mcp_store.h"
+#include "server.h"
 
 #define DEFAULT_TTL_S		3600
 #define DEFAULT_HOLD_MS		10000
@@ -99,6 +100,8 @@ load_session(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 	caps = db_value(res, 0, 1);
 	if (caps != NULL && json_parse_strict(caps, strlen(caps), 64, &v, NULL) == JP_OK)
 		c->client_caps = arena_defer(c->arena, json_put_cb, v);
+	snprintf(c->stream->session_stream, sizeof(c->stream->session_stream), "%s",
+	    db_value(res, 0, 4));
 	lv = mcp_log_level_parse(db_value(res, 0, 2));
 	c->log_level = lv >= 0 ? (enum mcp_log_level)lv : MCP_LOG_INFO;
 	return 0;
@@ -133,6 +136,7 @@ initialize(struct mcp_ctx *c, struct mcp_msg *m, struct resp *w)
 	    c->srv->session_ttl_s : DEFAULT_TTL_S);
 	p[0] = ttl;
 	(void)db_query(c->req->app->db, c->arena, Q_MCP_SESSIONS_EXPIRE, 1, p);
+	(void)db_query(c->req->app->db, c->arena, Q_MCP_STREAMS_PRUNE, 0, p);
 	p[0] = sid;
 	p[1] = c->endpoint;
 	p[2] = c->req->auth.owner_id;
@@ -256,13 +260,33 @@ follow(struct mcp_ctx *c, const char *stream, long long after, int is_post)
 	char key[32], last[24];
 	const char *keys[1] = { key }, *p[2];
 	int hold = c->srv->stream_hold_ms > 0 ? c->srv->stream_hold_ms : DEFAULT_HOLD_MS;
-	long long deadline = mono_ms() + hold;
+	int slot, locked = 0, limit = c->req->app->cfg->workers / 2;
+	long long deadline;
+	PGresult *res;
+	const char *v;
+
+	/*
+	 * Idle clients must not pin the workers: at most half of them hold a
+	 * standalone stream, one per session; beyond that a GET answers what
+	 * is stored and closes at once, and the client polls (retry:). The
+	 * resumption of a request's stream waits for that request's answer.
+	 */
+	slot = -1;
+	if (!is_post) {
+		slot = app_stream_claim(c->req->app, limit > 0 ? limit : 1);
+		p[0] = c->session_id;
+		res = slot >= 0 ? db_query(d, c->arena, Q_MCP_GET_LOCK, 1, p) : NULL;
+		v = db_ok(res) ? db_value(res, 0, 0) : NULL;
+		locked = v != NULL && v[0] == 't';
+		if (!locked)
+			hold = 0;
+	}
+	deadline = mono_ms() + hold;
 
 	snprintf(key, sizeof(key), "e:%s", stream);
 	if (mcp_listen(d, 1) == -1)
 		return;
 	for (;;) {
-		PGresult *res;
 		int n, done = 0;
 
 		/*
@@ -271,7 +295,6 @@ follow(struct mcp_ctx *c, const char *stream, long long after, int is_post)
 		 */
 		p[0] = stream;
 		if (is_post) {
-			const char *v;
 			p[1] = c->session_id;
 			res = db_query(d, c->arena, Q_MCP_STREAM_GET, 2, p);
 			v = db_ok(res) ? db_value(res, 0, 1) : NULL;
@@ -295,6 +318,11 @@ follow(struct mcp_ctx *c, const char *stream, long long after, int is_post)
 	}
 out:
 	mcp_listen(d, 0);
+	if (locked) {
+		p[0] = c->session_id;
+		(void)db_query(d, c->arena, Q_MCP_GET_UNLOCK, 1, p);
+	}
+	app_stream_release(c->req->app, slot);
 }
 
 static int
@@ -326,11 +354,7 @@ get(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 		is_post = strcmp(db_value(res, 0, 0), "post") == 0;
 	} else {
 		/* A fresh standalone stream starts after what is stored now. */
-		const char *touch[3] = { c->session_id, c->endpoint, "2147483647" };
-		res = db_query(c->req->app->db, c->arena, Q_MCP_SESSION_TOUCH, 3, touch);
-		if (!db_ok(res) || PQntuples(res) != 1)
-			return resp_unavailable(w);
-		snprintf(stream, sizeof(stream), "%s", db_value(res, 0, 4));
+		snprintf(stream, sizeof(stream), "%s", c->stream->session_stream);
 		p[0] = stream;
 		res = db_query(c->req->app->db, c->arena, Q_MCP_EVENTS_LAST, 1, p);
 		if (!db_ok(res))

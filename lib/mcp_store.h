@@ -28,6 +28,7 @@ struct mcp_stream {
 	int			 accept_sse;
 	int			 has_row;     /* the mcp_streams row exists */
 	char			 id[25];
+	char			 session_stream[25];  /* the session's GET stream */
 };
 
 int	mcp_stream_row(struct mcp_ctx *);

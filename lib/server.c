@@ -266,6 +266,46 @@ app_log(struct app *app, const char *msg, size_t n)
 	return -1;
 }
 
+/*
+ * Claims a slot for a stream that only waits (an SSE GET), so that idle
+ * clients never hold more than limit of the program's workers. Slots of
+ * workers that died are taken back on the way. Returns the slot (pass it to
+ * app_stream_release) or -1 when limit streams are held already.
+ */
+int
+app_stream_claim(struct app *app, int limit)
+{
+	struct metrics *m = app->metrics;
+	int held = 0, free_slot = -1, me = (int)getpid();
+
+	if (m == NULL)
+		return -1;
+	for (int i = 0; i < STREAM_SLOTS; i++) {
+		int pid = atomic_load(&m->stream_pid[i]);
+		if (pid != 0 && kill(pid, 0) == -1 && errno == ESRCH)
+			(void)atomic_compare_exchange_strong(&m->stream_pid[i], &pid, 0);
+		pid = atomic_load(&m->stream_pid[i]);
+		if (pid != 0)
+			held++;
+		else if (free_slot < 0)
+			free_slot = i;
+	}
+	while (held < limit && free_slot >= 0 && free_slot < STREAM_SLOTS) {
+		int zero = 0;
+		if (atomic_compare_exchange_strong(&m->stream_pid[free_slot], &zero, me))
+			return free_slot;
+		free_slot++;
+	}
+	return -1;
+}
+
+void
+app_stream_release(struct app *app, int slot)
+{
+	if (app->metrics != NULL && slot >= 0 && slot < STREAM_SLOTS)
+		atomic_store(&app->metrics->stream_pid[slot], 0);
+}
+
 static void
 worker_run(const struct program *p, const struct config *cfg,
     struct metrics *metrics, int sock, int log_fd)

@@ -12,11 +12,17 @@ insert into mcp_streams (id, session_id, kind)
 select get_stream, id, 'get' from s
 
 -- name: mcp_session_touch
-update mcp_sessions set last_seen = now()
- where id = $1 and endpoint = $2
-   and last_seen > now() - make_interval(secs => $3::int)
-returning protocol_version, client_caps::text, log_level, coalesce(owner_id, ''),
-          get_stream
+-- A live session of this endpoint; last_seen is written at most once a
+-- minute, so most requests only read.
+with s as (select protocol_version, client_caps::text as caps, log_level,
+                  coalesce(owner_id, '') as owner, get_stream
+             from mcp_sessions
+            where id = $1 and endpoint = $2
+              and last_seen > now() - make_interval(secs => $3::int)),
+     t as (update mcp_sessions set last_seen = now()
+            where id = $1 and last_seen < now() - interval '60 seconds'
+              and exists (select 1 from s))
+select protocol_version, caps, log_level, owner, get_stream from s
 
 -- name: mcp_session_delete
 delete from mcp_sessions where id = $1 and endpoint = $2
@@ -26,6 +32,27 @@ delete from mcp_sessions
  where id in (select id from mcp_sessions
                where last_seen < now() - make_interval(secs => $1::int)
                order by last_seen limit 200)
+
+-- name: mcp_streams_prune
+-- Streams whose request ended long ago, and old events of standalone
+-- streams: a client resumes within seconds, not a quarter of an hour.
+with p as (delete from mcp_streams
+            where id in (select id from mcp_streams
+                          where kind = 'post' and done
+                            and created_at < now() - interval '15 minutes'
+                          limit 500))
+delete from mcp_events
+ where id in (select e.id from mcp_events e join mcp_streams s on s.id = e.stream_id
+               where s.kind = 'get' and e.created_at < now() - interval '15 minutes'
+               limit 500)
+
+-- name: mcp_get_lock
+-- One held GET stream per session (a session-level advisory lock of the
+-- worker's connection, released after the stream).
+select pg_try_advisory_lock(7262010, hashtext($1))
+
+-- name: mcp_get_unlock
+select pg_advisory_unlock(7262010, hashtext($1))
 
 -- name: mcp_session_set_level
 update mcp_sessions set log_level = $2 where id = $1

@@ -50,6 +50,11 @@ static const struct {
 	    "Tests elicitation with default values per SEP-1034", NO_ARGS },
 	{ "test_elicitation_sep1330_enums",
 	    "Tests elicitation with enum schema improvements per SEP-1330", NO_ARGS },
+	/* Not named by the suite: for tests/integration/test_60_mcp.py. */
+	{ "orx_touch_resource", "Tells the sessions subscribed to a resource that it "
+	    "changed (notifications/resources/updated on their GET streams)",
+	    "{\"type\":\"object\",\"properties\":{\"uri\":{\"type\":\"string\"}},"
+	    "\"required\":[\"uri\"]}" },
 	{ "json_schema_2020_12_tool",
 	    "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
 	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
@@ -244,7 +249,15 @@ f_tools_call(struct mcp_ctx *c, struct json_object *params, struct json_object *
 	else if (strcmp(name, "test_elicitation_sep1330_enums") == 0)
 		return elicit(c, "Please select options from the enum fields",
 		    sep1330_schema, "Elicitation completed", result);
-	else if (strcmp(name, "json_schema_2020_12_tool") == 0)
+	else if (strcmp(name, "orx_touch_resource") == 0) {
+		const char *uri = args ? json_get_str(args, "uri") : NULL;
+		if (uri == NULL)
+			return mcp_fail(c, MCP_INVALID_PARAMS, "arguments.uri must be a string");
+		if (mcp_resource_updated(c, uri) == -1)
+			mcp_tool_text(result, 1, "could not notify the subscribers");
+		else
+			mcp_tool_text(result, 0, "subscribers of %s notified", uri);
+	} else if (strcmp(name, "json_schema_2020_12_tool") == 0)
 		mcp_tool_text(result, 0, "JSON Schema 2020-12 tool called with: %s",
 		    args ? json_plain(args) : "{}");
 	else
@@ -438,9 +451,11 @@ static const struct mcp_server fixture = {
 	.request_timeout_ms = 30000,
 };
 
+/* X-Fixture-Worker names the worker, so tests see requests change workers. */
 static int
 h_mcp(struct req *r, struct resp *w)
 {
+	resp_header(w, "X-Fixture-Worker", arena_printf(r->arena, "%ld", (long)getpid()));
 	return mcp_handle(&fixture, NULL, r, w);
 }
 
