@@ -4,6 +4,7 @@
 #   make stop    stop what `make run` started
 #   make test    the whole suite (sanitizer build, scratch servers)
 #   make bench   benchmarks (wrk through nginx, engine micro-benchmarks)
+#   make conformance  the MCP conformance suite against the `make run` stack
 #
 # Two build variants share one set of rules: build/rel (optimised, used by
 # `make run` and `make bench`) and build/asan (AddressSanitizer + UBSan, used
@@ -36,7 +37,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))
 
-.PHONY: all build build-asan run stop test unit bench clean deps node-deps
+.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance
 all: build
 
 deps:
@@ -113,6 +114,11 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 	@echo "  NPM $(NODE_DIR)"
 	@cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The official MCP conformance suite against the running stack's MCP
+# endpoints (scripts/conformance.sh lists them); starts the stack if needed.
+conformance: run node-deps
+	@scripts/conformance.sh
 
 bench: build
 	@$(MAKE) --no-print-directory build/rel/tests/bench_engine build/rel/tests/floor
