@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libpq-fe.h>
 
@@ -95,8 +96,18 @@ mcp_wait(struct db *d, const char *const *keys, int nkeys, int client_fd,
 			return -1;
 		if (rc <= 0)
 			continue;
-		if (np == 2 && p[1].revents != 0)
-			return MCP_WAIT_GONE;
+		if (np == 2 && p[1].revents != 0) {
+			char c;
+			/*
+			 * Hung up, or readable at end of file: nginx dropped the
+			 * client. Readable with data (a record libfcgi left
+			 * unread) says nothing: stop watching, keep waiting.
+			 */
+			if ((p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) ||
+			    recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+				return MCP_WAIT_GONE;
+			client_fd = -1;
+		}
 		if (p[0].revents != 0) {
 			if (PQconsumeInput(d->conn) == 0) {
 				log_warn("mcp: wait: %s", PQerrorMessage(d->conn));

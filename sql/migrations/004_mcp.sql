@@ -30,6 +30,7 @@ create table mcp_streams (
     created_at  timestamptz not null default now()
 );
 create index mcp_streams_request on mcp_streams (session_id, request_id);
+create index mcp_streams_age on mcp_streams (created_at) where kind = 'post';
 
 create table mcp_events (
     id          bigint generated always as identity primary key,
@@ -38,6 +39,7 @@ create table mcp_events (
     created_at  timestamptz not null default now()
 );
 create index mcp_events_stream on mcp_events (stream_id, id);
+create index mcp_events_age on mcp_events (created_at);
 
 create table mcp_pending (
     session_id   text not null references mcp_sessions (id) on delete cascade,
