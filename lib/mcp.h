@@ -32,6 +32,7 @@
 
 #include "http.h"
 
+struct db;
 struct json_object;
 struct mcp_stream;
 
@@ -61,8 +62,9 @@ extern const char *const mcp_version_names[MCP_V__MAX];
 
 /* Per-request context handed to every handler. */
 struct mcp_ctx {
-	struct req		*req;       /* auth result in req->auth */
+	struct req		*req;
 	struct resp		*resp;
+	const struct auth	*auth;      /* the route's authentication (req->auth) */
 	struct arena		*arena;
 	const struct mcp_server	*srv;
 	void			*user;      /* the program's pointer (mcp_handle) */
@@ -143,6 +145,13 @@ int	mcp_log(struct mcp_ctx *, enum mcp_log_level, const char *logger,
 	    const char *text);
 /* To every session of this endpoint subscribed to uri (their GET streams). */
 int	mcp_resource_updated(struct mcp_ctx *, const char *uri);
+/*
+ * A notification without params to every session of an endpoint (their
+ * GET streams), from any request of the program, MCP or not: e.g.
+ * "notifications/tools/list_changed" after an agent was redeployed.
+ */
+int	mcp_broadcast(struct db *, struct arena *, const char *endpoint,
+	    const char *method);
 /*
  * A server-to-client request (sampling/createMessage, elicitation/create,
  * roots/list): sent on the request's stream, then waits up to timeout_ms

@@ -425,6 +425,7 @@ mcp_handle(const struct mcp_server *srv, void *user, struct req *r,
 	stream.mode = MCP_BUFFERED;
 	c.req = r;
 	c.resp = w;
+	c.auth = &r->auth;
 	c.arena = r->arena;
 	c.srv = srv;
 	c.user = user;

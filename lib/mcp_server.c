@@ -234,6 +234,22 @@ mcp_resource_updated(struct mcp_ctx *c, const char *uri)
 }
 
 int
+mcp_broadcast(struct db *d, struct arena *a, const char *endpoint,
+    const char *method)
+{
+	struct buf b;
+	const char *p[2];
+
+	buf_init(&b, a, 96);
+	buf_puts(&b, "{\"jsonrpc\":\"2.0\",\"method\":");
+	buf_put_json_string(&b, method, strlen(method));
+	buf_putc(&b, '}');
+	p[0] = endpoint;
+	p[1] = b.data;
+	return db_ok(db_query(d, a, Q_MCP_BROADCAST, 2, p)) ? 0 : -1;
+}
+
+int
 mcp_close_stream(struct mcp_ctx *c)
 {
 	struct mcp_stream *s = c->stream;
@@ -248,15 +264,15 @@ mcp_close_stream(struct mcp_ctx *c)
 int
 mcp_cancelled(struct mcp_ctx *c)
 {
-	const char *p[2] = { c->stream->id, c->session_id };
+	const char *p[2];
 	PGresult *res;
-	const char *v;
 
-	if (!c->stream->has_row)
+	if (c->request_id == NULL || c->session_id == NULL)
 		return 0;
-	res = db_query(c->req->app->db, c->arena, Q_MCP_STREAM_GET, 2, p);
-	v = db_ok(res) ? db_value(res, 0, 2) : NULL;
-	return v != NULL && v[0] == 't';
+	p[0] = c->session_id;
+	p[1] = json_plain(c->request_id);
+	res = db_query(c->req->app->db, c->arena, Q_MCP_IS_CANCELLED, 2, p);
+	return db_ok(res) && PQntuples(res) == 1;
 }
 
 /* The client capability a server-to-client method needs, or NULL. */
@@ -317,7 +333,7 @@ mcp_request(struct mcp_ctx *c, const char *method, struct json_object *params,
 	struct db *d = c->req->app->db;
 	const char *cap = needed_capability(method), *p[3];
 	struct json_object *m, *caps = c->client_caps, *x;
-	char id[40], rid[25], rkey[128], ckey[40];
+	char id[40], rid[25], rkey[128], ckey[320];
 	const char *keys[2];
 	long long deadline;
 	int rc = MCP_INTERNAL_ERROR, got;
@@ -361,7 +377,8 @@ mcp_request(struct mcp_ctx *c, const char *method, struct json_object *params,
 	}
 	json_object_put(m);
 	snprintf(rkey, sizeof(rkey), "r:%s:%s", c->session_id, id);
-	snprintf(ckey, sizeof(ckey), "c:%s", c->stream->id);
+	snprintf(ckey, sizeof(ckey), "c:%s:%s", c->session_id,
+	    c->request_id ? json_plain(c->request_id) : "");
 	keys[0] = rkey;
 	keys[1] = ckey;
 	deadline = mono_ms() + timeout_ms;
@@ -540,12 +557,9 @@ mcp_dispatch(struct mcp_ctx *c, const char *method, struct json_object *params,
 	}
 	case M_TOOLS_CALL: {
 		struct json_object *args = NULL;
-		/* A tools/call may run long: make it cancellable from the start. */
 		if (json_object_object_get_ex(params, "arguments", &args) &&
 		    !json_object_is_type(args, json_type_object))
 			return mcp_fail(c, MCP_INVALID_PARAMS, "params.arguments must be an object");
-		if (mcp_stream_row(c) == -1)
-			return mcp_fail(c, MCP_INTERNAL_ERROR, "could not start the call");
 		break;
 	}
 	default:

@@ -26,7 +26,6 @@ create table mcp_streams (
     kind        text not null check (kind in ('post', 'get')),
     request_id  text,                            -- JSON text of the request id
     done        boolean not null default false,
-    cancelled   boolean not null default false,
     created_at  timestamptz not null default now()
 );
 create index mcp_streams_request on mcp_streams (session_id, request_id);
@@ -51,6 +50,16 @@ create table mcp_pending (
     primary key (session_id, request_id)
 );
 
+-- Requests the client cancelled (notifications/cancelled); the worker
+-- running one checks here and is woken by NOTIFY. Request ids are never
+-- reused within a session (JSON-RPC as MCP uses it).
+create table mcp_cancelled (
+    session_id  text not null references mcp_sessions (id) on delete cascade,
+    request_id  text not null,                   -- JSON text of the request id
+    created_at  timestamptz not null default now(),
+    primary key (session_id, request_id)
+);
+
 create table mcp_subscriptions (
     session_id  text not null references mcp_sessions (id) on delete cascade,
     uri         text not null,
@@ -64,6 +73,8 @@ create table archestra.mcp_streams (like mcp_streams including all,
 create table archestra.mcp_events (like mcp_events including all,
     foreign key (stream_id) references archestra.mcp_streams (id) on delete cascade);
 create table archestra.mcp_pending (like mcp_pending including all,
+    foreign key (session_id) references archestra.mcp_sessions (id) on delete cascade);
+create table archestra.mcp_cancelled (like mcp_cancelled including all,
     foreign key (session_id) references archestra.mcp_sessions (id) on delete cascade);
 create table archestra.mcp_subscriptions (like mcp_subscriptions including all,
     foreign key (session_id) references archestra.mcp_sessions (id) on delete cascade);

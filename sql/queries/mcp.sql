@@ -34,9 +34,14 @@ delete from mcp_sessions
                order by last_seen limit 200)
 
 -- name: mcp_streams_prune
--- Streams whose request ended long ago, and old events of standalone
--- streams: a client resumes within seconds, not a quarter of an hour.
-with p as (delete from mcp_streams
+-- Streams whose request ended long ago, old cancellations, and old events
+-- of standalone streams: a client resumes within seconds, not a quarter of
+-- an hour.
+with c as (delete from mcp_cancelled
+            where (session_id, request_id) in
+                  (select session_id, request_id from mcp_cancelled
+                    where created_at < now() - interval '15 minutes' limit 500)),
+     p as (delete from mcp_streams
             where id in (select id from mcp_streams
                           where kind = 'post' and done
                             and created_at < now() - interval '15 minutes'
@@ -61,7 +66,7 @@ update mcp_sessions set log_level = $2 where id = $1
 insert into mcp_streams (id, session_id, kind, request_id) values ($1, $2, 'post', $3)
 
 -- name: mcp_stream_get
-select kind, done, cancelled from mcp_streams where id = $1 and session_id = $2
+select kind, done from mcp_streams where id = $1 and session_id = $2
 
 -- name: mcp_event_add
 with e as (insert into mcp_events (stream_id, data) values ($1, $2) returning id),
@@ -91,10 +96,12 @@ select response from mcp_pending where session_id = $1 and request_id = $2
 delete from mcp_pending where session_id = $1 and request_id = $2
 
 -- name: mcp_cancel
-with u as (update mcp_streams set cancelled = true
-            where session_id = $1 and request_id = $2 and kind = 'post' and not done
-            returning id)
-select pg_notify('mcp', 'c:' || id) from u
+with i as (insert into mcp_cancelled (session_id, request_id) values ($1, $2)
+           on conflict do nothing returning 1)
+select pg_notify('mcp', 'c:' || $1 || ':' || $2) from i
+
+-- name: mcp_is_cancelled
+select 1 from mcp_cancelled where session_id = $1 and request_id = $2
 
 -- name: mcp_subscribe
 insert into mcp_subscriptions (session_id, uri) values ($1, $2) on conflict do nothing
@@ -107,5 +114,11 @@ with t as (select s.get_stream from mcp_subscriptions u
              join mcp_sessions s on s.id = u.session_id
             where s.endpoint = $1 and u.uri = $2),
      e as (insert into mcp_events (stream_id, data) select get_stream, $3 from t
+           returning stream_id)
+select pg_notify('mcp', 'e:' || stream_id) from e
+
+-- name: mcp_broadcast
+with t as (select get_stream from mcp_sessions where endpoint = $1),
+     e as (insert into mcp_events (stream_id, data) select get_stream, $2 from t
            returning stream_id)
 select pg_notify('mcp', 'e:' || stream_id) from e

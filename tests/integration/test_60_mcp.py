@@ -421,6 +421,28 @@ def test_get_stream_carries_resource_updates(s):
     assert s.sql("select count(*) from mcp_events where stream_id = :'p0'", stream) == n
 
 
+def test_broadcast_reaches_every_session(s):
+    fixture(s)
+    a, _ = initialize(s)
+    b, _ = initialize(s)
+    st = s.request("GET", PATH, key=None, headers={"Accept": "text/event-stream",
+                                                   "MCP-Session-Id": a}, timeout=30)
+    prime = sse_events(st.body)[0]   # the stream closes after its hold
+    r = call(s, b, "orx_list_changed")
+    assert r.status == 200 and "notified" in r.json["result"]["content"][0]["text"], r
+    # a missed it while away: resuming from its last id delivers it.
+    st = get_stream(s, a, last=prime["id"])
+    try:
+        got = None
+        for ev in st.events():
+            if ev.get("data"):
+                got = json.loads(ev["data"])
+                break
+    finally:
+        st.close()
+    assert got == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}, got
+
+
 # --- the official suite ---------------------------------------------------------
 
 def test_conformance_suite_through_nginx(s):

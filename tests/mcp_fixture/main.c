@@ -55,6 +55,8 @@ static const struct {
 	    "changed (notifications/resources/updated on their GET streams)",
 	    "{\"type\":\"object\",\"properties\":{\"uri\":{\"type\":\"string\"}},"
 	    "\"required\":[\"uri\"]}" },
+	{ "orx_list_changed", "Tells every session of this endpoint that the tool "
+	    "list changed (notifications/tools/list_changed on their GET streams)", NO_ARGS },
 	{ "json_schema_2020_12_tool",
 	    "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
 	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
@@ -257,6 +259,12 @@ f_tools_call(struct mcp_ctx *c, struct json_object *params, struct json_object *
 			mcp_tool_text(result, 1, "could not notify the subscribers");
 		else
 			mcp_tool_text(result, 0, "subscribers of %s notified", uri);
+	} else if (strcmp(name, "orx_list_changed") == 0) {
+		if (mcp_broadcast(c->req->app->db, c->arena, c->endpoint,
+		    "notifications/tools/list_changed") == -1)
+			mcp_tool_text(result, 1, "could not notify the sessions");
+		else
+			mcp_tool_text(result, 0, "sessions notified");
 	} else if (strcmp(name, "json_schema_2020_12_tool") == 0)
 		mcp_tool_text(result, 0, "JSON Schema 2020-12 tool called with: %s",
 		    args ? json_plain(args) : "{}");
@@ -437,7 +445,7 @@ static const struct mcp_server fixture = {
 	.title = "Orchestrix MCP conformance fixture",
 	.version = "1.0.0",
 	.instructions = "The conformance suite's fixtures, served by Orchestrix's lib/mcp.",
-	.flags = MCP_RESOURCES_SUBSCRIBE,
+	.flags = MCP_RESOURCES_SUBSCRIBE | MCP_TOOLS_LIST_CHANGED,
 	.tools_list = f_tools_list,
 	.tools_call = f_tools_call,
 	.resources_list = f_resources_list,
