@@ -429,7 +429,11 @@ mcp_handle(const struct mcp_server *srv, void *user, struct req *r,
 	c.arena = r->arena;
 	c.srv = srv;
 	c.user = user;
+	/* "/x/mcp/" is "/x/mcp" (the router takes both): one session key. */
 	c.endpoint = r->path;
+	size_t plen = strlen(r->path);
+	if (plen > 1 && r->path[plen - 1] == '/')
+		c.endpoint = arena_strndup(r->arena, r->path, plen - 1);
 	c.stream = &stream;
 	c.log_level = MCP_LOG_INFO;
 	switch (r->method) {

@@ -225,6 +225,47 @@ def test_jsonrpc_errors(s):
     assert r.status == 202 and r.body == b"", r
 
 
+def test_hostile_bodies(s):
+    fixture(s)
+    sid, _ = initialize(s)
+    before = s.sql("select count(*) from mcp_events")
+    bodies = [
+        b"", b"null", b"1", b'"x"', b"{}", b"[]", b"{" * 5000 + b"}" * 5000,
+        b'{"jsonrpc":"2.0","id":1,"method":"ping"' + b" " * 10 + b"}}",
+        b'{"jsonrpc":"2.0","id":"\u0000","method":"ping"}',
+        b'{"jsonrpc":"2.0","id":1,"method":"ping\u0000"}',
+        b'{"jsonrpc":"2.0","id":"' + b"a" * 300 + b'","method":"ping"}',
+        b'{"jsonrpc":"2.0","id":1,"method":"' + b"m" * 300 + b'"}',
+        b'{"jsonrpc":"2.0","id":1e400,"method":"ping"}',
+        b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text",'
+        b'"arguments":"x"}}',
+        b'{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"loud"}}',
+        b'{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":7}}',
+        b"\xef\xbb\xbf{}", b"\xc0\xaf",
+    ]
+    for body in bodies:
+        r = post(s, None, sid, raw=body)
+        assert r.status in (200, 400), (body[:60], r)
+        err = r.json.get("error")
+        assert err and isinstance(err["code"], int) and err["code"] < 0, (body[:60], r)
+        assert r.json["jsonrpc"] == "2.0"
+    r = post(s, None, sid, raw=b'{"jsonrpc":"2.0","id":1,"method":"ping","p":"' +
+             b"x" * (2 * 1024 * 1024) + b'"}')
+    assert r.status == 413, r
+    # Nothing was stored, the session still works.
+    assert s.sql("select count(*) from mcp_events") == before
+    assert post(s, {"jsonrpc": "2.0", "id": 2, "method": "ping"}, sid).status == 200
+
+
+def test_trailing_slash_is_the_same_endpoint(s):
+    fixture(s)
+    sid, _ = initialize(s)
+    r = s.request("POST", PATH + "/", key=None, raw=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                  headers={"Accept": ACCEPT, "Content-Type": "application/json",
+                           "MCP-Session-Id": sid})
+    assert r.status == 200 and r.json["result"] == {}, r
+
+
 def test_delete_ends_the_session(s):
     fixture(s)
     sid, _ = initialize(s)
