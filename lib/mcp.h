@@ -128,6 +128,9 @@ int	mcp_fail(struct mcp_ctx *, int code, const char *fmt, ...)
 void	mcp_tool_text(struct json_object *result, int is_error,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void	mcp_content_add(struct json_object *result, struct json_object *item);
+/* structuredContent (value taken) and, for older clients, its JSON as text. */
+void	mcp_tool_structured(struct json_object *result, struct json_object *value,
+	    int is_error);
 struct json_object *mcp_text_item(const char *text);
 
 /*

@@ -72,6 +72,21 @@ mcp_tool_text(struct json_object *result, int is_error, const char *fmt, ...)
 		json_object_object_add(result, "isError", json_object_new_boolean(1));
 }
 
+/*
+ * A tool's structured result: structuredContent, plus the same JSON as a
+ * text item (the specification asks for it, for clients that predate
+ * structured output). value is taken.
+ */
+void
+mcp_tool_structured(struct json_object *result, struct json_object *value,
+    int is_error)
+{
+	mcp_content_add(result, mcp_text_item(json_plain(value)));
+	json_object_object_add(result, "structuredContent", value);
+	if (is_error)
+		json_object_object_add(result, "isError", json_object_new_boolean(1));
+}
+
 /* --- the stream -------------------------------------------------------- */
 
 /* Creates the request's mcp_streams row once. Returns 0 or -1. */

@@ -7,6 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -14,6 +16,7 @@
 #include "json.h"
 #include "mcp.h"
 #include "mcp_store.h"
+#include "server.h"
 #include "t.h"
 
 /* Parses s; returns the code (0 = ok) and fills m; the root is dropped. */
@@ -271,6 +274,12 @@ test_results(void)
 	T_STR(json_plain(r), "{\"content\":[{\"type\":\"text\",\"text\":\"a 1\"},"
 	    "{\"type\":\"text\",\"text\":\"b\"}],\"isError\":true}", "tool result builders");
 	json_object_put(r);
+	r = json_object_new_object();
+	mcp_tool_structured(r, json_tokener_parse("{\"user\":{\"id\":\"u1\"}}"), 0);
+	T_STR(json_plain(r), "{\"content\":[{\"type\":\"text\",\"text\":"
+	    "\"{\\\"user\\\":{\\\"id\\\":\\\"u1\\\"}}\"}],"
+	    "\"structuredContent\":{\"user\":{\"id\":\"u1\"}}}", "structured tool result");
+	json_object_put(r);
 }
 
 /* A fake server glue that records what a streaming response sends. */
@@ -348,9 +357,88 @@ test_streaming(void)
 	arena_free(&a);
 }
 
+/* Mutations of valid messages (fixed seed): the parser never crashes. */
+static void
+test_mutations(void)
+{
+	static const char *const seeds[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+		    "{\"name\":\"x\",\"arguments\":{\"a\":[1,2,{\"b\":null}]}}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"result\":{\"action\":\"accept\"}}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+		    "{\"requestId\":\"c1\"}}",
+	};
+	unsigned long long x = 88172645463325252ULL;
+	int ok = 1, parsed = 0;
+
+	for (int n = 0; n < 20000; n++) {
+		const char *seed = seeds[n % 3];
+		size_t len = strlen(seed);
+		char buf[256];
+		struct mcp_msg m;
+		struct json_object *root;
+		const char *why = NULL;
+		int rc;
+
+		memcpy(buf, seed, len);
+		for (int k = 0; k < 1 + n % 4; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[x % len] = (char)(x >> 24);
+		}
+		if (n % 5 == 0)
+			len = (size_t)(x >> 32) % len;
+		rc = mcp_msg_parse(buf, len, 32, &root, &m, &why);
+		if (rc == 0)
+			parsed++;
+		else if (why == NULL || (rc != MCP_PARSE_ERROR && rc != MCP_INVALID_REQUEST))
+			ok = 0;
+		if (rc == 0 && (m.kind >= MCP_MSG__MAX || (m.kind != MCP_MSG_RESPONSE &&
+		    m.method == NULL)))
+			ok = 0;
+		json_object_put(root);
+	}
+	T_OK(ok, "20000 mutated messages: each parsed or refused with a reason (%d parsed)",
+	    parsed);
+}
+
+/* Held-stream slots: a limit, release, and slots of dead workers reclaimed. */
+static void
+test_stream_slots(void)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+	struct app app;
+	int a, b, c, status;
+	pid_t dead;
+
+	memset(&app, 0, sizeof(app));
+	T_OK(app_stream_claim(&app, 2) == -1, "no shared page, no slot");
+	app.metrics = m;
+	a = app_stream_claim(&app, 2);
+	b = app_stream_claim(&app, 2);
+	c = app_stream_claim(&app, 2);
+	T_OK(a >= 0 && b >= 0 && a != b && c == -1, "at most limit slots");
+	app_stream_release(&app, a);
+	T_OK((c = app_stream_claim(&app, 2)) >= 0, "a released slot is free again");
+	app_stream_release(&app, b);
+	app_stream_release(&app, c);
+	if ((dead = fork()) == 0)
+		_exit(0);
+	waitpid(dead, &status, 0);
+	atomic_store(&m->stream_pid[0], (int)dead);
+	atomic_store(&m->stream_pid[1], (int)getpid());
+	a = app_stream_claim(&app, 2);
+	T_OK(a == 0, "the slot of a dead worker is taken back");
+	T_OK(app_stream_claim(&app, 2) == -1, "live holders still count");
+	free(m);
+}
+
 int
 main(void)
 {
+	test_mutations();
+	test_stream_slots();
 	test_streaming();
 	test_parse();
 	test_texts();
