@@ -169,6 +169,14 @@ mcp_emit(struct mcp_ctx *c, const char *json, int final)
 	res = db_query(c->req->app->db, c->arena, Q_MCP_EVENT_ADD, 3, p);
 	if (!db_ok(res) || (n = db_value(res, 0, 0)) == NULL) {
 		log_error("mcp: could not store an event of stream %s", s->id);
+		/* The client that is still here gets it all the same, unresumable. */
+		if (s->mode == MCP_SSE) {
+			struct buf b;
+			buf_init(&b, c->arena, strlen(json) + 16);
+			buf_printf(&b, "data: %s\n\n", json);
+			if (resp_stream_write(c->resp, b.data, b.len) == -1)
+				s->mode = MCP_DETACHED;
+		}
 		return -1;
 	}
 	if (s->mode == MCP_SSE &&
