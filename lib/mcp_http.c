@@ -21,7 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "mcp.h"
-#include "mcp_store.h"
+#include "mcp_private.h"
 #include "server.h"
 
 #define DEFAULT_TTL_S		3600

@@ -20,7 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "mcp.h"
-#include "mcp_store.h"
+#include "mcp_private.h"
 
 int
 mcp_fail(struct mcp_ctx *c, int code, const char *fmt, ...)

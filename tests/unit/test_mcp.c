@@ -15,7 +15,7 @@
 #include "arena.h"
 #include "json.h"
 #include "mcp.h"
-#include "mcp_store.h"
+#include "mcp_private.h"
 #include "server.h"
 #include "t.h"
 

@@ -16,7 +16,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
-#include "mcp_store.h"
+#include "mcp_private.h"
 
 /*
  * LISTEN (on = 1) or UNLISTEN (on = 0) channel mcp. The text is constant:

@@ -1,13 +1,15 @@
 /*
- * Cross-worker waits of the MCP layer (lib/mcp_store.c): LISTEN/NOTIFY on
- * the worker's own connection, bounded, ended by the client's departure.
+ * The MCP layer's private parts, shared by lib/mcp_*.c (programs include
+ * mcp.h only): the response stream of a request, dispatch, and the
+ * cross-worker waits of lib/mcp_wait.c (LISTEN/NOTIFY on the worker's own
+ * connection, bounded, ended by the client's departure).
  */
-#ifndef ORX_MCP_STORE_H
-#define ORX_MCP_STORE_H
-
-struct db;
+#ifndef ORX_MCP_PRIVATE_H
+#define ORX_MCP_PRIVATE_H
 
 #include <stddef.h>
+
+struct db;
 
 struct arena;
 struct mcp_ctx;
