@@ -2,7 +2,8 @@
  * Waiting across workers: a worker that waits for a client's answer, or for
  * events of a stream another worker writes, LISTENs on channel "mcp" of its
  * own connection for as long as it waits, and wakes on the NOTIFY whose
- * payload it names ("r:<session>:<request id>", "e:<stream>", "c:<stream>").
+ * payload it names ("r:<session>:<request id>" for an answer, "e:<stream>"
+ * for a stored event, "c:<session>:<request id>" for a cancellation).
  * Waits are bounded and end early when the client goes away.
  */
 #define _GNU_SOURCE  /* POLLRDHUP */
