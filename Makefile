@@ -4,6 +4,7 @@
 #   make stop    stop what `make run` started
 #   make test    the whole suite (sanitizer build, scratch servers)
 #   make bench   benchmarks (wrk through nginx, engine micro-benchmarks)
+#   make conformance  the MCP conformance suite against the `make run` stack
 #
 # Two build variants share one set of rules: build/rel (optimised, used by
 # `make run` and `make bench`) and build/asan (AddressSanitizer + UBSan, used
@@ -25,16 +26,18 @@ LDFLAGS_asan := -fsanitize=address,undefined
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 QUERY_SQL := $(sort $(wildcard sql/queries/*.sql))
-PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin
+PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin tests/mcp_fixture
 # Each program: its sources (a folder of them, or one file).
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
 SRC_cgi-bin/runtime    := $(sort $(wildcard cgi-bin/runtime/*.c))
 SRC_tools/orx-admin    := tools/orx-admin.c
+# The MCP conformance fixture (lib/mcp*.c serving the suite's fixtures).
+SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))
 
-.PHONY: all build build-asan run stop test unit bench clean deps node-deps
+.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance
 all: build
 
 deps:
@@ -111,6 +114,11 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 	@echo "  NPM $(NODE_DIR)"
 	@cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The official MCP conformance suite against the running stack's MCP
+# endpoints (scripts/conformance.sh lists them); starts the stack if needed.
+conformance: run node-deps
+	@scripts/conformance.sh
 
 bench: build
 	@$(MAKE) --no-print-directory build/rel/tests/bench_engine build/rel/tests/floor

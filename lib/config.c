@@ -46,6 +46,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "key sent as Bearer to ORX_LLM_URL" },
 	[CFG_LLM_MODEL] = { "ORX_LLM_MODEL", "gpt-4o-mini",
 	    "model named in requests to ORX_LLM_URL" },
+	[CFG_MCP_ALLOWED_ORIGINS] = { "ORX_MCP_ALLOWED_ORIGINS", "",
+	    "comma-separated extra origins (scheme://host[:port]) and hosts MCP endpoints accept" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */

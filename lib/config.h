@@ -28,6 +28,7 @@ enum cfg_key {
 	CFG_LLM_URL,
 	CFG_LLM_API_KEY,
 	CFG_LLM_MODEL,
+	CFG_MCP_ALLOWED_ORIGINS,
 	CFG__MAX
 };
 

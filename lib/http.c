@@ -145,7 +145,67 @@ resp_init(struct resp *w, struct arena *a)
 	w->status = HTTP_OK;
 	w->content_type = "application/json";
 	w->nheaders = 0;
+	w->sio = NULL;
+	w->sio_ctx = NULL;
+	w->stream = STREAM_NONE;
+	w->stream_failed = 0;
 	buf_init(&w->body, a, 1024);
+}
+
+/*
+ * Sends the status line and headers now; from here on the body is written
+ * with resp_stream_write(). Returns 0, or -1 when the program has no
+ * streaming glue or the response has already started.
+ */
+int
+resp_stream_begin(struct resp *w, int status, const char *content_type)
+{
+	if (w->sio == NULL || w->stream != STREAM_NONE)
+		return -1;
+	w->status = status;
+	w->content_type = content_type;
+	buf_reset(&w->body);
+	w->stream = STREAM_OPEN;
+	if (w->sio->begin(w->sio_ctx, w) == -1) {
+		w->stream_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends and flushes n bytes. Returns 0, or -1 once the client is gone. */
+int
+resp_stream_write(struct resp *w, const char *s, size_t n)
+{
+	if (w->stream != STREAM_OPEN || w->stream_failed)
+		return -1;
+	if (w->sio->write(w->sio_ctx, s, n) == -1) {
+		w->stream_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Finishes the HTTP response now; later writes fail quietly. */
+void
+resp_stream_end(struct resp *w)
+{
+	if (w->stream != STREAM_OPEN)
+		return;
+	w->sio->end(w->sio_ctx);
+	w->stream = STREAM_ENDED;
+}
+
+/*
+ * The descriptor of the connection to the web server while a stream is
+ * open (poll it: readable or hung up means the client went away), or -1.
+ */
+int
+resp_stream_fd(const struct resp *w)
+{
+	if (w->stream != STREAM_OPEN || w->stream_failed)
+		return -1;
+	return w->sio->fd(w->sio_ctx);
 }
 
 /* Adds a header; name and value must live as long as the request. */

@@ -15,6 +15,7 @@ struct json_object;
 struct config;
 struct db;
 struct metrics;
+struct resp;
 
 enum http_method {
 	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE,
@@ -78,12 +79,34 @@ struct http_header {
 	const char	*value;
 };
 
+/*
+ * Streaming output, supplied by the server glue (lib/server.c). A handler
+ * that streams (Server-Sent Events) calls resp_stream_begin() once: the
+ * status line and headers go out at once (with X-Accel-Buffering: no, so
+ * nginx passes each chunk on), then every resp_stream_write() is sent and
+ * flushed. resp_stream_end() finishes the HTTP response before the handler
+ * returns (the handler may go on working without a client). Without glue
+ * (unit tests) the calls fail and nothing is sent.
+ */
+struct stream_io {
+	int	(*begin)(void *ctx, const struct resp *);
+	int	(*write)(void *ctx, const char *, size_t);
+	void	(*end)(void *ctx);
+	int	(*fd)(void *ctx);
+};
+
+enum resp_stream_state { STREAM_NONE, STREAM_OPEN, STREAM_ENDED };
+
 struct resp {
 	int			 status;
 	const char		*content_type;
 	struct buf		 body;
 	struct http_header	 headers[RESP_MAX_HEADERS];
 	size_t			 nheaders;
+	const struct stream_io	*sio;      /* NULL: buffered only */
+	void			*sio_ctx;
+	enum resp_stream_state	 stream;
+	int			 stream_failed; /* a write failed: the client is gone */
 };
 
 const char	*req_env(const struct req *, const char *name);
@@ -101,6 +124,11 @@ int		 resp_error(struct resp *, int status, const char *code,
 int		 resp_unavailable(struct resp *);
 long long	 req_query_number(struct req *, const char *name, long long lo,
 		    long long hi, long long fallback);
+int		 resp_stream_begin(struct resp *, int status,
+		    const char *content_type);
+int		 resp_stream_write(struct resp *, const char *, size_t);
+void		 resp_stream_end(struct resp *);
+int		 resp_stream_fd(const struct resp *);
 int		 resp_error_details(struct resp *, int status, const char *code,
 		    const char *message, struct json_object *details);
 

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ set_handler(int sig, void (*fn)(int))
 
 struct fcgi_io {
 	FCGX_Request	*fr;
+	int		 finished;  /* FCGX_Finish_r done by the stream's end */
 };
 
 static long
@@ -109,6 +111,71 @@ write_response(FCGX_Request *fr, const struct req *r, const struct resp *w)
 		FCGX_PutStr(w->body.data, (int)w->body.len, fr->out);
 }
 
+/* --- streaming glue (struct stream_io) ---------------------------------- */
+
+static int
+stream_begin(void *ctx, const struct resp *w)
+{
+	struct fcgi_io *f = ctx;
+	char head[4096];
+	int n;
+	size_t i;
+
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
+	    "X-Accel-Buffering: no\r\n", w->status, http_reason(w->status),
+	    w->content_type);
+	for (i = 0; i < w->nheaders && n > 0 && (size_t)n < sizeof(head); i++)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
+		    w->headers[i].name, w->headers[i].value);
+	if (n < 0 || (size_t)n + 2 >= sizeof(head)) {
+		log_error("stream headers too long");
+		return -1;
+	}
+	head[n++] = '\r';
+	head[n++] = '\n';
+	if (FCGX_PutStr(head, n, f->fr->out) != n || FCGX_FFlush(f->fr->out) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+stream_write(void *ctx, const char *s, size_t n)
+{
+	struct fcgi_io *f = ctx;
+
+	if (f->finished || n > INT_MAX)
+		return -1;
+	if (FCGX_PutStr(s, (int)n, f->fr->out) != (int)n ||
+	    FCGX_FFlush(f->fr->out) == -1)
+		return -1;
+	return 0;
+}
+
+/* Ends the FastCGI request now: nginx completes the response to the client. */
+static void
+stream_end(void *ctx)
+{
+	struct fcgi_io *f = ctx;
+
+	if (!f->finished) {
+		FCGX_Finish_r(f->fr);
+		f->finished = 1;
+	}
+}
+
+static int
+stream_fd(void *ctx)
+{
+	struct fcgi_io *f = ctx;
+
+	return f->finished ? -1 : f->fr->ipcFd;
+}
+
+static const struct stream_io fcgi_stream = {
+	stream_begin, stream_write, stream_end, stream_fd,
+};
+
 static void
 count(struct metrics *m, int status, long long us)
 {
@@ -125,14 +192,17 @@ count(struct metrics *m, int status, long long us)
 		atomic_fetch_add(&m->db_unavailable, 1);
 }
 
-/* Fills r from the FastCGI parameters and dispatches it. */
-static void
+/*
+ * Fills r from the FastCGI parameters and dispatches it. Returns 1 when the
+ * request was already finished by a stream's end, else 0.
+ */
+static int
 serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
     struct arena *a)
 {
 	struct req r;
 	struct resp w;
-	struct fcgi_io io = { fr };
+	struct fcgi_io io = { fr, 0 };
 	const char *uri, *cl, *q;
 	long long t0 = mono_us();
 
@@ -144,13 +214,16 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 	r.io = &io;
 	r.method = method_of(FCGX_GetParam("REQUEST_METHOD", fr->envp));
 	resp_init(&w, a);
+	w.sio = &fcgi_stream;
+	w.sio_ctx = &io;
 
 	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
 	if (uri == NULL)
 		uri = "/";
 	q = strchr(uri, '?');
-	r.path = q ? arena_strndup(a, uri, (size_t)(q - uri)) : uri;
-	r.query = q ? q + 1 : "";
+	/* Copies: a stream's end frees envp while the handler still runs. */
+	r.path = q ? arena_strndup(a, uri, (size_t)(q - uri)) : arena_strdup(a, uri);
+	r.query = q ? arena_strdup(a, q + 1) : "";
 	r.content_type = FCGX_GetParam("CONTENT_TYPE", fr->envp);
 	cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
 	r.content_length = -1;
@@ -173,8 +246,10 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 	if (w.status >= 500)
 		log_warn("%s %s -> %d", http_method_names[r.method < HTTP_METHOD__MAX ?
 		    r.method : 0], r.path, w.status);
-	write_response(fr, &r, &w);
+	if (w.stream == STREAM_NONE)
+		write_response(fr, &r, &w);
 	count(app->metrics, w.status, mono_us() - t0);
+	return io.finished;
 }
 
 /*
@@ -189,6 +264,46 @@ app_log(struct app *app, const char *msg, size_t n)
 	if (app->metrics != NULL)
 		atomic_fetch_add(&app->metrics->log_dropped, 1);
 	return -1;
+}
+
+/*
+ * Claims a slot for a stream that only waits (an SSE GET), so that idle
+ * clients never hold more than limit of the program's workers. Slots of
+ * workers that died are taken back on the way. Returns the slot (pass it to
+ * app_stream_release) or -1 when limit streams are held already.
+ */
+int
+app_stream_claim(struct app *app, int limit)
+{
+	struct metrics *m = app->metrics;
+	int held = 0, free_slot = -1, me = (int)getpid();
+
+	if (m == NULL)
+		return -1;
+	for (int i = 0; i < STREAM_SLOTS; i++) {
+		int pid = atomic_load(&m->stream_pid[i]);
+		if (pid != 0 && kill(pid, 0) == -1 && errno == ESRCH)
+			(void)atomic_compare_exchange_strong(&m->stream_pid[i], &pid, 0);
+		pid = atomic_load(&m->stream_pid[i]);
+		if (pid != 0)
+			held++;
+		else if (free_slot < 0)
+			free_slot = i;
+	}
+	while (held < limit && free_slot >= 0 && free_slot < STREAM_SLOTS) {
+		int zero = 0;
+		if (atomic_compare_exchange_strong(&m->stream_pid[free_slot], &zero, me))
+			return free_slot;
+		free_slot++;
+	}
+	return -1;
+}
+
+void
+app_stream_release(struct app *app, int slot)
+{
+	if (app->metrics != NULL && slot >= 0 && slot < STREAM_SLOTS)
+		atomic_store(&app->metrics->stream_pid[slot], 0);
 }
 
 static void
@@ -230,8 +345,8 @@ worker_run(const struct program *p, const struct config *cfg,
 				break;
 			continue;
 		}
-		serve_one(p, &app, &fr, &arena);
-		FCGX_Finish_r(&fr);
+		if (!serve_one(p, &app, &fr, &arena))
+			FCGX_Finish_r(&fr);
 		arena_reset(&arena);
 	}
 	FCGX_Free(&fr, 1);

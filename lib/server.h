@@ -13,6 +13,7 @@
 #include "router.h"
 
 #define METRICS_BUCKETS 12
+#define STREAM_SLOTS	128
 
 /* Counters shared by all workers of a program (one MAP_SHARED page). */
 struct metrics {
@@ -22,6 +23,8 @@ struct metrics {
 	atomic_ullong	worker_restarts;
 	atomic_ullong	db_unavailable;
 	atomic_ullong	log_dropped;      /* log rows the writer could not take */
+	/* Workers holding an idle stream (an SSE GET): their pids, 0 = free. */
+	atomic_int	stream_pid[STREAM_SLOTS];
 };
 extern const double metrics_bounds_s[METRICS_BUCKETS];
 
@@ -44,5 +47,7 @@ struct program {
 int	server_main(const struct program *, int argc, char **argv);
 int	metrics_write(struct buf *, const char *prog, const struct metrics *);
 int	app_log(struct app *, const char *, size_t);
+int	app_stream_claim(struct app *, int limit);
+void	app_stream_release(struct app *, int slot);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stack.sh start|stop|status RUN_DIR PORT BUILD_DIR
+# stack.sh start|stop|status|fixture RUN_DIR PORT BUILD_DIR
 #
 # Starts (or stops) a whole private stack under RUN_DIR: a PostgreSQL cluster
 # (unix socket in RUN_DIR/pg/sock plus a free loopback port), migrated; the
@@ -9,9 +9,14 @@
 #
 # Environment: ORX_WORKERS, ORX_ACCESS_LOG (default: on), ORX_MAX_BODY,
 # ORX_HTTP_ALLOW, ARCHESTRA_* -- passed to the programs.
+#
+# `fixture` (on a started stack) adds the MCP conformance fixture
+# (tests/mcp_fixture: BUILD_DIR/tests/mcp_fixture, ORX_FIXTURE_WORKERS
+# workers, sessions in the stack's database, schema public) at
+# /fixture/mcp, through RUN_DIR/nginx/extra-fixture.conf and a reload.
 set -euo pipefail
 
-cmd=${1:?usage: stack.sh start|stop|status RUN_DIR PORT BUILD_DIR}
+cmd=${1:?usage: stack.sh start|stop|status|fixture RUN_DIR PORT BUILD_DIR}
 RUN=${2:?run dir}
 PORT=${3:-8080}
 BUILD=${4:-build/rel}
@@ -67,7 +72,7 @@ EOF
 }
 
 program_start() {
-    local prog=$1 sock=$RUN/$1.sock pidf=$RUN/$1.pid
+    local prog=$1 sock=$RUN/$1.sock pidf=$RUN/$1.pid exe=${2:-$ROOT/$BUILD/cgi-bin/$1}
     alive "$pidf" && return 0
     mkdir -p "$RUN/log"
     touch "$RUN/$prog.conf"
@@ -75,7 +80,7 @@ program_start() {
     ORX_PUBLIC_URL=${ORX_PUBLIC_URL:-http://127.0.0.1:$PORT} \
     ORX_RUNTIME_API_KEY=${ORX_RUNTIME_API_KEY:-$(cat "$RUN/platform.key")} \
     ARCHESTRA_API_KEY=${ARCHESTRA_API_KEY-$(cat "$RUN/platform.key")} \
-        setsid "$ROOT/$BUILD/cgi-bin/$prog" >> "$RUN/log/$prog.log" 2>&1 < /dev/null &
+        setsid "$exe" >> "$RUN/log/$prog.log" 2>&1 < /dev/null &
     echo $! > "$pidf"
     for _ in $(seq 1 100); do
         [ -S "$sock" ] && return 0
@@ -106,7 +111,7 @@ nginx_start() {
         -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" -e "s#@ACCESS_LOG@#$access#" \
         -e "s#@AGENT_RATE@#${ORX_AGENT_RATE:-1000}#g" \
         "$ROOT/nginx/orchestrix.conf.in" > "$conf"
-    cp "$ROOT/nginx/fastcgi.conf" "$RUN/nginx/fastcgi.conf"
+    cp "$ROOT/nginx/fastcgi.conf" "$ROOT/nginx/fastcgi_params.conf" "$RUN/nginx/"
     nginx -t -q -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
         || die "nginx configuration test failed"
     nginx -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
@@ -119,6 +124,25 @@ wait_healthy() {
         sleep 0.1
     done
     die "http://127.0.0.1:$PORT/healthz did not answer 200"
+}
+
+# The MCP conformance fixture behind this stack's nginx (needs `start` first).
+fixture_start() {
+    local port; port=$(cat "$RUN/pg/port")
+    [ -x "$ROOT/$BUILD/tests/mcp_fixture" ] || die "$BUILD/tests/mcp_fixture is not built"
+    alive "$RUN/nginx/nginx.pid" || die "the stack is not running; start it first"
+    DATABASE_URL="postgresql://postgres@/orchestrix?host=$RUN/pg/sock&port=$port" \
+    ORX_WORKERS=${ORX_FIXTURE_WORKERS:-6} \
+        program_start mcp_fixture "$ROOT/$BUILD/tests/mcp_fixture"
+    sed -e "s#@RUN@#$RUN#g" "$ROOT/nginx/mcp-fixture.conf.in" > "$RUN/nginx/extra-fixture.conf"
+    nginx -t -q -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" \
+        || die "nginx configuration test failed"
+    nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" -s reload
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/fixture/healthz" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "http://127.0.0.1:$PORT/fixture/healthz did not answer 200"
 }
 
 stop_pidfile() {
@@ -148,12 +172,18 @@ stop)
     stop_pidfile "$RUN/nginx/nginx.pid"
     stop_pidfile "$RUN/orchestrix.pid"
     stop_pidfile "$RUN/runtime.pid"
+    stop_pidfile "$RUN/mcp_fixture.pid"
+    rm -f "$RUN/nginx/extra-fixture.conf"
     if [ -f "$RUN/pg/data/PG_VERSION" ]; then
         as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
+fixture)
+    fixture_start
+    echo "MCP_FIXTURE_URL=http://127.0.0.1:$PORT/fixture/mcp"
+    ;;
 status)
-    for p in nginx/nginx orchestrix runtime; do
+    for p in nginx/nginx orchestrix runtime mcp_fixture; do
         if alive "$RUN/$p.pid"; then echo "$(basename $p): running (pid $(cat "$RUN/$p.pid"))"
         else echo "$(basename $p): stopped"; fi
     done

@@ -99,7 +99,7 @@ class Stack:
 
     def tail_logs(self, n=40):
         out = []
-        for f in ("log/orchestrix.log", "log/nginx-error.log", "pg/postgres.log"):
+        for f in ("log/orchestrix.log", "log/runtime.log", "log/mcp_fixture.log", "log/nginx-error.log", "pg/postgres.log"):
             p = os.path.join(self.run, f)
             if os.path.exists(p):
                 lines = open(p, errors="replace").read().splitlines()[-n:]
