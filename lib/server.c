@@ -411,6 +411,9 @@ spawn_writer(const struct program *p, const struct config *cfg, int fd)
 		return pid;
 	}
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Named apart from the workers (ps, /proc/PID/comm), which it outlives
+	 * across reloads. */
+	prctl(PR_SET_NAME, "orx-log-writer");
 	set_handler(SIGTERM, on_signal);
 	set_handler(SIGINT, on_signal);
 	signal(SIGHUP, SIG_IGN);

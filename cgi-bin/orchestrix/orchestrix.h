@@ -76,4 +76,7 @@ int	run_current(struct req *, struct resp *, struct json_object *input);
 int	h_chat(struct req *, struct resp *);
 int	chat_text_check(struct resp *, struct json_object *v, const char *path);
 
+/* mcp.c */
+int	h_mcp(struct req *, struct resp *);
+
 #endif

@@ -37,6 +37,24 @@ log_call(struct req *r, const char *agent, int version, const char *channel,
 }
 
 /*
+ * 1 if the request may call the agent: it has no access key, or the
+ * request carries it as Bearer (compared by hash, in constant time).
+ */
+int
+rt_key_ok(struct req *r, const struct plan *p)
+{
+	const char *tok;
+	char h[65];
+
+	if (p->access_hash[0] == '\0')
+		return 1;
+	if ((tok = bearer_token(r)) == NULL)
+		return 0;
+	sha256_hex(tok, strlen(tok), h);
+	return crypto_timingsafe_eq(h, p->access_hash, 64);
+}
+
+/*
  * Runs agent_id on input for a channel ("http" or "mcp"), persisting its
  * writes and its invocation. Returns 0 with res filled (free it), or -1
  * with *status set when the agent cannot run (404, 401, 503...).
@@ -53,18 +71,9 @@ rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
 	if ((p = rt_plan(r, agent_id, status)) == NULL)
 		return -1;
 	*planp = p;
-	if (p->access_hash[0] != '\0') {
-		const char *tok = bearer_token(r);
-		char h[65];
-		if (tok == NULL) {
-			*status = HTTP_UNAUTHORIZED;
-			return -1;
-		}
-		sha256_hex(tok, strlen(tok), h);
-		if (!crypto_timingsafe_eq(h, p->access_hash, 64)) {
-			*status = HTTP_UNAUTHORIZED;
-			return -1;
-		}
+	if (!rt_key_ok(r, p)) {
+		*status = HTTP_UNAUTHORIZED;
+		return -1;
 	}
 	if (id_new(exe, sizeof(exe), "exe_", 20) == -1) {
 		*status = HTTP_INTERNAL_ERROR;

@@ -43,6 +43,10 @@ int	h_agent_invoke(struct req *, struct resp *);
 int	rt_invoke(struct req *, const char *agent_id, struct json_object *input,
 	    const char *channel, struct exec_result *res, struct plan **planp,
 	    int *status);
+int	rt_key_ok(struct req *, const struct plan *);
+
+/* mcp.c */
+int	h_agent_mcp(struct req *, struct resp *);
 
 /* logger.c */
 void	rt_log_writer(const struct config *, int fd, volatile sig_atomic_t *stop);

@@ -121,7 +121,15 @@ class Stack:
     def workers(self, name="orchestrix"):
         master = self.pid(name)
         p = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-        return sorted(int(x) for x in p.stdout.split())
+        return sorted(int(x) for x in p.stdout.split() if not self._log_writer(x))
+
+    @staticmethod
+    def _log_writer(pid):
+        """The runtime's log writer is a child of the master but no worker."""
+        try:
+            return open(f"/proc/{pid}/comm").read().strip() == "orx-log-writer"
+        except OSError:
+            return False
 
     def pg_ctl(self, action):
         pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]

@@ -1,0 +1,199 @@
+/*
+ * A deployed agent as an MCP server (SPEC §6, §8): /agents/:agentId/mcp,
+ * Streamable HTTP through lib/mcp*.c. The agent is one tool: its name comes
+ * from the workflow's, its inputSchema is the workflow's, its outputSchema
+ * the response tool's when it declares one. A call runs the graph exactly
+ * as the public endpoint does (rt_invoke: same log, same key), so a
+ * validation failure is a tool result with isError, not a protocol error.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "mcp.h"
+#include "runtime.h"
+
+#define TOOL_NAME_MAX	64
+
+/*
+ * The tool's name: the workflow's name lowered, every run of characters
+ * outside [a-z0-9] turned into one '_' (MCP names are [A-Za-z0-9_.-]).
+ * "Sign up" → "sign_up"; a name with nothing usable gives "run".
+ */
+static void
+tool_name(const char *wf_name, char out[TOOL_NAME_MAX + 1])
+{
+	size_t n = 0;
+	int gap = 0;
+
+	for (const char *s = wf_name ? wf_name : ""; *s != '\0' && n < TOOL_NAME_MAX; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) && c < 0x80) {
+			if (gap && n > 0 && n < TOOL_NAME_MAX - 1)
+				out[n++] = '_';
+			out[n++] = (char)tolower(c);
+			gap = 0;
+		} else
+			gap = 1;
+	}
+	if (n == 0)
+		memcpy(out, "run", n = 3);
+	out[n] = '\0';
+}
+
+/* The response tool's outputSchema, when it declares an object one. */
+static struct json_object *
+output_schema(struct json_object *doc)
+{
+	struct json_object *tools = json_get(doc, "tools", json_type_array);
+	size_t n = tools ? json_object_array_length(tools) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(tools, i);
+		const char *type = json_get_str(t, "type");
+		struct json_object *os = json_get(t, "outputSchema", json_type_object);
+		if (type != NULL && strcmp(type, "response") == 0 && os != NULL) {
+			const char *st = json_get_str(os, "type");
+			return st != NULL && strcmp(st, "object") == 0 ? os : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* The agent of this request; ctx->user is its id. */
+static struct plan *
+agent_plan(struct mcp_ctx *ctx)
+{
+	int status = 0;
+
+	return rt_plan(ctx->req, (const char *)ctx->user, &status);
+}
+
+static int
+agent_tools_list(struct mcp_ctx *ctx, struct json_object *params,
+    struct json_object *result)
+{
+	struct plan *p = agent_plan(ctx);
+	struct json_object *tools, *t, *in, *os;
+	const char *name, *desc;
+	char tn[TOOL_NAME_MAX + 1];
+
+	(void)params;
+	if (p == NULL)
+		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent is not available");
+	name = json_get_str(p->doc, "name");
+	desc = json_get_str(p->doc, "description");
+	tool_name(name, tn);
+	t = json_object_new_object();
+	json_object_object_add(t, "name", json_object_new_string(tn));
+	if (name != NULL)
+		json_object_object_add(t, "title", json_object_new_string(name));
+	json_object_object_add(t, "description", json_object_new_string(
+	    desc != NULL && *desc != '\0' ? desc : "Runs the deployed workflow"));
+	in = json_get(p->doc, "inputSchema", json_type_object);
+	json_object_object_add(t, "inputSchema", in != NULL ? json_object_get(in) :
+	    json_tokener_parse("{\"type\":\"object\"}"));
+	if ((os = output_schema(p->doc)) != NULL)
+		json_object_object_add(t, "outputSchema", json_object_get(os));
+	tools = json_object_new_array();
+	json_object_array_add(tools, t);
+	json_object_object_add(result, "tools", tools);
+	return 0;
+}
+
+/*
+ * tools/call: the run's output becomes structuredContent (an object, as MCP
+ * requires: anything else is wrapped as {"result": ...}) and the same JSON
+ * as text. A failed run, or a response with a 4xx/5xx status, is a result
+ * with isError and the error envelope as text (no structuredContent, which
+ * a client would check against the outputSchema).
+ */
+static int
+agent_tools_call(struct mcp_ctx *ctx, struct json_object *params,
+    struct json_object *result)
+{
+	const char *agent = (const char *)ctx->user;
+	struct json_object *args, *sc;
+	struct exec_result res;
+	struct plan *p = agent_plan(ctx), *used = NULL;
+	const char *name = params ? json_get_str(params, "name") : NULL;
+	char tn[TOOL_NAME_MAX + 1];
+	int status = 0;
+
+	if (p == NULL)
+		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent is not available");
+	tool_name(json_get_str(p->doc, "name"), tn);
+	if (name == NULL || strcmp(name, tn) != 0)
+		return mcp_fail(ctx, MCP_INVALID_PARAMS, "unknown tool: %s (this agent has %s)",
+		    name ? name : "(none)", tn);
+	args = params ? json_object_object_get(params, "arguments") : NULL;
+	if (args != NULL && !json_object_is_type(args, json_type_object))
+		return mcp_fail(ctx, MCP_INVALID_PARAMS, "arguments must be an object");
+	if (args == NULL) {
+		args = json_object_new_object();
+		arena_defer(ctx->arena, json_put_cb, args);
+	}
+	/* p may be evicted inside rt_invoke; only res is used after it. */
+	if (rt_invoke(ctx->req, agent, args, "mcp", &res, &used, &status) == -1)
+		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent cannot run (%d)", status);
+	if (res.status == EXEC_SUCCEEDED && res.http_status < 400) {
+		const char *text = res.output ? json_plain(res.output) : "null";
+		mcp_content_add(result, mcp_text_item(text));
+		if (res.output != NULL && json_object_is_type(res.output, json_type_object))
+			sc = json_object_get(res.output);
+		else {
+			sc = json_object_new_object();
+			json_object_object_add(sc, "result", json_object_get(res.output));
+		}
+		json_object_object_add(result, "structuredContent", sc);
+	} else {
+		struct json_object *env = json_object_new_object(), *e = res.error;
+		if (e == NULL && res.output != NULL)
+			e = res.output;   /* a response tool that answered an error */
+		json_object_object_add(env, "status", json_object_new_int(res.http_status));
+		json_object_object_add(env, "error", e ? json_object_get(e) : NULL);
+		mcp_content_add(result, mcp_text_item(arena_strdup(ctx->arena,
+		    json_plain(env))));
+		json_object_object_add(result, "isError", json_object_new_boolean(1));
+		json_object_put(env);
+	}
+	exec_result_free(&res);
+	return 0;
+}
+
+static const struct mcp_server agent_server = {
+	.name = "orchestrix-agent",
+	.title = "Orchestrix agent",
+	.version = "1.0.0",
+	.instructions = "One tool: the deployed workflow. Call it with the workflow's "
+	    "input; the result carries what the workflow answers.",
+	.tools_list = agent_tools_list,
+	.tools_call = agent_tools_call,
+};
+
+/*
+ * POST, GET and DELETE /agents/:agentId/mcp. The agent must exist, and its
+ * access key, when it has one, is required as Bearer on every request.
+ */
+int
+h_agent_mcp(struct req *r, struct resp *w)
+{
+	const char *agent = r->param[0];
+	struct plan *p;
+	int status = HTTP_NOT_FOUND;
+
+	if ((p = rt_plan(r, agent, &status)) == NULL) {
+		if (status == HTTP_SERVICE_UNAVAILABLE)
+			return resp_unavailable(w);
+		if (status == HTTP_NOT_FOUND)
+			return resp_error(w, status, "not_found", "no such agent");
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "the agent cannot run");
+	}
+	if (!rt_key_ok(r, p)) {
+		resp_header(w, "WWW-Authenticate", "Bearer");
+		return resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
+		    "this agent needs its access key as a Bearer token");
+	}
+	return mcp_handle(&agent_server, (void *)agent, r, w);
+}
