@@ -10,6 +10,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "mcp.h"
 #include "runtime.h"
 #include "workflow.h"
 
@@ -223,6 +224,10 @@ h_agent_replace(struct req *r, struct resp *w)
 	}
 	plan_cache_evict(RT(r)->plans, r->param[0]);
 	log_info("agent %s replaced (version %s)", r->param[0], version);
+	/* Its MCP clients re-read the tool (name and schemas may have changed). */
+	if (mcp_broadcast(r->app->db, r->arena, arena_printf(r->arena, "/agents/%s/mcp",
+	    r->param[0]), "notifications/tools/list_changed") == -1)
+		log_warn("agent %s: tools/list_changed not sent", r->param[0]);
 	return answer(r, w, HTTP_OK, r->param[0], version);
 }
 

@@ -166,6 +166,7 @@ static const struct mcp_server agent_server = {
 	.name = "orchestrix-agent",
 	.title = "Orchestrix agent",
 	.version = "1.0.0",
+	.flags = MCP_TOOLS_LIST_CHANGED,   /* sent when the agent is redeployed */
 	.instructions = "One tool: the deployed workflow. Call it with the workflow's "
 	    "input; the result carries what the workflow answers.",
 	.tools_list = agent_tools_list,

@@ -333,3 +333,23 @@ def test_conformance_core_scenarios_on_agent_and_orchestrix(s):
         srv.shutdown()
     print(f"# conformance, Orchestrix /mcp: {passed} passed, {failed} failed")
     assert failed == 0 and passed > 0, out
+
+
+def test_redeploy_tells_the_agents_sessions(s):
+    """A redeploy may change the tool: every open session of the agent gets
+    notifications/tools/list_changed on its GET stream (stored, so a client
+    away at that moment receives it when it resumes)."""
+    sid, agent = deployed(s, GREETER)
+    c = Client()
+    try:
+        session = c.ok(op="connect", url=f"http://127.0.0.1:{s.port}/agents/{agent}/mcp")["sessionId"]
+        count = ("select count(*) from archestra.mcp_events e join archestra.mcp_sessions x "
+                 "on e.stream_id = x.get_stream where x.id = :'p0' "
+                 "and e.data like '%tools/list_changed%'")
+        assert s.sql(count, session) == "0"
+        r = s.post(f"/mcp/servers/{sid}/redeploy", {})
+        assert r.status == 200, r
+        assert s.sql(count, session) == "1"
+        assert c.ok(op="listTools")["tools"][0]["name"] == "greet_a_member"
+    finally:
+        c.close()
