@@ -4,10 +4,10 @@
 # endpoints of the running `make run` stack (.run/), one total per endpoint.
 #
 # Endpoints: the conformance fixture (tests/mcp_fixture at /fixture/mcp,
-# added to the stack here), then whatever endpoint_urls adds -- the hook for
-# the deployed agent's /agents/<id>/mcp and Orchestrix's own /mcp -- and the
-# space-separated URLs in CONFORMANCE_URLS. Exit status: 0 when every
-# endpoint's run ends "Total: N passed, 0 failed".
+# added to the stack here) with the whole suite; a small agent deployed for
+# the run (/agents/<id>/mcp) and Orchestrix's own /mcp with the core
+# scenarios; and the space-separated URLs in CONFORMANCE_URLS (whole suite).
+# Exit status: 0 when every endpoint's total has 0 failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=.run
@@ -20,24 +20,64 @@ port=${ORCHESTRIX_URL##*:}
 
 scripts/stack.sh fixture "$RUN" "$port" build/rel >/dev/null
 
-# The endpoints to test, one "name url" per line. Add the deployed agent's
-# endpoint (deploy examples/*.json, then "agent $ORCHESTRIX_URL/agents/<id>/mcp")
-# and Orchestrix's "/mcp" here once they serve MCP through lib/mcp.h.
+# The product's own endpoints run the suite's core scenarios (the rest name
+# the fixture's tools); the fixture runs the whole suite.
+CORE_AGENT="server-initialize ping tools-list dns-rebinding-protection"
+CORE_ORX="server-initialize ping tools-list resources-list prompts-list dns-rebinding-protection"
+
+# A small agent deployed for the run, undeployed and deleted at the end.
+H="Authorization: Bearer $ORCHESTRIX_API_KEY"
+doc='{"name":"Conformance greeter","inputSchema":{"type":"object","properties":{"name":{"type":"string"}}},
+ "tools":[{"toolId":"input","name":"Input","type":"input","config":{}},
+          {"toolId":"reply","name":"Reply","type":"response","config":{"body":{"hello":"{{input.name}}"}}}],
+ "executionOrder":["input","reply"]}'
+sid=$(curl -fsS -H "$H" -d "$doc" "$ORCHESTRIX_URL/mcp/servers" |
+      /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serverId"])')
+agent=$(curl -fsS -H "$H" -d '{}' "$ORCHESTRIX_URL/mcp/servers/$sid/deploy" |
+        /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["agentId"])')
+# Orchestrix's /mcp needs the API key; the suite sends no header, so a
+# loopback forwarder (tests/pylib/authproxy.py) adds it.
+coproc PROXY { exec /usr/bin/python3 tests/pylib/authproxy.py "$port" "$ORCHESTRIX_API_KEY"; }
+proxy_pid=$PROXY_PID
+read -r _ proxy_port <&"${PROXY[0]}"
+cleanup() {
+    kill "$proxy_pid" 2>/dev/null || true
+    curl -fsS -o /dev/null -X DELETE -H "$H" "$ORCHESTRIX_URL/mcp/servers/$sid/deploy" || true
+    curl -fsS -o /dev/null -X DELETE -H "$H" "$ORCHESTRIX_URL/mcp/servers/$sid" || true
+}
+trap cleanup EXIT
+
+# The endpoints to test, one "name url scenarios" per line ("all": --suite all).
 endpoint_urls() {
-    echo "fixture $ORCHESTRIX_URL/fixture/mcp"
-    for u in ${CONFORMANCE_URLS:-}; do echo "extra $u"; done
+    echo "fixture $ORCHESTRIX_URL/fixture/mcp all"
+    echo "agent $ORCHESTRIX_URL/agents/$agent/mcp $CORE_AGENT"
+    echo "orchestrix http://127.0.0.1:$proxy_port/mcp $CORE_ORX"
+    for u in ${CONFORMANCE_URLS:-}; do echo "extra $u all"; done
+}
+
+suite() {  # url scenario|all -> the suite's output
+    if [ "$2" = all ]; then set -- "$1" --suite all; else set -- "$1" --scenario "$2"; fi
+    (cd tests/node && "../../$NODE" "../../$SUITE" server --url "$@" 2>&1) || true
 }
 
 rc=0
-while read -r name url; do
-    out=$(cd tests/node && "../../$NODE" "../../$SUITE" server --url "$url" --suite all 2>&1) || true
-    total=$(printf '%s\n' "$out" | grep -E '^Total: [0-9]+ passed, [0-9]+ failed$' || true)
-    if [ -z "$total" ]; then
-        printf '%s\n' "$out" | tail -20 >&2
-        echo "$name ($url): no total" ; rc=1; continue
-    fi
-    printf '%s\n' "$out" | grep -E '^✗ ' || true
-    echo "$name ($url): $total"
-    case $total in *" 0 failed") ;; *) rc=1 ;; esac
+while read -r name url scenarios; do
+    passed=0 failed=0 lines=""
+    for sc in $scenarios; do
+        out=$(suite "$url" "$sc")
+        # A whole suite ends "Total: N passed, N failed"; one scenario "Passed: N/M, N failed".
+        counts=$(printf '%s\n' "$out" | sed -nE 's/^Total: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p;
+                                                   s/^Passed: ([0-9]+)\/[0-9]+, ([0-9]+) failed.*/\1 \2/p' | tail -1)
+        if [ -z "$counts" ]; then
+            printf '%s\n' "$out" | tail -20 >&2
+            echo "$name ($url): $sc gave no total"; rc=1; continue 2
+        fi
+        set -- $counts
+        passed=$((passed + $1)) failed=$((failed + $2))
+        lines+=$(printf '%s\n' "$out" | grep -E '^✗ ' || true)
+    done
+    [ -n "$lines" ] && printf '%s\n' "$lines"
+    echo "$name ($url): Total: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ] || rc=1
 done < <(endpoint_urls)
 exit $rc

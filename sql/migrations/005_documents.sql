@@ -13,8 +13,8 @@
 --     documents with one plain statement (sql/queries/runtime_agents.sql).
 -- The GIN index stays: db_find serves any equality filter from it.
 
-alter table documents drop constraint documents_seq_key;
-alter table document_keys drop constraint document_keys_doc_id_fkey;
-alter table archestra.documents drop constraint documents_seq_key;
-alter table archestra.document_keys drop constraint document_keys_doc_id_fkey;
-drop function archestra.commit_run(json, text);
+alter table documents drop constraint if exists documents_seq_key;
+alter table document_keys drop constraint if exists document_keys_doc_id_fkey;
+alter table archestra.documents drop constraint if exists documents_seq_key;
+alter table archestra.document_keys drop constraint if exists document_keys_doc_id_fkey;
+drop function if exists archestra.commit_run(json, text);
