@@ -25,6 +25,7 @@
 
 #include "archestra.h"
 #include "config.h"
+#include "curlbody.h"
 #include "json.h"
 #include "log.h"
 
@@ -479,44 +480,6 @@ arc_result_free(struct arc_result *r)
 	r->details = NULL;
 }
 
-/* What the write callback fills: the answer's body, malloc'd, capped. */
-struct arc_body {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-	int	 too_large;
-	int	 oom;
-};
-
-static size_t
-arc_write(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct arc_body *b = ud;
-	size_t n = size * nmemb;
-
-	if (n > ARC_MAX_RESPONSE - b->len) {
-		b->too_large = 1;
-		return 0;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *d;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((d = realloc(b->data, cap)) == NULL) {
-			b->oom = 1;
-			return 0;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 /* Sets r's status and reason (printf-style); returns the status. */
 static enum arc_status
 fail(struct arc_result *r, enum arc_status st, const char *fmt, ...)
@@ -609,7 +572,7 @@ url_ok(const char *s, size_t max)
 static enum arc_status
 transfer(const struct arc_client *cl, const char *method, const char *url,
     struct json_object *package, const char *idem, struct arc_result *r,
-    struct arc_body *b)
+    struct curl_body *b)
 {
 	CURL *h = NULL;
 	struct curl_slist *hl = NULL;
@@ -660,7 +623,7 @@ transfer(const struct arc_client *cl, const char *method, const char *url,
 	SET(CURLOPT_USERAGENT, "orchestrix");
 	SET(CURLOPT_HTTPHEADER, hl);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_WRITEFUNCTION, arc_write);
+	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
 	SET(CURLOPT_WRITEDATA, b);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ARC_MAX_RESPONSE);
 	if (strcmp(method, "POST") != 0)
@@ -742,7 +705,7 @@ field_errors(struct json_object *list)
  * {"errors":[...]} in r->details.
  */
 static enum arc_status
-rejected(struct arc_result *r, const struct arc_body *b)
+rejected(struct arc_result *r, const struct curl_body *b)
 {
 	static const char prefix[] = "Archestra refused the package";
 	struct json_object *ans = NULL, *err, *list = NULL;
@@ -777,7 +740,7 @@ rejected(struct arc_result *r, const struct arc_body *b)
 
 /* Maps a status no operation expected; returns the failure. */
 static enum arc_status
-unexpected(struct arc_result *r, const struct arc_body *b)
+unexpected(struct arc_result *r, const struct curl_body *b)
 {
 	int s = r->http_status;
 
@@ -799,7 +762,7 @@ unexpected(struct arc_result *r, const struct arc_body *b)
  * want_id, the answer must name that agent.
  */
 static enum arc_status
-read_agent(struct arc_result *r, const struct arc_body *b, const char *want_id)
+read_agent(struct arc_result *r, const struct curl_body *b, const char *want_id)
 {
 	struct json_object *ans = NULL, *v;
 	const char *id, *ep, *dash;
@@ -891,7 +854,7 @@ call(const struct arc_client *cl, enum arc_op op, const char *agent_id,
 {
 	static const char *const methods[] = { "POST", "PUT", "DELETE" };
 	const char *method = methods[op];
-	struct arc_body b = { 0 };
+	struct curl_body b = { .max = ARC_MAX_RESPONSE };
 	char url[1024];
 	enum arc_status st;
 

@@ -50,28 +50,19 @@ static const char *const relay_words[] = {
 	"webhook", "webhooks", "relay", "forward", "forwards", "proxy", NULL
 };
 
-static int
-has_any(const struct btext *t, const char *const *phrases)
-{
-	for (; *phrases != NULL; phrases++)
-		if (bt_has(t, *phrases))
-			return 1;
-	return 0;
-}
-
 /* Which template the text asks for, or -1. */
 static int
 template_of(const struct btext *t)
 {
-	if (has_any(t, signup_words))
+	if (bt_has_any(t, signup_words))
 		return T_SIGNUP;
-	if (has_any(t, login_words))
+	if (bt_has_any(t, login_words))
 		return T_LOGIN;
-	if (has_any(t, contact_words))
+	if (bt_has_any(t, contact_words))
 		return T_CONTACT;
-	if (has_any(t, crud_words))
+	if (bt_has_any(t, crud_words))
 		return T_CRUD;
-	if (has_any(t, relay_words))
+	if (bt_has_any(t, relay_words))
 		return T_RELAY;
 	return -1;
 }

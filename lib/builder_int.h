@@ -32,6 +32,7 @@ int	bt_is(const struct btext *, size_t i, const char *word);
 int	bt_any(const struct btext *, size_t i, const char *const *words);
 long	bt_find(const struct btext *, size_t from, const char *phrase);
 int	bt_has(const struct btext *, const char *phrase);
+int	bt_has_any(const struct btext *, const char *const *phrases);
 int	bt_number(const struct btext *, size_t i, long long *out);
 int	bt_punct(const struct btext *, size_t i);
 

@@ -47,15 +47,6 @@ static const char *const api_words[] = {
 	"api", "endpoint", "form", "service", "workflow", NULL
 };
 
-static int
-has_any(const struct btext *t, const char *const *phrases)
-{
-	for (; *phrases != NULL; phrases++)
-		if (bt_has(t, *phrases))
-			return 1;
-	return 0;
-}
-
 /*
  * Deploy, explain and run are recognised by their words first. A known
  * kind of API is a create when there is no workflow in the conversation,
@@ -74,16 +65,16 @@ builder_intent(const char *text, int has_workflow)
 	if (t == NULL || text == NULL || bt_parse(t, text) == -1 || t->n == 0)
 		goto done;
 	tmpl = builder_is_template(t);
-	if (has_any(t, deploy_words))
+	if (bt_has_any(t, deploy_words))
 		in = INTENT_DEPLOY;
-	else if (has_any(t, explain_words))
+	else if (bt_has_any(t, explain_words))
 		in = INTENT_EXPLAIN;
-	else if (has_any(t, run_words) && !(tmpl && has_any(t, create_words)))
+	else if (bt_has_any(t, run_words) && !(tmpl && bt_has_any(t, create_words)))
 		in = INTENT_RUN;
-	else if (tmpl && (!has_workflow || has_any(t, create_words) || has_any(t, api_words)) &&
+	else if (tmpl && (!has_workflow || bt_has_any(t, create_words) || bt_has_any(t, api_words)) &&
 	    !(has_workflow && bt_any(t, 0, edit_starts)))
 		in = INTENT_CREATE;
-	else if (has_any(t, edit_words))
+	else if (bt_has_any(t, edit_words))
 		in = INTENT_EDIT;
 	else if (tmpl)
 		in = INTENT_CREATE;

@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "builder.h"
+#include "curlbody.h"
 #include "builder_int.h"
 #include "config.h"
 #include "json.h"
@@ -23,33 +24,6 @@
 #include "workflow.h"
 
 #define LLM_MAX_RESPONSE	(1024 * 1024)
-
-struct llm_buf {
-	char	*data;
-	size_t	 len;
-	int	 too_large;
-};
-
-/* libcurl's write callback: collects the answer, 1 MB at most. */
-static size_t
-llm_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct llm_buf *b = arg;
-	size_t len = size * n;
-	char *grown;
-
-	if (b->len + len > LLM_MAX_RESPONSE) {
-		b->too_large = 1;
-		return 0;
-	}
-	if ((grown = realloc(b->data, b->len + len + 1)) == NULL)
-		return 0;
-	b->data = grown;
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return len;
-}
 
 static const char *const llm_instructions =
     "You design workflows for Orchestrix. Answer with one JSON object and "
@@ -93,7 +67,7 @@ llm_request(const struct catalog *cat, const char *model, const char *text)
 static char *
 llm_call(const struct config *cfg, const char *url, const char *body)
 {
-	struct llm_buf b = { NULL, 0, 0 };
+	struct curl_body b = { .max = LLM_MAX_RESPONSE };
 	struct curl_slist *hl = NULL, *tmp;
 	const char *key = config_get(cfg, CFG_LLM_API_KEY);
 	char auth[600], errbuf[CURL_ERROR_SIZE] = "";
@@ -126,7 +100,7 @@ llm_call(const struct config *cfg, const char *url, const char *body)
 	SET(CURLOPT_USERAGENT, "orchestrix-builder");
 	SET(CURLOPT_HTTPHEADER, hl);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_WRITEFUNCTION, llm_write);
+	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
 	SET(CURLOPT_WRITEDATA, &b);
 	SET(CURLOPT_POSTFIELDS, body);
 	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));

@@ -191,6 +191,16 @@ bt_has(const struct btext *t, const char *phrase)
 	return bt_find(t, 0, phrase) >= 0;
 }
 
+/* 1 when the text has any of phrases (a NULL-terminated list). */
+int
+bt_has_any(const struct btext *t, const char *const *phrases)
+{
+	for (; *phrases != NULL; phrases++)
+		if (bt_has(t, *phrases))
+			return 1;
+	return 0;
+}
+
 /* 1 and *out when token i is a plain number (at most 9 digits). */
 int
 bt_number(const struct btext *t, size_t i, long long *out)

@@ -132,6 +132,8 @@ void	mcp_content_add(struct json_object *result, struct json_object *item);
 void	mcp_tool_structured(struct json_object *result, struct json_object *value,
 	    int is_error);
 struct json_object *mcp_text_item(const char *text);
+void	mcp_prompt_message(struct json_object *messages,
+	    struct json_object *content /* taken */);
 
 /*
  * Messages to the client during a request. The first one turns the

@@ -43,6 +43,17 @@ mcp_text_item(const char *text)
 	return o;
 }
 
+/* Appends {"role": "user", "content": content (taken)} to a prompt's messages. */
+void
+mcp_prompt_message(struct json_object *messages, struct json_object *content)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "role", json_object_new_string("user"));
+	json_object_object_add(m, "content", content);
+	json_object_array_add(messages, m);
+}
+
 /* Appends item (taken) to result.content, creating the array if needed. */
 void
 mcp_content_add(struct json_object *result, struct json_object *item)

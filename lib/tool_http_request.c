@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "curlbody.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -63,10 +64,8 @@ struct hr_call {
 	const char		*host;      /* as written in the URL */
 	const char		*refused;   /* class of the first refused address */
 	char			 refused_addr[SSRF_ADDR_TEXT];
-	char			*data;      /* response body, malloc'd, NUL-terminated */
-	size_t			 len, cap, max;
-	int			 too_large;
-	int			 oom;
+	struct curl_body	 body;      /* the response body, capped at maxBytes */
+	int			 oom;       /* the header callback ran out */
 	struct json_object	*headers;   /* lower-case name -> last value */
 };
 
@@ -362,38 +361,6 @@ hr_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
 	return CURL_PREREQFUNC_ABORT;
 }
 
-/* CURLOPT_WRITEFUNCTION: keeps the body, up to c->max bytes. */
-static size_t
-hr_write(char *p, size_t size, size_t n, void *clientp)
-{
-	struct hr_call *c = clientp;
-	size_t len = size * n;
-
-	if (len > c->max - c->len) {
-		c->too_large = 1;
-		return 0;
-	}
-	if (c->len + len + 1 > c->cap) {
-		size_t cap = c->cap != 0 ? c->cap : 16384;
-		char *d;
-
-		while (cap < c->len + len + 1)
-			cap *= 2;
-		if (cap > c->max + 1)
-			cap = c->max + 1;
-		if ((d = realloc(c->data, cap)) == NULL) {
-			c->oom = 1;
-			return 0;
-		}
-		c->data = d;
-		c->cap = cap;
-	}
-	memcpy(c->data + c->len, p, len);
-	c->len += len;
-	c->data[c->len] = '\0';
-	return len;
-}
-
 /*
  * CURLOPT_HEADERFUNCTION: collects "name: value" lines into c->headers with
  * lower-case names, the last value of a name winning, at most
@@ -570,11 +537,11 @@ hr_fail(struct tool_ctx *ctx, struct hr_call *c, CURLcode rc,
 		    "refused to connect to %s (%s address); ORX_HTTP_ALLOW can "
 		    "allow it", c->refused_addr, c->refused);
 	}
-	if (c->oom || rc == CURLE_OUT_OF_MEMORY)
+	if (c->oom || c->body.oom || rc == CURLE_OUT_OF_MEMORY)
 		return tool_fail(ctx, 500, "internal", "out of memory");
-	if (c->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+	if (c->body.too_large || rc == CURLE_FILESIZE_EXCEEDED)
 		return tool_fail(ctx, 502, "upstream_too_large",
-		    "the response of %s is larger than %zu bytes", host, c->max);
+		    "the response of %s is larger than %zu bytes", host, c->body.max);
 	log_warn("http_request: %s: %s (curl %d)", host,
 	    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), (int)rc);
 	switch (rc) {
@@ -624,7 +591,7 @@ hr_output(struct tool_ctx *ctx, struct hr_call *c, long status,
 {
 	struct json_object *o, *body = NULL, *ct = NULL;
 	char *b64 = NULL;
-	const char *data = c->data != NULL ? c->data : "";
+	const char *data = c->body.data != NULL ? c->body.data : "";
 	int rc = -1;
 
 	if ((o = json_object_new_object()) == NULL)
@@ -633,18 +600,18 @@ hr_output(struct tool_ctx *ctx, struct hr_call *c, long status,
 		goto out;
 	json_object_object_get_ex(c->headers, "content-type", &ct);
 	if (!is_json_type(ct != NULL ? json_object_get_string(ct) : NULL) ||
-	    json_parse_strict(data, c->len, ctx->env->cfg->json_max_depth,
+	    json_parse_strict(data, c->body.len, ctx->env->cfg->json_max_depth,
 	    &body, NULL) != JP_OK) {
 		body = NULL;
-		if (utf8_valid(data, c->len) && memchr(data, '\0', c->len) == NULL) {
-			if ((body = json_object_new_string_len(data, (int)c->len)) == NULL)
+		if (utf8_valid(data, c->body.len) && memchr(data, '\0', c->body.len) == NULL) {
+			if ((body = json_object_new_string_len(data, (int)c->body.len)) == NULL)
 				goto out;
 		} else {
-			size_t n = B64_ENCODED_LEN(c->len) + 1;
+			size_t n = B64_ENCODED_LEN(c->body.len) + 1;
 			struct json_object *s;
 
 			if ((b64 = malloc(n)) == NULL ||
-			    crypto_b64_encode(data, c->len, b64, n) == -1)
+			    crypto_b64_encode(data, c->body.len, b64, n) == -1)
 				goto out;
 			if ((s = json_object_new_string(b64)) == NULL)
 				goto out;
@@ -776,7 +743,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 
 	c.allow = config_get(cfg, CFG_HTTP_ALLOW);
 	c.host = host;
-	c.max = (size_t)rq.max_bytes;
+	c.body.max = (size_t)rq.max_bytes;
 	if (hr_header_list(&rq, json_body, has_fields, &hl) == -1 ||
 	    (h = curl_easy_init()) == NULL) {
 		tool_fail(ctx, 500, "internal", "out of memory");
@@ -809,8 +776,8 @@ tool_http_request_run(struct tool_ctx *ctx)
 	SET(CURLOPT_OPENSOCKETDATA, &c);
 	SET(CURLOPT_PREREQFUNCTION, hr_prereq);
 	SET(CURLOPT_PREREQDATA, &c);
-	SET(CURLOPT_WRITEFUNCTION, hr_write);
-	SET(CURLOPT_WRITEDATA, &c);
+	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
+	SET(CURLOPT_WRITEDATA, &c.body);
 	SET(CURLOPT_HEADERFUNCTION, hr_header);
 	SET(CURLOPT_HEADERDATA, &c);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
@@ -841,7 +808,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 
 	t0 = mono_ms();
 	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK || c.oom) {
+	if (cc != CURLE_OK || c.oom || c.body.oom) {
 		hr_fail(ctx, &c, cc, errbuf, timeout);
 		goto out;
 	}
@@ -872,7 +839,7 @@ out:
 	curl_url_cleanup(u);
 	curl_free(scheme);
 	curl_free(host);
-	free(c.data);
+	free(c.body.data);
 	json_object_put(c.headers);
 	return rc;
 }

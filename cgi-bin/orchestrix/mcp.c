@@ -446,26 +446,6 @@ orx_prompts_list(struct mcp_ctx *ctx, struct json_object *params,
 	return 0;
 }
 
-static void
-message_add(struct json_object *messages, struct json_object *content)
-{
-	struct json_object *m = json_object_new_object();
-
-	json_object_object_add(m, "role", json_object_new_string("user"));
-	json_object_object_add(m, "content", content);
-	json_object_array_add(messages, m);
-}
-
-static struct json_object *
-text_content(const char *text)
-{
-	struct json_object *c = json_object_new_object();
-
-	json_object_object_add(c, "type", json_object_new_string("text"));
-	json_object_object_add(c, "text", json_object_new_string(text));
-	return c;
-}
-
 static int
 orx_prompts_get(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
@@ -479,7 +459,7 @@ orx_prompts_get(struct mcp_ctx *ctx, struct json_object *params,
 		if (desc == NULL || *desc == '\0')
 			return mcp_fail(ctx, MCP_INVALID_PARAMS, "description is required");
 		messages = json_object_new_array();
-		message_add(messages, text_content(arena_printf(ctx->arena,
+		mcp_prompt_message(messages, mcp_text_item(arena_printf(ctx->arena,
 		    "Design an Orchestrix workflow for this API: %s\n\n"
 		    "A workflow is a graph of declarative tools run in executionOrder. Tool "
 		    "types: input, validate, transform, db_insert, db_find, password_hash, "
@@ -508,7 +488,7 @@ orx_prompts_get(struct mcp_ctx *ctx, struct json_object *params,
 			return rc == MCP_RESOURCE_NOT_FOUND ? mcp_fail(ctx, MCP_INVALID_PARAMS,
 			    "no such execution: %s", exe) : rc;
 		messages = json_object_new_array();
-		message_add(messages, text_content(
+		mcp_prompt_message(messages, mcp_text_item(
 		    "Review this Orchestrix execution. Say whether it succeeded, what each step "
 		    "did and how long it took, and, if it failed, which step failed, why, and "
 		    "what to change in the workflow or the input."));
@@ -519,7 +499,7 @@ orx_prompts_get(struct mcp_ctx *ctx, struct json_object *params,
 		res = json_object_new_object();
 		json_object_object_add(res, "type", json_object_new_string("resource"));
 		json_object_object_add(res, "resource", r);
-		message_add(messages, res);
+		mcp_prompt_message(messages, res);
 		json_object_object_add(result, "description", json_object_new_string(
 		    "Review an execution"));
 		json_object_object_add(result, "messages", messages);

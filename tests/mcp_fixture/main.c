@@ -387,16 +387,6 @@ f_prompts_list(struct mcp_ctx *c, struct json_object *params, struct json_object
 	return 0;
 }
 
-static void
-message(struct json_object *msgs, struct json_object *content)
-{
-	struct json_object *m = json_object_new_object();
-
-	json_object_object_add(m, "role", json_object_new_string("user"));
-	json_object_object_add(m, "content", content);
-	json_object_array_add(msgs, m);
-}
-
 static int
 f_prompts_get(struct mcp_ctx *c, struct json_object *params, struct json_object *result)
 {
@@ -407,7 +397,7 @@ f_prompts_get(struct mcp_ctx *c, struct json_object *params, struct json_object 
 
 	json_object_object_add(result, "messages", msgs);
 	if (strcmp(name, "test_simple_prompt") == 0)
-		message(msgs, mcp_text_item("This is a simple prompt for testing."));
+		mcp_prompt_message(msgs, mcp_text_item("This is a simple prompt for testing."));
 	else if (strcmp(name, "test_prompt_with_arguments") == 0) {
 		const char *a1 = args ? json_get_str(args, "arg1") : NULL;
 		const char *a2 = args ? json_get_str(args, "arg2") : NULL;
@@ -415,16 +405,16 @@ f_prompts_get(struct mcp_ctx *c, struct json_object *params, struct json_object 
 			return mcp_fail(c, MCP_INVALID_PARAMS, "arguments arg1 and arg2 are required");
 		snprintf(text, sizeof(text), "Prompt with arguments: arg1='%.400s', arg2='%.400s'",
 		    a1, a2);
-		message(msgs, mcp_text_item(text));
+		mcp_prompt_message(msgs, mcp_text_item(text));
 	} else if (strcmp(name, "test_prompt_with_embedded_resource") == 0) {
 		const char *uri = args ? json_get_str(args, "resourceUri") : NULL;
 		if (uri == NULL)
 			return mcp_fail(c, MCP_INVALID_PARAMS, "argument resourceUri is required");
-		message(msgs, embedded(uri, "text/plain", "Embedded resource content for testing."));
-		message(msgs, mcp_text_item("Please process the embedded resource above."));
+		mcp_prompt_message(msgs, embedded(uri, "text/plain", "Embedded resource content for testing."));
+		mcp_prompt_message(msgs, mcp_text_item("Please process the embedded resource above."));
 	} else if (strcmp(name, "test_prompt_with_image") == 0) {
-		message(msgs, item("image", "data", png_b64, "mimeType", "image/png"));
-		message(msgs, mcp_text_item("Please analyze the image above."));
+		mcp_prompt_message(msgs, item("image", "data", png_b64, "mimeType", "image/png"));
+		mcp_prompt_message(msgs, mcp_text_item("Please analyze the image above."));
 	} else
 		return mcp_fail(c, MCP_INVALID_PARAMS, "unknown prompt %.100s", name);
 	return 0;
