@@ -39,22 +39,31 @@ mcp_listen(struct db *d, int on)
 		    PQerrorMessage(d->conn));
 	PQclear(res);
 	if (!on)  /* what came in meanwhile is nobody's business now */
-		while ((n = PQnotifies(d->conn)) != NULL)
+		while ((n = PQnotifies(d->conn)) != NULL) {
+			if (strcmp(n->relname, "mcp") != 0)
+				db_notify_other(d, n);
 			PQfreemem(n);
+		}
 	return ok ? 0 : -1;
 }
 
-/* 1 if a queued notification names one of keys (all queued ones are read). */
+/*
+ * 1 if a queued notification of channel mcp names one of keys (all queued
+ * ones are read; other channels' go to the connection's owner).
+ */
 static int
-drain(PGconn *c, const char *const *keys, int nkeys)
+drain(struct db *d, const char *const *keys, int nkeys)
 {
 	PGnotify *n;
 	int hit = 0;
 
-	while ((n = PQnotifies(c)) != NULL) {
-		for (int i = 0; i < nkeys; i++)
-			if (keys[i] != NULL && strcmp(n->extra, keys[i]) == 0)
-				hit = 1;
+	while ((n = PQnotifies(d->conn)) != NULL) {
+		if (strcmp(n->relname, "mcp") != 0)
+			db_notify_other(d, n);
+		else
+			for (int i = 0; i < nkeys; i++)
+				if (keys[i] != NULL && strcmp(n->extra, keys[i]) == 0)
+					hit = 1;
 		PQfreemem(n);
 	}
 	return hit;
@@ -75,7 +84,7 @@ mcp_wait(struct db *d, const char *const *keys, int nkeys, int client_fd,
 
 	if (d->conn == NULL)
 		return -1;
-	if (drain(d->conn, keys, nkeys))
+	if (drain(d, keys, nkeys))
 		return 1;
 	for (;;) {
 		long long left = deadline_ms - mono_ms();
@@ -114,7 +123,7 @@ mcp_wait(struct db *d, const char *const *keys, int nkeys, int client_fd,
 				log_warn("mcp: wait: %s", PQerrorMessage(d->conn));
 				return -1;
 			}
-			if (drain(d->conn, keys, nkeys))
+			if (drain(d, keys, nkeys))
 				return 1;
 		}
 	}

@@ -16,6 +16,16 @@
 
 #define PLAN_CACHE_ENTRIES 256
 
+/* A NOTIFY on channel agents: that agent's plan is stale. */
+static void
+on_agents_notify(void *ctx, const PGnotify *n)
+{
+	struct rt_state *st = ctx;
+
+	if (strcmp(n->relname, "agents") == 0)
+		plan_cache_evict(st->plans, n->extra);
+}
+
 int
 rt_worker_init(struct app *app)
 {
@@ -28,6 +38,9 @@ rt_worker_init(struct app *app)
 	st->have_key = key_file_load(config_get(app->cfg, CFG_SECRET_KEY_FILE),
 	    st->secret_key) == 0;
 	app->prog = st;
+	/* The MCP layer's waits read this connection's notifications too. */
+	app->db->on_notify = on_agents_notify;
+	app->db->notify_ctx = st;
 	return 0;
 }
 
@@ -93,7 +106,7 @@ rt_sync_cache(struct req *r)
 	if (PQconsumeInput(d->conn) == 0)
 		return;
 	while ((n = PQnotifies(d->conn)) != NULL) {
-		plan_cache_evict(st->plans, n->extra);
+		on_agents_notify(st, n);
 		PQfreemem(n);
 	}
 }

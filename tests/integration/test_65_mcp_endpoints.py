@@ -353,3 +353,49 @@ def test_redeploy_tells_the_agents_sessions(s):
         assert c.ok(op="listTools")["tools"][0]["name"] == "greet_a_member"
     finally:
         c.close()
+
+
+def test_a_held_stream_does_not_hide_a_redeploy(s):
+    """A worker holding an agent's GET stream waits on the connection that
+    also carries plan invalidations (LISTEN agents): a redeploy meanwhile
+    must still reach its plan cache, so every worker answers the new graph."""
+    import threading
+    import time
+    sid, agent = deployed(s, GREETER)
+    path = f"/agents/{agent}/mcp"
+    h = {"Accept": ACCEPT, "Content-Type": "application/json"}
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}}
+    r = s.request("POST", path, key=None, raw=json.dumps(init).encode(), headers=h)
+    session = r.header("MCP-Session-Id")
+    body = {"email": "ann@example.com", "name": "Ann"}
+    # Every worker compiles the old plan.
+    for _ in range(20):
+        assert s.request("POST", f"/agents/{agent}", key=None,
+                         raw=json.dumps(body).encode()).json["greeting"] == "Hello Ann"
+    held = threading.Thread(target=lambda: s.request(
+        "GET", path, key=None, timeout=60,
+        headers={"Accept": "text/event-stream", "MCP-Session-Id": session,
+                 "MCP-Protocol-Version": "2025-11-25"}))
+    held.start()
+    time.sleep(1)  # the worker is in its hold: the stream lasts 10 s
+    doc = json.loads(json.dumps(GREETER))
+    doc["tools"][2]["config"]["body"]["greeting"] = "Welcome {{input.name}}"
+    cur = s.get(f"/mcp/servers/{sid}").json
+    doc["version"] = cur["version"]
+    assert s.put(f"/mcp/servers/{sid}", doc).status == 200
+    assert s.post(f"/mcp/servers/{sid}/redeploy", {}).status == 200
+    held.join(timeout=60)
+    seen = []
+
+    def calls():
+        for _ in range(15):
+            seen.append(s.request("POST", f"/agents/{agent}", key=None,
+                                  raw=json.dumps(body).encode()).json.get("greeting"))
+    threads = [threading.Thread(target=calls) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen and set(seen) == {"Welcome Ann"}, sorted(set(seen))
