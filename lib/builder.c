@@ -141,11 +141,16 @@ builder_collection(const struct btext *t, char *out, size_t size)
 	return 0;
 }
 
-/* The name the text gives ("called 'Join us'", "named signup v2"), or 0. */
+/*
+ * The name the text gives ("called 'Join us'", "named signup v2"): written
+ * to out, returning 1; or 0 with out untouched (it holds the template's
+ * name, which "named (" must not wipe out).
+ */
 static int
 name_of(const struct btext *t, char *out, size_t size)
 {
 	long i = bt_find(t, 0, "called");
+	char name[sizeof(((struct bspec *)0)->name)] = "";
 
 	if (i < 0)
 		i = bt_find(t, 0, "named");
@@ -155,15 +160,16 @@ name_of(const struct btext *t, char *out, size_t size)
 		snprintf(out, size, "%s", t->quoted);
 		return 1;
 	}
-	out[0] = '\0';
 	for (size_t k = (size_t)i + 1, w = 0; k < t->n && w < 6 && !bt_punct(t, k) &&
 	    !bt_is(t, k, "with") && !bt_is(t, k, "that"); k++, w++) {
-		size_t n = strlen(out);
-		snprintf(out + n, size - n, "%s%s", n ? " " : "", t->orig[k]);
+		size_t n = strlen(name);
+		snprintf(name + n, sizeof(name) - n, "%s%s", n ? " " : "", t->orig[k]);
 	}
-	if (out[0] != '\0')
-		out[0] = (char)toupper((unsigned char)out[0]);
-	return out[0] != '\0';
+	if (name[0] == '\0')
+		return 0;
+	name[0] = (char)toupper((unsigned char)name[0]);
+	snprintf(out, size, "%s", name);
+	return 1;
 }
 
 static struct bfield *

@@ -13,14 +13,18 @@
 #include "builder.h"
 #include "builder_int.h"
 
-/* Copies the URL starting at s into t->url; returns its length in s. */
+/*
+ * Copies the URL starting at s into t->url; returns its length in s. The
+ * URL ends at a character RFC 3986 does not allow in one: braces above all,
+ * or "see https://x/{{input" would put half a template into a config.
+ */
 static size_t
 lift_url(struct btext *t, const char *s)
 {
 	size_t n = 0;
 
-	while (s[n] != '\0' && !isspace((unsigned char)s[n]) && s[n] != '"' &&
-	    s[n] != '\'' && s[n] != '<' && s[n] != '>')
+	while (s[n] != '\0' && !isspace((unsigned char)s[n]) &&
+	    strchr("\"'<>{}|\\^`", s[n]) == NULL)
 		n++;
 	size_t len = n;
 	while (len > 0 && strchr(".,;:)!?", s[len - 1]) != NULL)

@@ -176,6 +176,11 @@ static const struct ccase creates[] = {
 	    "/tools/2/config/body/status=\"{{steps.relay.status}}\"", NULL } },
 	{ "forward webhooks to https://example.org/hook with event and payload", {
 	    "/inputSchema/required=[\"event\",\"payload\"]", "/tools/1/toolId=\"validate\"", NULL } },
+	/* Found by tests/fuzz/fuzz_builder.c: a URL ends before a brace... */
+	{ "relay webhooks to https://hooks.example.com/{{input", {
+	    "/tools/1/config/url=\"https://hooks.example.com/\"", NULL } },
+	/* ... and "named" before no name keeps the template's. */
+	{ "a contact form named (", { "/name=\"Contact form\"", NULL } },
 };
 
 static void
