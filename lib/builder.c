@@ -181,13 +181,32 @@ field_of_kind(struct bspec *s, enum fkind k)
 	return NULL;
 }
 
-/* Puts a field first (or adds it) when the template cannot work without it. */
+/* 1 if a field of another kind than k is listed. */
+static int
+field_other_than(const struct bspec *s, enum fkind k)
+{
+	for (size_t i = 0; i < s->nf; i++)
+		if (s->f[i].kind != k)
+			return 1;
+	return 0;
+}
+
+/*
+ * Puts a field first (or adds it) when the template cannot work without it.
+ * The field is there afterwards: with the list full, the last one gives way
+ * (the templates dereference what they ensured).
+ */
 static void
 ensure(struct bspec *s, const char *name, enum fkind k, struct json_object *changes,
     const char *why)
 {
-	if (field_of_kind(s, k) != NULL || s->nf >= B_MAX_FIELDS)
+	if (field_of_kind(s, k) != NULL)
 		return;
+	if (s->nf >= B_MAX_FIELDS) {
+		s->nf = B_MAX_FIELDS - 1;
+		bd_change(changes, "left out field %s (at most %d fields)",
+		    s->f[s->nf].name, B_MAX_FIELDS);
+	}
 	memmove(&s->f[1], &s->f[0], s->nf * sizeof(s->f[0]));
 	bf_init(&s->f[0], name, 1);
 	s->nf++;
@@ -566,7 +585,7 @@ builder_create(struct arena *a, const struct catalog *cat, const char *text,
 			defaults(s, (const char *const[]){ "email", "password", NULL },
 			    (const int[]){ 1, 1 });
 		ensure(s, "password", FK_PASSWORD, changes, "a login checks a password");
-		if (s->nf < 2)
+		if (!field_other_than(s, FK_PASSWORD))
 			ensure(s, "email", FK_EMAIL, changes, "a login finds the user by it");
 		for (size_t i = 0; i < s->nf; i++)
 			if (s->f[i].kind == FK_PASSWORD) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs each named fuzz harness (build/fuzz/fuzz_<name>, built by `make fuzz`)
 # for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<name>/ and
-# tests/fuzz/regression/<name>/. New inputs go to build/fuzz/corpus/<name>/,
-# crashes, leaks and timeouts to build/fuzz/crash-<name>-* (libFuzzer's
-# artifacts). Exits 1 if any harness found something.
+# tests/fuzz/regression/<name>/, with the words of tests/fuzz/dict/<name>.dict.
+# New inputs go to build/fuzz/corpus/<name>/; crashes, leaks and timeouts to
+# build/fuzz/crash-<name>-* (libFuzzer's artifacts). Exits 1 if any harness
+# found something.
 #
 #   FUZZ_SECONDS=600 FUZZ_ARGS=-max_len=2048 scripts/fuzz.sh json workflow
 set -uo pipefail
@@ -19,10 +20,12 @@ for name in "$@"; do
     exe=build/fuzz/fuzz_$name
     work=build/fuzz/corpus/$name
     mkdir -p "$work" "tests/fuzz/corpus/$name" "tests/fuzz/regression/$name"
+    dict=()
+    [ -f "tests/fuzz/dict/$name.dict" ] && dict=(-dict="tests/fuzz/dict/$name.dict")
     echo "fuzz: $name for ${secs}s"
     if ! "$exe" "$work" "tests/fuzz/corpus/$name" "tests/fuzz/regression/$name" \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="build/fuzz/crash-$name-" ${FUZZ_ARGS:-} 2>"build/fuzz/$name.log"; then
+        -artifact_prefix="build/fuzz/crash-$name-" "${dict[@]}" ${FUZZ_ARGS:-} 2>"build/fuzz/$name.log"; then
         failed+=("$name")
         tail -n 60 "build/fuzz/$name.log"
     else

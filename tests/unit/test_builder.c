@@ -94,6 +94,8 @@ struct ccase {
 	const char	*checks[8];
 };
 
+#define F25	"fa, fb, fc, fd, fe, ff, fg, fh, fi, fj, fk, fl, fm, fn, fo, fp, fq, fr, " \
+		"fs, ft, fu, fv, fw, fx, fy"
 static const struct ccase creates[] = {
 	{ "create a sign up api", {
 	    "/name=\"Sign up\"", "/inputSchema/required=[\"email\",\"password\",\"name\"]",
@@ -181,6 +183,12 @@ static const struct ccase creates[] = {
 	    "/tools/1/config/url=\"https://hooks.example.com/\"", NULL } },
 	/* ... and "named" before no name keeps the template's. */
 	{ "a contact form named (", { "/name=\"Contact form\"", NULL } },
+	/* ... and a full field list still gets the fields a template needs. */
+	{ "a login api with " F25, {
+	    "/inputSchema/properties/password/type=\"string\"", NULL } },
+	{ "a sign up api with " F25, {
+	    "/inputSchema/properties/password/type=\"string\"",
+	    "/inputSchema/properties/email/format=\"email\"", NULL } },
 };
 
 static void
