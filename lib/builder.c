@@ -150,7 +150,7 @@ static int
 name_of(const struct btext *t, char *out, size_t size)
 {
 	long i = bt_find(t, 0, "called");
-	char name[sizeof(((struct bspec *)0)->name)] = "";
+	char name[WF_MAX_NAME + 1] = "";
 
 	if (i < 0)
 		i = bt_find(t, 0, "named");
@@ -163,6 +163,9 @@ name_of(const struct btext *t, char *out, size_t size)
 	for (size_t k = (size_t)i + 1, w = 0; k < t->n && w < 6 && !bt_punct(t, k) &&
 	    !bt_is(t, k, "with") && !bt_is(t, k, "that"); k++, w++) {
 		size_t n = strlen(name);
+		/* Whole words only: a cut one could end inside a character. */
+		if (n + 1 + strlen(t->orig[k]) >= sizeof(name))
+			break;
 		snprintf(name + n, sizeof(name) - n, "%s%s", n ? " " : "", t->orig[k]);
 	}
 	if (name[0] == '\0')
