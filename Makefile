@@ -5,6 +5,7 @@
 #   make test    the whole suite (sanitizer build, scratch servers)
 #   make bench   benchmarks (wrk through nginx, engine micro-benchmarks)
 #   make conformance  the MCP conformance suite against the `make run` stack
+#   make fuzz    libFuzzer on each parser, FUZZ_SECONDS (60) apiece (clang)
 #
 # Two build variants share one set of rules: build/rel (optimised, used by
 # `make run` and `make bench`) and build/asan (AddressSanitizer + UBSan, used
@@ -34,10 +35,16 @@ SRC_tools/orx-admin    := tools/orx-admin.c
 # The MCP conformance fixture (lib/mcp*.c serving the suite's fixtures).
 SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+# Fuzz harnesses (tests/fuzz/fuzz_<name>.c): `make test` links each with a
+# replay driver and runs it over its committed corpus and regression inputs;
+# `make fuzz` links them with libFuzzer.
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
-             $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c))
+             $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c)) \
+             $(patsubst tests/fuzz/%.c,tests/%,$(FUZZ_SRC))
 
-.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance
+.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance fuzz
 all: build
 
 deps:
@@ -84,6 +91,14 @@ build/$(1)/tests/jsonschema_suite build/$(1)/tests/bench_engine: build/$(1)/test
 	@mkdir -p $$(dir $$@)
 	@echo "  LD [$(1)] $$@"
 	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+
+# A fuzz harness with the replay driver instead of libFuzzer.
+build/$(1)/tests/fuzz_%: build/$(1)/obj/tests/fuzz/fuzz_%.o build/$(1)/obj/tests/fuzz/replay.o build/$(1)/liborx.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD [$(1)] $$@"
+	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+
+$(patsubst %.c,build/$(1)/obj/%.o,$(FUZZ_SRC) tests/fuzz/replay.c): tests/fuzz/fuzz.h
 endef
 $(eval $(call variant_rules,rel))
 $(eval $(call variant_rules,asan))
@@ -129,6 +144,41 @@ build/rel/tests/floor: tests/bench/floor.c
 	@mkdir -p $(dir $@)
 	@echo "  CC [rel] $<"
 	@$(CC) $(CSTD) $(WARN) $(CFLAGS_rel) $(INCS) -o $@ $< -lfcgi -lpq
+
+# libFuzzer: lib/ and the harnesses built by clang into build/fuzz (their own
+# objects: lib with -fsanitize=fuzzer-no-link, the harnesses linked with
+# -fsanitize=fuzzer), each run FUZZ_SECONDS from the committed seeds
+# (tests/fuzz/corpus/<name>/ and tests/fuzz/regression/<name>/); what it
+# finds is written to build/fuzz/crash-<name>-*. `make fuzz FUZZ_NAMES=json`
+# runs one harness. Needs clang and its libFuzzer runtime (deps below).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS_fuzz  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/gen/queries.o
+
+build/fuzz/obj/%.o: %.c build/gen/queries.h $(wildcard lib/*.h) tests/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	@echo "  CC [fuzz] $<"
+	@$(FUZZ_CC) $(CSTD) $(WARN) $(CFLAGS_fuzz) $(INCS) -Ibuild/gen -c $< -o $@
+
+build/fuzz/obj/gen/queries.o: build/gen/queries.c build/gen/queries.h
+	@mkdir -p $(dir $@)
+	@echo "  CC [fuzz] $<"
+	@$(FUZZ_CC) $(CSTD) $(WARN) $(CFLAGS_fuzz) $(INCS) -Ibuild/gen -c $< -o $@
+
+build/fuzz/liborx.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o build/fuzz/liborx.a
+	@echo "  LD [fuzz] $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LIBS)
+
+fuzz:
+	@scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_NAMES)
 
 clean:
 	rm -rf build tests/.tmp

@@ -132,11 +132,16 @@ builder_collection(const struct btext *t, char *out, size_t size)
 	return 0;
 }
 
-/* The name the text gives ("called 'Join us'", "named signup v2"), or 0. */
+/*
+ * The name the text gives ("called 'Join us'", "named signup v2"): written
+ * to out, returning 1; or 0 with out untouched (it holds the template's
+ * name, which "named (" must not wipe out).
+ */
 static int
 name_of(const struct btext *t, char *out, size_t size)
 {
 	long i = bt_find(t, 0, "called");
+	char name[WF_MAX_NAME + 1] = "";
 
 	if (i < 0)
 		i = bt_find(t, 0, "named");
@@ -146,15 +151,19 @@ name_of(const struct btext *t, char *out, size_t size)
 		snprintf(out, size, "%s", t->quoted);
 		return 1;
 	}
-	out[0] = '\0';
 	for (size_t k = (size_t)i + 1, w = 0; k < t->n && w < 6 && !bt_punct(t, k) &&
 	    !bt_is(t, k, "with") && !bt_is(t, k, "that"); k++, w++) {
-		size_t n = strlen(out);
-		snprintf(out + n, size - n, "%s%s", n ? " " : "", t->orig[k]);
+		size_t n = strlen(name);
+		/* Whole words only: a cut one could end inside a character. */
+		if (n + 1 + strlen(t->orig[k]) >= sizeof(name))
+			break;
+		snprintf(name + n, sizeof(name) - n, "%s%s", n ? " " : "", t->orig[k]);
 	}
-	if (out[0] != '\0')
-		out[0] = (char)toupper((unsigned char)out[0]);
-	return out[0] != '\0';
+	if (name[0] == '\0')
+		return 0;
+	name[0] = (char)toupper((unsigned char)name[0]);
+	snprintf(out, size, "%s", name);
+	return 1;
 }
 
 static struct bfield *
@@ -166,13 +175,32 @@ field_of_kind(struct bspec *s, enum fkind k)
 	return NULL;
 }
 
-/* Puts a field first (or adds it) when the template cannot work without it. */
+/* 1 if a field of another kind than k is listed. */
+static int
+field_other_than(const struct bspec *s, enum fkind k)
+{
+	for (size_t i = 0; i < s->nf; i++)
+		if (s->f[i].kind != k)
+			return 1;
+	return 0;
+}
+
+/*
+ * Puts a field first (or adds it) when the template cannot work without it.
+ * The field is there afterwards: with the list full, the last one gives way
+ * (the templates dereference what they ensured).
+ */
 static void
 ensure(struct bspec *s, const char *name, enum fkind k, struct json_object *changes,
     const char *why)
 {
-	if (field_of_kind(s, k) != NULL || s->nf >= B_MAX_FIELDS)
+	if (field_of_kind(s, k) != NULL)
 		return;
+	if (s->nf >= B_MAX_FIELDS) {
+		s->nf = B_MAX_FIELDS - 1;
+		bd_change(changes, "left out field %s (at most %d fields)",
+		    s->f[s->nf].name, B_MAX_FIELDS);
+	}
 	memmove(&s->f[1], &s->f[0], s->nf * sizeof(s->f[0]));
 	bf_init(&s->f[0], name, 1);
 	s->nf++;
@@ -551,7 +579,7 @@ builder_create(struct arena *a, const struct catalog *cat, const char *text,
 			defaults(s, (const char *const[]){ "email", "password", NULL },
 			    (const int[]){ 1, 1 });
 		ensure(s, "password", FK_PASSWORD, changes, "a login checks a password");
-		if (s->nf < 2)
+		if (!field_other_than(s, FK_PASSWORD))
 			ensure(s, "email", FK_EMAIL, changes, "a login finds the user by it");
 		for (size_t i = 0; i < s->nf; i++)
 			if (s->f[i].kind == FK_PASSWORD) {

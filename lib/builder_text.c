@@ -13,14 +13,18 @@
 #include "builder.h"
 #include "builder_int.h"
 
-/* Copies the URL starting at s into t->url; returns its length in s. */
+/*
+ * Copies the URL starting at s into t->url; returns its length in s. The
+ * URL ends at a character RFC 3986 does not allow in one: braces above all,
+ * or "see https://x/{{input" would put half a template into a config.
+ */
 static size_t
 lift_url(struct btext *t, const char *s)
 {
 	size_t n = 0;
 
-	while (s[n] != '\0' && !isspace((unsigned char)s[n]) && s[n] != '"' &&
-	    s[n] != '\'' && s[n] != '<' && s[n] != '>')
+	while (s[n] != '\0' && !isspace((unsigned char)s[n]) &&
+	    strchr("\"'<>{}|\\^`", s[n]) == NULL)
 		n++;
 	size_t len = n;
 	while (len > 0 && strchr(".,;:)!?", s[len - 1]) != NULL)
@@ -55,6 +59,26 @@ skip_json(const char *s)
 	return n;
 }
 
+/*
+ * len, shortened so that w[0..len) does not end inside a UTF-8 sequence:
+ * a word cut at BT_MAX_WORD bytes must stay text (names end up in jsonb).
+ */
+static size_t
+utf8_whole(const char *w, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	/* Back over continuation bytes to the byte that starts the last character. */
+	while (i > 0 && len - i < 3 && ((unsigned char)w[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return len;
+	c = (unsigned char)w[i - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	return len - (i - 1) < need ? i - 1 : len;
+}
+
 static int
 push(struct btext *t, const char *w, size_t len)
 {
@@ -62,6 +86,7 @@ push(struct btext *t, const char *w, size_t len)
 		return -1;
 	if (len >= BT_MAX_WORD)
 		len = BT_MAX_WORD - 1;
+	len = utf8_whole(w, len);
 	memcpy(t->orig[t->n], w, len);
 	t->orig[t->n][len] = '\0';
 	for (size_t i = 0; i < len; i++)

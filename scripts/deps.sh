@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing.
 # Services that packages would start (the system nginx and PostgreSQL) are
-# kept from starting: the project runs its own private instances.
+# kept from starting: the project runs its own private instances. Packages
+# named as arguments are extras for one target (`make fuzz` asks for clang
+# and libclang-rt-14-dev, the libFuzzer runtime, which clang only recommends).
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libfcgi-dev libpq-dev libcurl4-openssl-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The whole suite: C unit tests (TAP), the JSON Schema Test Suite, and the
-integration tests that drive the real programs behind the real nginx against
-a scratch PostgreSQL cluster. Prints one line per check and, last, the
+"""The whole suite: C unit tests (TAP), the JSON Schema Test Suite, the fuzz
+harnesses replaying their committed inputs, and the integration tests that
+drive the real programs behind the real nginx against a scratch PostgreSQL
+cluster. Prints one line per check and, last, the
 summary "N passed, N failed" (", N skipped" when any were skipped).
 
     tests/run.py --build build/asan [--only PATTERN] [--keep]
@@ -119,6 +120,42 @@ def run_schema_suite(t, build, only, logdir):
           f"{passed} passed, {failed} failed, {skipped} skipped")
 
 
+def run_fuzz_replay(t, build, only, logdir):
+    """Each fuzz harness over its committed inputs (tests/fuzz/corpus/<name>/
+    and tests/fuzz/regression/<name>/), without libFuzzer: one check per
+    harness, failed by a crash, a failed assertion or a sanitizer report."""
+    env = sanitizer_env(logdir)
+    for src in sorted(glob.glob(os.path.join(ROOT, "tests", "fuzz", "fuzz_*.c"))):
+        name = os.path.splitext(os.path.basename(src))[0]
+        label = f"{name}: replay"
+        if only and not re.search(only, name):
+            continue
+        exe = os.path.join(ROOT, build, "tests", name)
+        if not os.path.exists(exe):
+            t.fail(label, f"{exe} was not built")
+            continue
+        short = name[len("fuzz_"):]
+        files = sorted(f for d in ("corpus", "regression")
+                       for f in glob.glob(os.path.join(ROOT, "tests", "fuzz", d, short, "*"))
+                       if os.path.isfile(f))
+        if not files:
+            t.fail(label, f"no inputs in tests/fuzz/corpus/{short}/")
+            continue
+        before = set(sanitizer_reports(logdir))
+        p = subprocess.run([exe] + files, cwd=ROOT, env=env, capture_output=True,
+                           text=True, errors="replace", timeout=600)
+        reports = set(sanitizer_reports(logdir)) - before
+        done = sum(1 for line in p.stdout.splitlines() if line.startswith("replayed "))
+        if p.returncode != 0 or reports or done != len(files):
+            last = p.stdout.splitlines()[-1:] if p.stdout else []
+            why = [f"exit {p.returncode}; {done} of {len(files)} inputs replayed",
+                   f"last: {last[0] if last else '(none)'}", p.stderr[-3000:]]
+            why += [open(r, errors="replace").read()[-4000:] for r in sorted(reports)]
+            t.fail(label, "\n".join(why))
+        else:
+            t.ok(f"{label} ({len(files)} inputs)")
+
+
 def run_integration(t, build, only, keep):
     files = sorted(glob.glob(os.path.join(ROOT, "tests", "integration", "test_*.py")))
     mods = []
@@ -176,6 +213,7 @@ def main():
     t0 = time.time()
     run_unit(t, a.build, a.only, logdir)
     run_schema_suite(t, a.build, a.only, logdir)
+    run_fuzz_replay(t, a.build, a.only, logdir)
     run_integration(t, a.build, a.only, a.keep)
     print(f"# {time.time() - t0:.0f}s")
     if t.failures:

@@ -94,6 +94,8 @@ struct ccase {
 	const char	*checks[8];
 };
 
+#define F25	"fa, fb, fc, fd, fe, ff, fg, fh, fi, fj, fk, fl, fm, fn, fo, fp, fq, fr, " \
+		"fs, ft, fu, fv, fw, fx, fy"
 static const struct ccase creates[] = {
 	{ "create a sign up api", {
 	    "/name=\"Sign up\"", "/inputSchema/required=[\"email\",\"password\",\"name\"]",
@@ -176,6 +178,17 @@ static const struct ccase creates[] = {
 	    "/tools/2/config/body/status=\"{{steps.relay.status}}\"", NULL } },
 	{ "forward webhooks to https://example.org/hook with event and payload", {
 	    "/inputSchema/required=[\"event\",\"payload\"]", "/tools/1/toolId=\"validate\"", NULL } },
+	/* Found by tests/fuzz/fuzz_builder.c: a URL ends before a brace... */
+	{ "relay webhooks to https://hooks.example.com/{{input", {
+	    "/tools/1/config/url=\"https://hooks.example.com/\"", NULL } },
+	/* ... and "named" before no name keeps the template's. */
+	{ "a contact form named (", { "/name=\"Contact form\"", NULL } },
+	/* ... and a full field list still gets the fields a template needs. */
+	{ "a login api with " F25, {
+	    "/inputSchema/properties/password/type=\"string\"", NULL } },
+	{ "a sign up api with " F25, {
+	    "/inputSchema/properties/password/type=\"string\"",
+	    "/inputSchema/properties/email/format=\"email\"", NULL } },
 };
 
 static void
@@ -398,6 +411,42 @@ test_explain(void)
 	arena_reset(&arena);
 }
 
+/*
+ * Long words of two-byte characters are cut between characters: the name
+ * stays UTF-8 (found by tests/fuzz/fuzz_builder.c).
+ */
+static void
+test_long_utf8_words(void)
+{
+	static const char *const texts[] = {
+		/* one word of 40 "é": cut at 63 bytes */
+		"a contact form named \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		NULL, /* six words of 63 bytes: the name cut at 200 bytes */
+	};
+	char six[512] = "a contact form named";
+	struct build_result r;
+
+	for (int w = 0; w < 6; w++) {
+		strcat(six, " x");
+		for (int i = 0; i < 31; i++)
+			strcat(six, "\xc3\xa9");
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *text = texts[k] != NULL ? texts[k] : six;
+		enum build_status st = builder_create(&arena, cat, text, &r);
+		const char *name = st == BUILD_OK ? json_get_str(r.doc, "name") : NULL;
+		T_OK(name != NULL && utf8_valid(name, strlen(name)) &&
+		    valid(r.doc), "a name of long UTF-8 words stays UTF-8 (%d)", k);
+		build_result_clear(&r);
+		arena_reset(&arena);
+	}
+}
+
 /* Long and hostile text: no crash, a refusal or a document. */
 static void
 test_hostile_text(void)
@@ -502,6 +551,7 @@ main(void)
 	test_refusals();
 	test_intents();
 	test_explain();
+	test_long_utf8_words();
 	test_hostile_text();
 	test_word_soup();
 	catalog_free(cat);

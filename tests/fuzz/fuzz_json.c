@@ -1,0 +1,81 @@
+/*
+ * Fuzz harness: lib/json.c strict intake. The input is a request body,
+ * parsed with the limits of the programs (1 MiB, depth 32 by default, and
+ * the extremes of ORX_JSON_MAX_DEPTH). What is accepted must be valid UTF-8,
+ * hold no NUL and no non-finite number, and survive a round trip: its
+ * serialisation parses again to an equal value.
+ */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "json.h"
+#include "fuzz.h"
+
+#define BODY_MAX	(1024 * 1024)
+
+/* Walks v like a handler would: members, pointers to them, typed lookups. */
+static void
+walk(struct json_object *v, const char *path, int depth)
+{
+	char sub[256];
+
+	FUZZ_ASSERT(depth <= 256);
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val) {
+			FUZZ_ASSERT(strlen(key) < 1024 * 1024);
+			json_pointer_append(sub, sizeof(sub), path, key);
+			FUZZ_ASSERT(strlen(sub) < sizeof(sub));
+			(void)json_get_str(v, key);
+			(void)json_get(v, key, json_type_array);
+			walk(val, sub, depth + 1);
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(sub, sizeof(sub), "%s/%zu", path, i);
+			walk(json_object_array_get_idx(v, i), sub, depth + 1);
+		}
+	}
+}
+
+static void
+parse_at(const char *buf, size_t len, int depth)
+{
+	struct json_object *v = NULL, *again = NULL;
+	size_t off = 0;
+	enum jp_status st;
+	const char *text;
+
+	st = json_parse_strict(buf, len, depth, &v, &off);
+	FUZZ_ASSERT(st >= JP_OK && st < JP__MAX);
+	FUZZ_ASSERT(jp_status_names[st] != NULL);
+	FUZZ_ASSERT(off <= len);
+	if (st != JP_OK) {
+		FUZZ_ASSERT(v == NULL);
+		return;
+	}
+	/* Accepted: the checks the intake promises. */
+	FUZZ_ASSERT(utf8_valid(buf, len));
+	walk(v, "", 0);
+	text = json_plain(v);
+	FUZZ_ASSERT(text != NULL);
+	FUZZ_ASSERT(json_parse_strict(text, strlen(text), depth, &again, NULL) == JP_OK);
+	FUZZ_ASSERT(json_object_equal(v, again));
+	json_object_put(again);
+	json_object_put(v);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+
+	if (size > BODY_MAX)
+		return 0;
+	(void)utf8_valid(buf, size);
+	parse_at(buf, size, 32);
+	parse_at(buf, size, 2);
+	parse_at(buf, size, 256);
+	return 0;
+}
