@@ -79,6 +79,9 @@ check_text(struct json_object *doc, const char *key, int required, int max,
 		errs_add(errors, path, "%s must be a string", key);
 	else if (required && json_object_get_string_len(v) == 0)
 		errs_add(errors, path, "%s must not be empty", key);
+	else if (!utf8_valid(json_object_get_string(v), (size_t)json_object_get_string_len(v)))
+		/* Bodies are checked on intake; documents built in C are not. */
+		errs_add(errors, path, "%s must be valid UTF-8", key);
 	else if (utf8_len(json_object_get_string(v)) > max)
 		errs_add(errors, path, "%s is longer than %d characters", key, max);
 }
@@ -202,9 +205,11 @@ workflow_check(struct json_object *doc, const struct catalog *cat,
 		if (json_object_object_get_ex(t, "name", &v) &&
 		    (!json_object_is_type(v, json_type_string) ||
 		    json_object_get_string_len(v) == 0 ||
+		    !utf8_valid(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v)) ||
 		    utf8_len(json_object_get_string(v)) > WF_MAX_NAME))
 			errs_add(errors, AT("/name"),
-			    "name must be a non-empty string of at most %d characters",
+			    "name must be a non-empty UTF-8 string of at most %d characters",
 			    WF_MAX_NAME);
 		type = json_get_str(t, "type");
 		if (type == NULL || (ty = tool_type_lookup(type)) < 0)

@@ -221,7 +221,7 @@ test_shape_errors(void)
 	errs = check("{\"name\":\"w\",\"tools\":[{\"toolId\":\"a\",\"type\":\"input\","
 	    "\"name\":\"\",\"inputSchema\":5}],\"executionOrder\":[\"a\"]}", &rc);
 	T_OK(rc == -1 && json_object_array_length(errs) == 2, "tool name, schema");
-	ERR("/tools/0/name", "name must be a non-empty string of at most 200 characters");
+	ERR("/tools/0/name", "name must be a non-empty UTF-8 string of at most 200 characters");
 	ERR("/tools/0/inputSchema", "a JSON Schema is an object or a boolean");
 	json_object_put(errs);
 }
@@ -262,6 +262,14 @@ test_name_length(void)
 	name[800] = '\0';
 	errs = check_name(name, &rc);
 	T_OK(rc == 0, "200 four-byte characters accepted (length in characters)");
+	json_object_put(errs);
+
+	/* A name cut inside a character (documents built in C, e.g. the builder's). */
+	memcpy(name, "ab\xf0\x9f", 5);
+	name[5] = '\0';
+	errs = check_name(name, &rc);
+	T_OK(rc == -1 && json_object_array_length(errs) == 1, "invalid UTF-8 refused");
+	ERR("/name", "name must be valid UTF-8");
 	json_object_put(errs);
 }
 
