@@ -25,7 +25,7 @@
 
 #include "archestra.h"
 #include "config.h"
-#include "curlbody.h"
+#include "curlio.h"
 #include "json.h"
 #include "log.h"
 
@@ -512,18 +512,6 @@ clean_copy(char *out, size_t outsz, const char *s)
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	out[n] = '\0';
-}
-
-/* Appends line to *l; -1 (and *l unchanged) when out of memory. */
-static int
-slist_add(struct curl_slist **l, const char *line)
-{
-	struct curl_slist *n = curl_slist_append(*l, line);
-
-	if (n == NULL)
-		return -1;
-	*l = n;
-	return 0;
 }
 
 /* 1 if v (visible ASCII only, at most max bytes) can go into a header. */

@@ -15,7 +15,7 @@
 
 #include "arena.h"
 #include "builder.h"
-#include "curlbody.h"
+#include "curlio.h"
 #include "builder_int.h"
 #include "config.h"
 #include "json.h"
@@ -68,7 +68,7 @@ static char *
 llm_call(const struct config *cfg, const char *url, const char *body)
 {
 	struct curl_body b = { .max = LLM_MAX_RESPONSE };
-	struct curl_slist *hl = NULL, *tmp;
+	struct curl_slist *hl = NULL;
 	const char *key = config_get(cfg, CFG_LLM_API_KEY);
 	char auth[600], errbuf[CURL_ERROR_SIZE] = "";
 	long code = 0;
@@ -77,14 +77,14 @@ llm_call(const struct config *cfg, const char *url, const char *body)
 
 	if ((h = curl_easy_init()) == NULL)
 		return NULL;
-	if ((tmp = curl_slist_append(hl, "Content-Type: application/json")) != NULL)
-		hl = tmp;
-	if ((tmp = curl_slist_append(hl, "Expect:")) != NULL)
-		hl = tmp;
+	/* A header lost to memory would send the request without its key. */
+	if (slist_add(&hl, "Content-Type: application/json") == -1 ||
+	    slist_add(&hl, "Expect:") == -1)
+		cc = CURLE_OUT_OF_MEMORY;
 	if (key != NULL && *key != '\0') {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
-		if ((tmp = curl_slist_append(hl, auth)) != NULL)
-			hl = tmp;
+		if (slist_add(&hl, auth) == -1)
+			cc = CURLE_OUT_OF_MEMORY;
 		explicit_bzero(auth, sizeof(auth));
 	}
 #define SET(opt, val) do {						\

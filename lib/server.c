@@ -267,6 +267,24 @@ app_log(struct app *app, const char *msg, size_t n)
 }
 
 /*
+ * A forked child's signals: SIGTERM and SIGINT end it gracefully, the
+ * master's reload signal is not its business, and nothing stays blocked.
+ */
+static void
+child_signals(void)
+{
+	sigset_t none;
+
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
  * Claims a slot for a stream that only waits (an SSE GET), so that idle
  * clients never hold more than limit of the program's workers. Slots of
  * workers that died are taken back on the way. Returns the slot (pass it to
@@ -314,16 +332,8 @@ worker_run(const struct program *p, const struct config *cfg,
 	struct arena arena;
 	struct db db;
 	struct app app;
-	sigset_t none;
-
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	set_handler(SIGTERM, on_signal);
-	set_handler(SIGINT, on_signal);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_signals();
 
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
@@ -401,7 +411,6 @@ static pid_t
 spawn_writer(const struct program *p, const struct config *cfg, int fd)
 {
 	pid_t pid;
-	sigset_t none;
 
 	if (p->log_writer == NULL || fd < 0)
 		return 0;
@@ -414,13 +423,7 @@ spawn_writer(const struct program *p, const struct config *cfg, int fd)
 	/* Named apart from the workers (ps, /proc/PID/comm), which it outlives
 	 * across reloads. */
 	prctl(PR_SET_NAME, "orx-log-writer");
-	set_handler(SIGTERM, on_signal);
-	set_handler(SIGINT, on_signal);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_signals();
 	p->log_writer(cfg, fd, &got_term);
 	exit(0);
 }

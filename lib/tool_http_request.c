@@ -24,7 +24,7 @@
 
 #include "config.h"
 #include "crypto.h"
-#include "curlbody.h"
+#include "curlio.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -414,18 +414,6 @@ hr_header(char *p, size_t size, size_t n, void *clientp)
 		return 0;
 	}
 	return len;
-}
-
-/* Appends line to *l. Returns 0, or -1 (out of memory; *l is kept). */
-static int
-slist_add(struct curl_slist **l, const char *line)
-{
-	struct curl_slist *n = curl_slist_append(*l, line);
-
-	if (n == NULL)
-		return -1;
-	*l = n;
-	return 0;
 }
 
 /* 1 if the config's headers hold name (any case). */

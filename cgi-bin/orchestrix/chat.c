@@ -166,7 +166,7 @@ static int
 chat_create(struct req *r, struct resp *w, const char *msg)
 {
 	struct build_result br;
-	enum build_status bs = builder_create_with(r->arena, STATE(r)->catalog, r->app->cfg,
+	enum build_status bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg,
 	    msg, &br);
 	struct resp tmp;
 	struct json_object *stored;
@@ -213,7 +213,7 @@ chat_edit(struct req *r, struct resp *w, const char *msg)
 
 	if ((doc = load_workflow(r, w, &st)) == NULL)
 		return st;
-	bs = builder_edit(r->arena, STATE(r)->catalog, doc, msg, &br);
+	bs = builder_edit(r->arena, STATE(r)->kit.catalog, doc, msg, &br);
 	if (bs != BUILD_OK)
 		return refused(w, &br, bs);
 	resp_init(&tmp, r->arena);

@@ -213,15 +213,30 @@ deploy_current(struct req *r, struct resp *w)
 	    PQgetvalue(lk, 0, L_VERSION), started);
 }
 
-static int
-not_deployed(struct req *r, struct resp *w, enum deploy_action act, PGresult *lk,
-    long long started)
+/*
+ * The preamble of the routes that act on a deployment (redeploy, rollback,
+ * undeploy): the owner check, then the workflow locked in a transaction.
+ * Returns the lock row, or NULL with *st answered (404/503, or 409 with a
+ * refused attempt recorded when the workflow is not deployed).
+ */
+static PGresult *
+lock_deployed(struct req *r, struct resp *w, enum deploy_action act,
+    long long started, int *st)
 {
+	PGresult *lk;
+
+	if ((*st = owner_field_check(r, w)) != 0)
+		return NULL;
+	if ((lk = lock_workflow(r, w, st)) == NULL)
+		return NULL;
+	if (!PQgetisnull(lk, 0, L_AGENT))
+		return lk;
 	db_rollback(r->app->db);
 	attempt(r, act, PQgetvalue(lk, 0, L_VERSION), started, "refused", 409,
 	    "not deployed", NULL);
-	return resp_error(w, HTTP_CONFLICT, "not_deployed",
+	*st = resp_error(w, HTTP_CONFLICT, "not_deployed",
 	    "the workflow is not deployed; POST .../deploy first");
+	return NULL;
 }
 
 /* POST .../redeploy: the current version replaces the agent's graph. */
@@ -232,12 +247,8 @@ h_redeploy(struct req *r, struct resp *w)
 	PGresult *lk;
 	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
+	if ((lk = lock_deployed(r, w, ACT_REDEPLOY, started, &st)) == NULL)
 		return st;
-	if ((lk = lock_workflow(r, w, &st)) == NULL)
-		return st;
-	if (PQgetisnull(lk, 0, L_AGENT))
-		return not_deployed(r, w, ACT_REDEPLOY, lk, started);
 	return ship(r, w, ACT_REDEPLOY, lk, PQgetvalue(lk, 0, L_DOC),
 	    PQgetvalue(lk, 0, L_VERSION), started);
 }
@@ -258,12 +269,8 @@ h_rollback(struct req *r, struct resp *w)
 		    "send {\"version\": n}", json_tokener_parse("[{\"path\":\"/version\","
 		    "\"message\":\"a saved version number\"}]"));
 	snprintf(ver, sizeof(ver), "%d", json_object_get_int(v));
-	if ((st = owner_field_check(r, w)) != 0)
+	if ((lk = lock_deployed(r, w, ACT_ROLLBACK, started, &st)) == NULL)
 		return st;
-	if ((lk = lock_workflow(r, w, &st)) == NULL)
-		return st;
-	if (PQgetisnull(lk, 0, L_AGENT))
-		return not_deployed(r, w, ACT_ROLLBACK, lk, started);
 	if ((doc = db_query(r->app->db, r->arena, Q_WORKFLOW_VERSION_DOC, 2, params)) == NULL ||
 	    !db_ok(doc) || PQntuples(doc) != 1) {
 		db_rollback(r->app->db);
@@ -285,12 +292,8 @@ h_undeploy(struct req *r, struct resp *w)
 	PGresult *lk, *res;
 	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
+	if ((lk = lock_deployed(r, w, ACT_UNDEPLOY, started, &st)) == NULL)
 		return st;
-	if ((lk = lock_workflow(r, w, &st)) == NULL)
-		return st;
-	if (PQgetisnull(lk, 0, L_AGENT))
-		return not_deployed(r, w, ACT_UNDEPLOY, lk, started);
 	arc_client_from_config(&client, r->app->cfg, endpoint, sizeof(endpoint));
 	memset(&ar, 0, sizeof(ar));
 	/* An agent already gone at the runtime is as good as deleted. */

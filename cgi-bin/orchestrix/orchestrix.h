@@ -10,16 +10,11 @@
 #include "http.h"
 #include "json.h"
 #include "router.h"
-
-struct catalog;
-struct plan_cache;
+#include "runkit.h"
 
 /* Per-worker state (app->prog), built once at worker start. */
 struct orx_state {
-	struct catalog		*catalog;      /* tool config schemas, compiled */
-	struct plan_cache	*plans;        /* compiled workflows */
-	unsigned char		 secret_key[32];
-	int			 have_key;
+	struct run_kit		 kit;   /* catalog, compiled workflows, secrets key */
 };
 #define STATE(r) ((struct orx_state *)(r)->app->prog)
 

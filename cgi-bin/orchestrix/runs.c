@@ -81,7 +81,7 @@ h_runtime_get(struct req *r, struct resp *w)
 static struct plan *
 plan_for(struct req *r, struct resp *w, const char *id, int version, int *st)
 {
-	struct plan *p = plan_cache_get(STATE(r)->plans, id, version);
+	struct plan *p = plan_cache_get(STATE(r)->kit.plans, id, version);
 	char ver[16];
 	const char *params[2] = { id, ver };
 	struct json_object *doc, *errors;
@@ -109,7 +109,7 @@ plan_for(struct req *r, struct resp *w, const char *id, int version, int *st)
 	}
 	json_object_put(errors);
 	json_object_put(doc);
-	plan_cache_put(STATE(r)->plans, p);
+	plan_cache_put(STATE(r)->kit.plans, p);
 	return p;
 }
 
@@ -313,7 +313,7 @@ h_execution_get(struct req *r, struct resp *w)
 int
 h_tool_catalog(struct req *r, struct resp *w)
 {
-	const char *j = catalog_json(STATE(r)->catalog);
+	const char *j = catalog_json(STATE(r)->kit.catalog);
 
 	return resp_raw_json(w, HTTP_OK, j, strlen(j));
 }

@@ -29,7 +29,7 @@ h_secret_put(struct req *r, struct resp *w)
 	PGresult *res;
 	int n;
 
-	if (!STATE(r)->have_key)
+	if (!STATE(r)->kit.have_key)
 		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "secrets_disabled",
 		    "no secrets key is configured (ORX_SECRET_KEY_FILE)");
 	if (v == NULL || json_object_get_string_len(v) == 0 ||
@@ -39,7 +39,7 @@ h_secret_put(struct req *r, struct resp *w)
 		    json_tokener_parse("[{\"path\":\"/value\",\"message\":"
 		    "\"a non-empty string of at most 8192 bytes\"}]"));
 	aad_of(aad, sizeof(aad), r->param[0], r->param[1]);
-	n = crypto_seal(STATE(r)->secret_key, json_object_get_string(v),
+	n = crypto_seal(STATE(r)->kit.secret_key, json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), aad, strlen(aad), sealed,
 	    sizeof(sealed));
 	if (n < 0)
@@ -106,7 +106,7 @@ h_secret_delete(struct req *r, struct resp *w)
 struct json_object *
 secrets_open(struct req *r, const char *server_id, const char *sealed_json)
 {
-	if (!STATE(r)->have_key)
+	if (!STATE(r)->kit.have_key)
 		return json_object_new_object();
-	return sealed_open_all(STATE(r)->secret_key, server_id, sealed_json);
+	return sealed_open_all(STATE(r)->kit.secret_key, server_id, sealed_json);
 }

@@ -38,7 +38,7 @@ canonical_doc(struct req *r, struct resp *w, struct json_object *doc, const char
 {
 	struct json_object *errors = json_object_new_array(), *canon;
 
-	if (workflow_check(doc, STATE(r)->catalog, &canon, errors) == -1)
+	if (workflow_check(doc, STATE(r)->kit.catalog, &canon, errors) == -1)
 		return invalid(w, errors);
 	json_object_put(errors);
 	*text = arena_strdup(r->arena, json_plain(canon));
@@ -95,7 +95,7 @@ h_workflow_create(struct req *r, struct resp *w)
 		return workflow_insert(r, w, r->json);
 	if ((st = chat_text_check(w, p, "/prompt")) != 0)
 		return st;
-	bs = builder_create_with(r->arena, STATE(r)->catalog, r->app->cfg,
+	bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg,
 	    json_object_get_string(p), &br);
 	if (bs == BUILD_OK)
 		st = workflow_insert(r, w, br.doc);

@@ -76,7 +76,7 @@ read_package(struct req *r, struct resp *w, struct package *pk)
 
 	memset(pk, 0, sizeof(*pk));
 	if (arc_package_to_doc(r->json, &doc, &secrets, errors) == -1 ||
-	    workflow_check(doc, RT(r)->catalog, &canon, errors) == -1) {
+	    workflow_check(doc, RT(r)->kit.catalog, &canon, errors) == -1) {
 		json_object_put(doc);
 		json_object_put(secrets);
 		package_paths(errors);
@@ -111,7 +111,7 @@ store_secrets(struct req *r, const char *id, struct json_object *secrets)
 		return -1;
 	if (secrets == NULL)
 		return 0;
-	if (!RT(r)->have_key) {
+	if (!RT(r)->kit.have_key) {
 		log_error("runtime: a package carries secrets but no key is configured");
 		return -1;
 	}
@@ -123,7 +123,7 @@ store_secrets(struct req *r, const char *id, struct json_object *secrets)
 		int n;
 
 		snprintf(aad, sizeof(aad), "%s/%s", id, name);
-		if (vl > SECRET_MAX || (n = crypto_seal(RT(r)->secret_key, v, vl, aad,
+		if (vl > SECRET_MAX || (n = crypto_seal(RT(r)->kit.secret_key, v, vl, aad,
 		    strlen(aad), sealed, sizeof(sealed))) < 0)
 			return -1;
 		hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
@@ -222,7 +222,7 @@ h_agent_replace(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_unavailable(w);
 	}
-	plan_cache_evict(RT(r)->plans, r->param[0]);
+	plan_cache_evict(RT(r)->kit.plans, r->param[0]);
 	log_info("agent %s replaced (version %s)", r->param[0], version);
 	/* Its MCP clients re-read the tool (name and schemas may have changed). */
 	if (mcp_broadcast(r->app->db, r->arena, arena_printf(r->arena, "/agents/%s/mcp",
@@ -250,7 +250,7 @@ h_agent_delete(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_unavailable(w);
 	}
-	plan_cache_evict(RT(r)->plans, r->param[0]);
+	plan_cache_evict(RT(r)->kit.plans, r->param[0]);
 	w->status = HTTP_NO_CONTENT;
 	return HTTP_NO_CONTENT;
 }

@@ -12,15 +12,13 @@
 #include "http.h"
 #include "json.h"
 #include "router.h"
+#include "runkit.h"
 #include "server.h"
 
 struct catalog;
 
 struct rt_state {
-	struct catalog		*catalog;
-	struct plan_cache	*plans;
-	unsigned char		 secret_key[32];
-	int			 have_key;
+	struct run_kit		 kit;   /* catalog, compiled plans, secrets key */
 	unsigned long		 listen_gen;   /* db generation LISTEN was sent on */
 };
 #define RT(r) ((struct rt_state *)(r)->app->prog)

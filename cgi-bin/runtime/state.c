@@ -23,7 +23,7 @@ on_agents_notify(void *ctx, const PGnotify *n)
 	struct rt_state *st = ctx;
 
 	if (strcmp(n->relname, "agents") == 0)
-		plan_cache_evict(st->plans, n->extra);
+		plan_cache_evict(st->kit.plans, n->extra);
 }
 
 int
@@ -33,10 +33,10 @@ rt_worker_init(struct app *app)
 
 	if (st == NULL)
 		return -1;
-	st->catalog = catalog_new();
-	st->plans = plan_cache_new(PLAN_CACHE_ENTRIES);
-	st->have_key = key_file_load(config_get(app->cfg, CFG_SECRET_KEY_FILE),
-	    st->secret_key) == 0;
+	if (run_kit_init(&st->kit, app->cfg, PLAN_CACHE_ENTRIES) == -1) {
+		free(st);
+		return -1;
+	}
 	app->prog = st;
 	/* The MCP layer's waits read this connection's notifications too. */
 	app->db->on_notify = on_agents_notify;
@@ -51,9 +51,7 @@ rt_worker_fini(struct app *app)
 
 	if (st == NULL)
 		return;
-	catalog_free(st->catalog);
-	plan_cache_free(st->plans);
-	crypto_wipe(st->secret_key, sizeof(st->secret_key));
+	run_kit_fini(&st->kit);
 	free(st);
 	app->prog = NULL;
 }
@@ -98,7 +96,7 @@ rt_sync_cache(struct req *r)
 		PGresult *res = PQexec(d->conn, "LISTEN agents");
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 			st->listen_gen = d->generation;
-			plan_cache_clear(st->plans);
+			plan_cache_clear(st->kit.plans);
 		}
 		PQclear(res);
 		return;
@@ -125,7 +123,7 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	PGresult *res;
 
 	rt_sync_cache(r);
-	if ((p = plan_cache_find(st->plans, agent_id)) != NULL)
+	if ((p = plan_cache_find(st->kit.plans, agent_id)) != NULL)
 		return p;
 	if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_LOAD, 1, params)) == NULL) {
 		*status_out = HTTP_SERVICE_UNAVAILABLE;
@@ -147,8 +145,8 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	json_object_put(errors);
 	json_object_put(doc);
 	snprintf(p->access_hash, sizeof(p->access_hash), "%s", PQgetvalue(res, 0, 2));
-	p->secrets = st->have_key ? sealed_open_all(st->secret_key, agent_id,
+	p->secrets = st->kit.have_key ? sealed_open_all(st->kit.secret_key, agent_id,
 	    PQgetvalue(res, 0, 3)) : json_object_new_object();
-	plan_cache_put(st->plans, p);
+	plan_cache_put(st->kit.plans, p);
 	return p;
 }

@@ -1,10 +1,10 @@
 /*
- * libcurl's write callback into a capped, growing buffer (lib/curlbody.h).
+ * libcurl helpers shared by the outbound calls (lib/curlio.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "curlbody.h"
+#include "curlio.h"
 
 /*
  * CURLOPT_WRITEFUNCTION: appends n items of size bytes. Returns what it
@@ -40,4 +40,16 @@ curl_body_write(char *p, size_t size, size_t n, void *body)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return len;
+}
+
+/* Appends line to *l. Returns 0, or -1 (out of memory; *l is kept). */
+int
+slist_add(struct curl_slist **l, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*l, line);
+
+	if (n == NULL)
+		return -1;
+	*l = n;
+	return 0;
 }

@@ -1,17 +1,20 @@
 /*
- * A response body collected by libcurl's write callback: malloc'd,
- * NUL-terminated, capped. Shared by every outbound call (the Archestra
- * client, the http_request tool, the builder's language model).
+ * What every outbound libcurl call shares (the Archestra client, the
+ * http_request tool, the builder's language model): the request's header
+ * list, and the response body collected by the write callback -- malloc'd,
+ * NUL-terminated, capped.
  *
  *	struct curl_body b = { .max = 1024 * 1024 };
  *	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_body_write);
  *	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
  *	... b.data (may be NULL when empty), b.len; free(b.data);
  */
-#ifndef ORX_CURLBODY_H
-#define ORX_CURLBODY_H
+#ifndef ORX_CURLIO_H
+#define ORX_CURLIO_H
 
 #include <stddef.h>
+
+#include <curl/curl.h>
 
 struct curl_body {
 	char	*data;      /* NULL until the first byte */
@@ -22,5 +25,6 @@ struct curl_body {
 };
 
 size_t	curl_body_write(char *, size_t size, size_t n, void *body);
+int	slist_add(struct curl_slist **, const char *line);
 
 #endif

@@ -1,0 +1,25 @@
+/*
+ * What a worker of either program needs to check and run workflows, built
+ * once at worker start: the tool catalog (compiled config schemas), a cache
+ * of compiled plans, and the key that seals workflow secrets.
+ */
+#ifndef ORX_RUNKIT_H
+#define ORX_RUNKIT_H
+
+#include <stddef.h>
+
+struct catalog;
+struct config;
+struct plan_cache;
+
+struct run_kit {
+	struct catalog		*catalog;
+	struct plan_cache	*plans;
+	unsigned char		 secret_key[32];
+	int			 have_key;   /* 0: secrets are disabled */
+};
+
+int	run_kit_init(struct run_kit *, const struct config *, size_t plan_entries);
+void	run_kit_fini(struct run_kit *);
+
+#endif
