@@ -82,7 +82,8 @@ build/$(1)/liborx.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRC)) build/$(1)/ob
 
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(1),$(p))))
 
-build/$(1)/tests/%: build/$(1)/obj/tests/unit/%.o build/$(1)/liborx.a
+# Every unit test links the loopback test server (tests/unit/loopback.c).
+build/$(1)/tests/%: build/$(1)/obj/tests/unit/%.o build/$(1)/obj/tests/unit/loopback.o build/$(1)/liborx.a
 	@mkdir -p $$(dir $$@)
 	@echo "  LD [$(1)] $$@"
 	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)

@@ -32,66 +32,16 @@
 #include "archestra.h"
 #include "config.h"
 #include "json.h"
+#include "loopback.h"
 #include "t.h"
 
 #define BIG	(2 * 1024 * 1024)
 #define KEY	"test-key-123"
 
-static int port;
-static pid_t server_pid = -1;
-static int accepted_fd = -1;    /* the server writes a byte per connection */
+static struct loopback lb;
 static char dir[] = "/tmp/orx-arc-XXXXXX";
 
 /* ---- the server (child processes) ---- */
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Value of request header name in head (NUL-terminated copy), or NULL. */
-static const char *
-req_header(const char *head, const char *name, char *out, size_t outsz)
-{
-	const char *p = strstr(head, "\r\n");
-	size_t nl = strlen(name);
-
-	while (p != NULL && p[2] != '\r') {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (end == NULL)
-			break;
-		if ((size_t)(end - line) >= nl && strncasecmp(line, name, nl) == 0 &&
-		    line[nl] == ':') {
-			const char *v = line + nl + 1;
-			size_t n;
-
-			while (*v == ' ')
-				v++;
-			n = (size_t)(end - v);
-			if (n >= outsz)
-				n = outsz - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return out;
-		}
-		p = end;
-	}
-	return NULL;
-}
 
 /* Writes p[0..n) to dir/name (through a rename, so a reader sees all or none). */
 static void
@@ -104,7 +54,7 @@ record(const char *name, const char *p, size_t n)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
 		return;
-	write_all(fd, p, n);
+	lb_write_all(fd, p, n);
 	close(fd);
 	rename(tmp, path);
 }
@@ -118,8 +68,8 @@ answer(int fd, const char *status, const char *body)
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n", status, strlen(body));
 
-	if (write_all(fd, head, (size_t)n) == 0)
-		write_all(fd, body, strlen(body));
+	if (lb_write_all(fd, head, (size_t)n) == 0)
+		lb_write_all(fd, body, strlen(body));
 }
 
 /* An agent answer for id, with "version" when version > 0. */
@@ -132,7 +82,7 @@ agent_answer(int fd, const char *status, const char *id, int version)
 		snprintf(body, sizeof(body), "{\"agentId\":\"%s\",\"publicEndpoint\":"
 		    "\"http://127.0.0.1:%d/agents/%s\",\"dashboardUrl\":"
 		    "\"http://127.0.0.1:%d/dashboard/%s\",\"version\":%d}",
-		    id, port, id, port, id, version);
+		    id, lb.port, id, lb.port, id, version);
 	else
 		snprintf(body, sizeof(body), "{\"agentId\":\"%s\",\"publicEndpoint\":"
 		    "\"https://agents.example/agents/%s\",\"dashboardUrl\":"
@@ -158,7 +108,7 @@ serve(int fd)
 		req[len] = '\0';
 		if (req[0] == 0x16) {
 			/* A TLS ClientHello: answer in plain text, as such a server would. */
-			write_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n", 47);
+			lb_write_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n", 47);
 			return;
 		}
 		eoh = strstr(req, "\r\n\r\n");
@@ -166,7 +116,7 @@ serve(int fd)
 			return;
 	}
 	hlen = (size_t)(eoh - req) + 4;
-	if (req_header(req, "Content-Length", val, sizeof(val)) != NULL)
+	if (lb_req_header(req, "Content-Length", val, sizeof(val)) != NULL)
 		blen = (size_t)strtoul(val, NULL, 10);
 	if (blen > sizeof(req) - 1 - hlen)
 		return;
@@ -195,7 +145,7 @@ serve(int fd)
 		else if (strcmp(method, "PUT") == 0 && id != NULL)
 			agent_answer(fd, "200 OK", id, 2);
 		else if (strcmp(method, "DELETE") == 0)
-			write_all(fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 46);
+			lb_write_all(fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 46);
 		else
 			answer(fd, "405 Method Not Allowed", "{}");
 	} else if (strcmp(base, "/replay") == 0) {
@@ -245,8 +195,8 @@ serve(int fd)
 		char head[256];
 		int n = snprintf(head, sizeof(head), "HTTP/1.1 302 Found\r\nLocation: "
 		    "http://127.0.0.1:%d/good\r\nContent-Length: 0\r\n"
-		    "Connection: close\r\n\r\n", port);
-		write_all(fd, head, (size_t)n);
+		    "Connection: close\r\n\r\n", lb.port);
+		lb_write_all(fd, head, (size_t)n);
 	} else if (strcmp(base, "/big") == 0) {
 		static char chunk[65536];
 		char head[256];
@@ -255,10 +205,10 @@ serve(int fd)
 		    "Connection: close\r\n\r\n", BIG);
 
 		memset(chunk, ' ', sizeof(chunk));
-		if (write_all(fd, head, (size_t)n) == -1)
+		if (lb_write_all(fd, head, (size_t)n) == -1)
 			return;
 		for (int sent = 0; sent < BIG; sent += (int)sizeof(chunk))
-			if (write_all(fd, chunk, sizeof(chunk)) == -1)
+			if (lb_write_all(fd, chunk, sizeof(chunk)) == -1)
 				return;
 	} else if (strcmp(base, "/slow") == 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -270,101 +220,6 @@ serve(int fd)
 	} else {
 		answer(fd, "404 Not Found", "{}");
 	}
-}
-
-/*
- * Listens on 127.0.0.1 (a free port, set in `port`) and forks the server;
- * the parent keeps its PID to kill it at the end.
- */
-static int
-start_server(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int lfd, one = 1, pfd[2];
-
-	if (pipe(pfd) == -1)
-		return -1;
-	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(lfd, 64) == -1 ||
-	    getsockname(lfd, (struct sockaddr *)&sin, &sl) == -1) {
-		close(lfd);
-		return -1;
-	}
-	port = ntohs(sin.sin_port);
-	fflush(stdout);
-	fflush(stderr);
-	if ((server_pid = fork()) == -1) {
-		close(lfd);
-		return -1;
-	}
-	if (server_pid == 0) {
-		signal(SIGCHLD, SIG_IGN);   /* connection processes reap themselves */
-		signal(SIGPIPE, SIG_IGN);
-		close(pfd[0]);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-
-			if (fd == -1) {
-				if (errno == EINTR || errno == ECONNABORTED)
-					continue;
-				_exit(1);
-			}
-			if (write(pfd[1], "c", 1) != 1)
-				_exit(1);
-			if (fork() == 0) {
-				close(lfd);
-				close(pfd[1]);
-				serve(fd);
-				close(fd);
-				_exit(0);
-			}
-			close(fd);
-		}
-	}
-	close(lfd);
-	close(pfd[1]);
-	accepted_fd = pfd[0];
-	fcntl(accepted_fd, F_SETFL, O_NONBLOCK);
-	return 0;
-}
-
-/* Connections the server accepted since the last call. */
-static int
-connections(void)
-{
-	char buf[256];
-	ssize_t r;
-	int n = 0;
-
-	usleep(50000);  /* let the server note a connection still in flight */
-	while ((r = read(accepted_fd, buf, sizeof(buf))) > 0)
-		n += (int)r;
-	return n;
-}
-
-/* A port nothing listens on (bound, then closed). */
-static int
-closed_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	p = ntohs(sin.sin_port);
-	close(fd);
-	return p;
 }
 
 /* Reads dir/name into buf (NUL-terminated), then removes it; -1 if absent. */
@@ -622,7 +477,7 @@ client(struct arc_client *c, const char *base, const char *key)
 	static int n;
 	char *e = ep[n++ % 8];
 
-	snprintf(e, 256, "http://127.0.0.1:%d%s", port, base);
+	snprintf(e, 256, "http://127.0.0.1:%d%s", lb.port, base);
 	c->endpoint = e;
 	c->api_key = key;
 	c->timeout_ms = 5000;
@@ -653,32 +508,32 @@ test_create(void)
 	static char body[1 << 20];
 	long blen;
 
-	connections();
+	loopback_connections(&lb);
 	client(&c, "/good", KEY);
 	T_OK(arc_create(&c, package, "deploy-mcp_abc-4", &r) == ARC_OK, "create: ARC_OK");
 	T_OK(r.status == ARC_OK && r.http_status == 201 && r.reason[0] == '\0',
 	    "create: status 201, no reason");
 	T_STR(r.agent_id, "agent_abcdef12", "create: agentId");
-	snprintf(val, sizeof(val), "http://127.0.0.1:%d/agents/agent_abcdef12", port);
+	snprintf(val, sizeof(val), "http://127.0.0.1:%d/agents/agent_abcdef12", lb.port);
 	T_STR(r.endpoint, val, "create: publicEndpoint");
-	snprintf(val, sizeof(val), "http://127.0.0.1:%d/dashboard/agent_abcdef12", port);
+	snprintf(val, sizeof(val), "http://127.0.0.1:%d/dashboard/agent_abcdef12", lb.port);
 	T_STR(r.dashboard_url, val, "create: dashboardUrl");
 	T_OK(r.version == 1 && r.details == NULL, "create: version 1, no details");
 	arc_result_free(&r);
-	T_OK(connections() == 1, "create: one connection");
+	T_OK(loopback_connections(&lb) == 1, "create: one connection");
 
 	take("head", head, sizeof(head));
 	blen = take("body", body, sizeof(body));
 	T_OK(strncmp(head, "POST /good HTTP/1.1\r\n", 21) == 0, "create: POST {endpoint}");
-	T_STR(req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
+	T_STR(lb_req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
 	    "create: Authorization: Bearer <key>");
-	T_STR(req_header(head, "Idempotency-Key", val, sizeof(val)), "deploy-mcp_abc-4",
+	T_STR(lb_req_header(head, "Idempotency-Key", val, sizeof(val)), "deploy-mcp_abc-4",
 	    "create: Idempotency-Key");
-	T_STR(req_header(head, "Content-Type", val, sizeof(val)), "application/json",
+	T_STR(lb_req_header(head, "Content-Type", val, sizeof(val)), "application/json",
 	    "create: Content-Type");
-	T_STR(req_header(head, "Accept", val, sizeof(val)), "application/json",
+	T_STR(lb_req_header(head, "Accept", val, sizeof(val)), "application/json",
 	    "create: Accept");
-	T_OK(req_header(head, "Expect", val, sizeof(val)) == NULL, "create: no Expect");
+	T_OK(lb_req_header(head, "Expect", val, sizeof(val)) == NULL, "create: no Expect");
 	T_OK(blen > 0 && json_parse_strict(body, (size_t)blen, 32, &got, NULL) == JP_OK &&
 	    json_object_equal(got, package), "create: the body is the package");
 	json_object_put(got);
@@ -689,7 +544,7 @@ test_create(void)
 	T_STR(r.endpoint, "https://agents.example/agents/agent_0123456789abcdef",
 	    "... https endpoint kept");
 	take("head", head, sizeof(head));
-	T_OK(req_header(head, "Idempotency-Key", val, sizeof(val)) == NULL,
+	T_OK(lb_req_header(head, "Idempotency-Key", val, sizeof(val)) == NULL,
 	    "create without a key: no Idempotency-Key header");
 	arc_result_free(&r);
 }
@@ -700,7 +555,7 @@ test_failures(void)
 	struct arc_client c;
 	struct arc_result r;
 
-	connections();
+	loopback_connections(&lb);
 	client(&c, "/401", KEY);
 	arc_create(&c, package, "k", &r);
 	failed(&r, ARC_UNAUTHORIZED, 401, "Unauthorized", "401");
@@ -765,7 +620,7 @@ test_failures(void)
 		T_OK(r.endpoint[0] == '\0' && r.version == 0, "%s: nothing kept", bad[i].what);
 		arc_result_free(&r);
 	}
-	T_OK(connections() == (int)(sizeof(bad) / sizeof(bad[0])) + 7,
+	T_OK(loopback_connections(&lb) == (int)(sizeof(bad) / sizeof(bad[0])) + 7,
 	    "the 302 was not followed");
 
 	client(&c, "/slow", KEY);
@@ -777,7 +632,7 @@ test_failures(void)
 	{
 		char ep[64];
 
-		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d/good", closed_port());
+		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d/good", loopback_closed_port());
 		c.endpoint = ep;
 		c.timeout_ms = 5000;
 		arc_create(&c, package, "k", &r);
@@ -787,7 +642,7 @@ test_failures(void)
 	{
 		char ep[64];
 
-		snprintf(ep, sizeof(ep), "https://127.0.0.1:%d/good", port);
+		snprintf(ep, sizeof(ep), "https://127.0.0.1:%d/good", lb.port);
 		c.endpoint = ep;
 		arc_create(&c, package, "k", &r);
 		failed(&r, ARC_NETWORK, 0, "Network request failed", "TLS to a plain server");
@@ -796,17 +651,17 @@ test_failures(void)
 	{
 		char ep[64];
 
-		snprintf(ep, sizeof(ep), "ftp://127.0.0.1:%d/good", port);
+		snprintf(ep, sizeof(ep), "ftp://127.0.0.1:%d/good", lb.port);
 		c.endpoint = ep;
-		connections();
+		loopback_connections(&lb);
 		arc_create(&c, package, "k", &r);
 		failed(&r, ARC_NETWORK, 0, "Network request failed", "an ftp:// endpoint");
 		arc_result_free(&r);
-		T_OK(connections() == 0, "an ftp:// endpoint: nothing connected");
+		T_OK(loopback_connections(&lb) == 0, "an ftp:// endpoint: nothing connected");
 	}
 
 	/* Refused before any request. */
-	connections();
+	loopback_connections(&lb);
 	client(&c, "/good", NULL);
 	arc_create(&c, package, "k", &r);
 	failed(&r, ARC_NO_KEY, 0, "API key not configured", "NULL key");
@@ -825,7 +680,7 @@ test_failures(void)
 	failed(&r, ARC_NOT_FOUND, 0, "Agent not found", "replace of a malformed agent id");
 	arc_delete(&c, "agent_abc/../x", &r);
 	failed(&r, ARC_NOT_FOUND, 0, "Agent not found", "delete of a malformed agent id");
-	T_OK(connections() == 0, "refused calls: the server saw no request");
+	T_OK(loopback_connections(&lb) == 0, "refused calls: the server saw no request");
 }
 
 static void
@@ -847,9 +702,9 @@ test_replace_delete(void)
 	blen = take("body", body, sizeof(body));
 	T_OK(strncmp(head, "PUT /good/agent_abcdef12 HTTP/1.1\r\n", 35) == 0,
 	    "replace: PUT {endpoint}/{agentId}");
-	T_STR(req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
+	T_STR(lb_req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
 	    "replace: Authorization");
-	T_OK(req_header(head, "Idempotency-Key", val, sizeof(val)) == NULL,
+	T_OK(lb_req_header(head, "Idempotency-Key", val, sizeof(val)) == NULL,
 	    "replace: no Idempotency-Key");
 	T_OK(blen > 0 && json_parse_strict(body, (size_t)blen, 32, &got, NULL) == JP_OK &&
 	    json_object_equal(got, package), "replace: the body is the package");
@@ -859,7 +714,7 @@ test_replace_delete(void)
 		char ep[64];
 
 		/* A trailing '/' on the endpoint does not double. */
-		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d/good/", port);
+		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d/good/", lb.port);
 		c.endpoint = ep;
 		T_OK(arc_replace(&c, "agent_abcdef12", package, &r) == ARC_OK,
 		    "replace, endpoint with a trailing '/'");
@@ -891,9 +746,9 @@ test_replace_delete(void)
 	blen = take("body", body, sizeof(body));
 	T_OK(strncmp(head, "DELETE /good/agent_abcdef12 HTTP/1.1\r\n", 38) == 0,
 	    "delete: DELETE {endpoint}/{agentId}");
-	T_STR(req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
+	T_STR(lb_req_header(head, "Authorization", val, sizeof(val)), "Bearer " KEY,
 	    "delete: Authorization");
-	T_OK(blen == 0 && req_header(head, "Content-Type", val, sizeof(val)) == NULL,
+	T_OK(blen == 0 && lb_req_header(head, "Content-Type", val, sizeof(val)) == NULL,
 	    "delete: no body, no Content-Type");
 	client(&c, "/404", KEY);
 	arc_delete(&c, "agent_abcdef12", &r);
@@ -957,7 +812,6 @@ main(void)
 {
 	struct json_object *doc, *secrets;
 	char path[128];
-	int status;
 
 	unsetenv("ORX_CONFIG_FILE");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -972,14 +826,12 @@ main(void)
 	json_object_put(doc);
 
 	T_OK(mkdtemp(dir) != NULL, "scratch folder");
-	T_OK(start_server() == 0, "test server listens on 127.0.0.1:%d", port);
-	if (server_pid > 0) {
+	T_OK(loopback_start(&lb, serve) == 0, "test server listens on 127.0.0.1:%d", lb.port);
+	if (lb.pid > 0) {
 		test_create();
 		test_failures();
 		test_replace_delete();
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, &status, 0);
-		close(accepted_fd);
+		loopback_stop(&lb);
 	}
 	static const char *const files[] = { "head", "body", "head.tmp", "body.tmp" };
 	for (size_t i = 0; i < 4; i++) {

@@ -31,33 +31,14 @@
 #include "db.h"
 #include "engine.h"
 #include "tools.h"
+#include "loopback.h"
 #include "t.h"
 
 #define BIG	(2 * 1024 * 1024)
 
-static int port;
-static pid_t server_pid = -1;
-static int accepted_fd = -1;    /* the server writes a byte per connection */
+static struct loopback lb;
 
 /* ---- the server (child processes) ---- */
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void
 say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -72,40 +53,9 @@ say(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n > 0 && write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+	if (n > 0 && lb_write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
 	    sizeof(buf) - 1) == -1)
 		_exit(0);
-}
-
-/* Value of request header name in head (NUL-terminated copy), or NULL. */
-static const char *
-req_header(const char *head, const char *name, char *out, size_t outsz)
-{
-	const char *p = strstr(head, "\r\n");
-	size_t nl = strlen(name);
-
-	while (p != NULL && p[2] != '\r') {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (end == NULL)
-			break;
-		if ((size_t)(end - line) > nl && strncasecmp(line, name, nl) == 0 &&
-		    line[nl] == ':') {
-			const char *v = line + nl + 1;
-			size_t n;
-
-			while (*v == ' ')
-				v++;
-			n = (size_t)(end - v);
-			if (n >= outsz)
-				n = outsz - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return out;
-		}
-		p = end;
-	}
-	return NULL;
 }
 
 /* Answers one request on fd, then returns (the caller exits). */
@@ -134,7 +84,7 @@ serve(int fd)
 			return;
 	}
 	hlen = (size_t)(eoh - req) + 4;
-	if (req_header(req, "Content-Length", val, sizeof(val)) != NULL)
+	if (lb_req_header(req, "Content-Length", val, sizeof(val)) != NULL)
 		blen = (size_t)strtoul(val, NULL, 10);
 	if (blen > sizeof(req) - 1 - hlen)
 		return;
@@ -167,7 +117,7 @@ serve(int fd)
 			say(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 			    "Connection: close\r\n\r\n");
 		for (int sent = 0; !head && sent < BIG; sent += (int)sizeof(chunk))
-			if (write_all(fd, chunk, sizeof(chunk)) == -1)
+			if (lb_write_all(fd, chunk, sizeof(chunk)) == -1)
 				return;
 	} else if (strcmp(path, "/slow") == 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -183,15 +133,15 @@ serve(int fd)
 		    "Connection: close\r\n\r\n{\"error\":\"boom\"}");
 	} else if (strcmp(path, "/redirect") == 0) {
 		say(fd, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/json\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n", port);
+		    "Content-Length: 0\r\nConnection: close\r\n\r\n", lb.port);
 	} else if (strcmp(path, "/echo") == 0) {
 		char custom[1024], expect[64];
 
-		if (req_header(req, "Content-Type", ctype, sizeof(ctype)) == NULL)
+		if (lb_req_header(req, "Content-Type", ctype, sizeof(ctype)) == NULL)
 			snprintf(ctype, sizeof(ctype), "none");
-		if (req_header(req, "X-Custom", custom, sizeof(custom)) == NULL)
+		if (lb_req_header(req, "X-Custom", custom, sizeof(custom)) == NULL)
 			snprintf(custom, sizeof(custom), "(absent)");
-		if (req_header(req, "Expect", expect, sizeof(expect)) == NULL)
+		if (lb_req_header(req, "Expect", expect, sizeof(expect)) == NULL)
 			snprintf(expect, sizeof(expect), "none");
 		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nX-Echo-Method: %s\r\n"
 		    "X-Echo-Custom: %s\r\nX-Echo-Expect: %s\r\nX-Echo-Length: %zu\r\n"
@@ -199,9 +149,9 @@ serve(int fd)
 		    strcmp(ctype, "none") == 0 ? "text/plain" : ctype, method,
 		    custom, expect, blen, head ? 0 : blen);
 		if (!head)
-			write_all(fd, req + hlen, blen);
+			lb_write_all(fd, req + hlen, blen);
 	} else if (strcmp(path, "/echoctype") == 0) {
-		if (req_header(req, "Content-Type", ctype, sizeof(ctype)) == NULL)
+		if (lb_req_header(req, "Content-Type", ctype, sizeof(ctype)) == NULL)
 			snprintf(ctype, sizeof(ctype), "none");
 		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
@@ -209,11 +159,11 @@ serve(int fd)
 	} else if (strcmp(path, "/binary") == 0) {
 		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
 		    "Content-Length: 4\r\nConnection: close\r\n\r\n");
-		write_all(fd, "\xff\xfe\x00\x01", 4);
+		lb_write_all(fd, "\xff\xfe\x00\x01", 4);
 	} else if (strcmp(path, "/nul") == 0) {
 		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 		    "Content-Length: 3\r\nConnection: close\r\n\r\n");
-		write_all(fd, "a\0b", 3);
+		lb_write_all(fd, "a\0b", 3);
 	} else if (strcmp(path, "/badjson") == 0) {
 		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 		    "Content-Length: 8\r\nConnection: close\r\n\r\nnot json");
@@ -230,101 +180,6 @@ serve(int fd)
 		say(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
 		    "Connection: close\r\n\r\n");
 	}
-}
-
-/*
- * Listens on 127.0.0.1 (a free port, set in `port`) and forks the server;
- * the parent keeps its PID to kill it at the end.
- */
-static int
-start_server(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int lfd, one = 1, pfd[2];
-
-	if (pipe(pfd) == -1)
-		return -1;
-	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(lfd, 64) == -1 ||
-	    getsockname(lfd, (struct sockaddr *)&sin, &sl) == -1) {
-		close(lfd);
-		return -1;
-	}
-	port = ntohs(sin.sin_port);
-	fflush(stdout);
-	if ((server_pid = fork()) == -1) {
-		close(lfd);
-		return -1;
-	}
-	if (server_pid == 0) {
-		signal(SIGCHLD, SIG_IGN);   /* connection processes reap themselves */
-		signal(SIGPIPE, SIG_IGN);
-		close(pfd[0]);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-			pid_t p;
-
-			if (fd == -1) {
-				if (errno == EINTR || errno == ECONNABORTED)
-					continue;
-				_exit(1);
-			}
-			if (write(pfd[1], "c", 1) != 1)
-				_exit(1);
-			if ((p = fork()) == 0) {
-				close(lfd);
-				close(pfd[1]);
-				serve(fd);
-				close(fd);
-				_exit(0);
-			}
-			close(fd);
-		}
-	}
-	close(lfd);
-	close(pfd[1]);
-	accepted_fd = pfd[0];
-	fcntl(accepted_fd, F_SETFL, O_NONBLOCK);
-	return 0;
-}
-
-/* Connections the server accepted since the last call. */
-static int
-connections(void)
-{
-	char buf[256];
-	ssize_t r;
-	int n = 0;
-
-	usleep(50000);  /* let the server note a connection still in flight */
-	while ((r = read(accepted_fd, buf, sizeof(buf))) > 0)
-		n += (int)r;
-	return n;
-}
-
-/* A port nothing listens on (bound, then closed). */
-static int
-closed_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	p = ntohs(sin.sin_port);
-	close(fd);
-	return p;
 }
 
 /* ---- driving the tool ---- */
@@ -458,7 +313,7 @@ test_get(void)
 	struct json_object *h, *d;
 	int lower = 1;
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\"}", lb.port),
 	    "GET /json");
 	T_OK(status_of() == 200, "GET /json: status 200");
 	T_STR(body_text(), "{\"ok\":true}", "GET /json: body parsed as JSON");
@@ -484,35 +339,35 @@ test_get(void)
 	    "GET /json: output has exactly status, headers, body, durationMs");
 
 	succeeds(run(&env_allow, "{\"method\":\"GET\",\"url\":\"http://127.0.0.1:%d/text\"}",
-	    port), "GET /text");
+	    lb.port), "GET /text");
 	T_STR(body_text(), "\"hello\"", "GET /text: body is the text");
 
 	succeeds(run(&env_allow, "{\"method\":\"HEAD\",\"url\":\"http://127.0.0.1:%d/json\"}",
-	    port), "HEAD /json");
+	    lb.port), "HEAD /json");
 	T_OK(status_of() == 200, "HEAD /json: status 200");
 	T_STR(body_text(), "\"\"", "HEAD /json: empty body");
 	T_STR(hdr("content-length"), "11", "HEAD /json: headers kept");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/badjson\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/badjson\"}", lb.port),
 	    "GET /badjson");
 	T_STR(body_text(), "\"not json\"", "GET /badjson: unparsable JSON kept as text");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/problem\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/problem\"}", lb.port),
 	    "GET /problem");
 	T_OK(status_of() == 404, "GET /problem: status 404 is not a failure");
 	T_STR(body_text(), "{\"title\":\"nope\"}",
 	    "GET /problem: +json content type parsed");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/binary\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/binary\"}", lb.port),
 	    "GET /binary");
 	T_STR(str_at(NULL, "bodyBase64"), "//4AAQ==", "GET /binary: bodyBase64");
 	T_STR(body_text(), "null", "GET /binary: body is null");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/nul\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/nul\"}", lb.port),
 	    "GET /nul");
 	T_STR(str_at(NULL, "bodyBase64"), "YQBi", "GET /nul: text with NUL goes base64");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/many\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/many\"}", lb.port),
 	    "GET /many");
 	T_OK(json_object_object_length(at(NULL, "headers")) == 50,
 	    "GET /many: 63 header names capped at 50");
@@ -520,31 +375,31 @@ test_get(void)
 	T_OK(hdr("x-h-59") == NULL, "GET /many: names past the cap dropped");
 	T_STR(body_text(), "\"ok\"", "GET /many: body");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/redirect\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/redirect\"}", lb.port),
 	    "GET /redirect");
 	T_OK(status_of() == 302, "GET /redirect: 302 returned, not followed");
 	{
 		char want[128];
 
-		snprintf(want, sizeof(want), "http://127.0.0.1:%d/json", port);
+		snprintf(want, sizeof(want), "http://127.0.0.1:%d/json", lb.port);
 		T_STR(hdr("location"), want, "GET /redirect: location header");
 	}
 	T_STR(body_text(), "\"\"", "GET /redirect: empty body");
 
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/500\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/500\"}", lb.port),
 	    "GET /500 without expectStatus");
 	T_OK(status_of() == 500, "GET /500: status 500 returned");
 	T_STR(body_text(), "{\"error\":\"boom\"}", "GET /500: body");
 
 	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/500\",\"expectStatus\":[200,201]}",
-	    port), 502, "upstream_status", "GET /500 expecting 200/201");
+	    lb.port), 502, "upstream_status", "GET /500 expecting 200/201");
 	T_OK(json_object_get_int(at(ctx.err_details, "status")) == 500,
 	    "expectStatus mismatch: details.status");
 
 	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\",\"expectStatus\":[201,200]}",
-	    port), "GET /json expecting 201/200");
+	    lb.port), "GET /json expecting 201/200");
 	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\",\"timeoutMs\":\"5000\","
-	    "\"maxBytes\":\"100\",\"expectStatus\":[\"200\"]}", port),
+	    "\"maxBytes\":\"100\",\"expectStatus\":[\"200\"]}", lb.port),
 	    "numbers rendered as strings are accepted");
 }
 
@@ -554,7 +409,7 @@ test_send(void)
 	char big[6000];
 
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"headers\":{\"X-Custom\":\"v1\"},\"body\":{\"a\":[1,2],\"b\":\"x/y\"}}", port),
+	    "\"headers\":{\"X-Custom\":\"v1\"},\"body\":{\"a\":[1,2],\"b\":\"x/y\"}}", lb.port),
 	    "POST /echo JSON");
 	T_STR(hdr("x-echo-method"), "POST", "POST /echo: method");
 	T_STR(hdr("content-type"), "application/json", "POST /echo: sent as application/json");
@@ -562,51 +417,51 @@ test_send(void)
 	T_STR(hdr("x-echo-custom"), "v1", "POST /echo: custom header sent");
 
 	succeeds(run(&env_allow, "{\"method\":\"PUT\",\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"headers\":{\"content-type\":\"text/plain\"},\"body\":\"raw {text}\"}", port),
+	    "\"headers\":{\"content-type\":\"text/plain\"},\"body\":\"raw {text}\"}", lb.port),
 	    "PUT /echo raw text");
 	T_STR(hdr("x-echo-method"), "PUT", "PUT /echo: method");
 	T_STR(hdr("content-type"), "text/plain", "PUT /echo: the given content type");
 	T_STR(body_text(), "\"raw {text}\"", "PUT /echo: string body sent raw");
 
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"body\":\"quoted\"}", port), "POST /echo string without content type");
+	    "\"body\":\"quoted\"}", lb.port), "POST /echo string without content type");
 	T_STR(body_text(), "\"quoted\"", "string body without Content-Type is sent as JSON");
 	T_STR(hdr("x-echo-length"), "8", "... with its quotes");
 
 	succeeds(run(&env_allow, "{\"method\":\"PATCH\",\"url\":\"http://127.0.0.1:%d/echo\","
 	    "\"headers\":{\"Content-Type\":\"application/merge-patch+json\"},\"body\":{\"n\":42}}",
-	    port), "PATCH /echo with a JSON type of its own");
+	    lb.port), "PATCH /echo with a JSON type of its own");
 	T_STR(hdr("content-type"), "application/merge-patch+json",
 	    "PATCH /echo: the given content type, not a second one");
 	T_STR(body_text(), "{\"n\":42}", "PATCH /echo: body serialised");
 
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echoctype\"}",
-	    port), "POST without body");
+	    lb.port), "POST without body");
 	T_STR(body_text(), "\"none\"", "POST without body: no form content type");
 
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echo\"}",
-	    port), "POST /echo without body");
+	    lb.port), "POST /echo without body");
 	T_STR(hdr("x-echo-length"), "0", "POST without body: Content-Length 0");
 
 	succeeds(run(&env_allow, "{\"method\":\"DELETE\",\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"headers\":{\"X-Custom\":42}}", port), "DELETE /echo");
+	    "\"headers\":{\"X-Custom\":42}}", lb.port), "DELETE /echo");
 	T_STR(hdr("x-echo-method"), "DELETE", "DELETE /echo: method");
 	T_STR(hdr("x-echo-custom"), "42", "a number header value is sent as text");
 
 	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"headers\":{\"X-Custom\":\"\"}}", port), "GET /echo, empty header");
+	    "\"headers\":{\"X-Custom\":\"\"}}", lb.port), "GET /echo, empty header");
 	T_STR(hdr("x-echo-method"), "GET", "GET /echo: method");
 	T_STR(hdr("x-echo-custom"), "", "an empty header value is sent empty");
 
 	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/echo\",\"body\":[true]}",
-	    port), "GET /echo with a body");
+	    lb.port), "GET /echo with a body");
 	T_STR(hdr("x-echo-method"), "GET", "GET with a body: still GET");
 	T_STR(body_text(), "[true]", "GET with a body: body sent");
 
 	memset(big, 'z', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	succeeds(run(&env_allow, "{\"method\":\"POST\",\"url\":\"http://127.0.0.1:%d/echo\","
-	    "\"body\":\"%s\"}", port, big), "POST /echo 6 kB");
+	    "\"body\":\"%s\"}", lb.port, big), "POST /echo 6 kB");
 	T_STR(hdr("x-echo-expect"), "none", "no Expect: 100-continue");
 	T_STR(hdr("x-echo-length"), "6001", "6 kB body sent whole");
 }
@@ -616,35 +471,35 @@ test_limits(void)
 {
 	long long t0;
 
-	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/slow\",\"timeoutMs\":500}", port),
+	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/slow\",\"timeoutMs\":500}", lb.port),
 	    504, "upstream_timeout", "/slow with timeoutMs 500");
-	fails(run_dl(&env_allow, 400, "{\"url\":\"http://127.0.0.1:%d/slow\"}", port),
+	fails(run_dl(&env_allow, 400, "{\"url\":\"http://127.0.0.1:%d/slow\"}", lb.port),
 	    504, "upstream_timeout", "/slow past the step deadline");
 	t0 = mono_ms();
-	fails(run_dl(&env_allow, -5, "{\"url\":\"http://127.0.0.1:%d/json\"}", port),
+	fails(run_dl(&env_allow, -5, "{\"url\":\"http://127.0.0.1:%d/json\"}", lb.port),
 	    504, "upstream_timeout", "deadline already passed");
 	T_OK(mono_ms() - t0 < 1000, "deadline already passed: no call made");
 
-	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/big\",\"maxBytes\":1000}", port),
+	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/big\",\"maxBytes\":1000}", lb.port),
 	    502, "upstream_too_large", "/big (Content-Length) over maxBytes");
 	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/bigstream\",\"maxBytes\":1000}",
-	    port), 502, "upstream_too_large", "/bigstream (no length) over maxBytes");
-	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/bigstream\"}", port),
+	    lb.port), 502, "upstream_too_large", "/bigstream (no length) over maxBytes");
+	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/bigstream\"}", lb.port),
 	    502, "upstream_too_large", "/bigstream over the 1 MiB default");
 	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/big\",\"maxBytes\":3000000}",
-	    port), "/big under a larger maxBytes");
+	    lb.port), "/big under a larger maxBytes");
 	T_OK(json_object_get_string_len(at(NULL, "body")) == BIG, "/big: 2 MiB kept");
 	succeeds(run(&env_allow, "{\"method\":\"HEAD\",\"url\":\"http://127.0.0.1:%d/big\","
-	    "\"maxBytes\":1000}", port), "HEAD /big: no body, so no size failure");
-	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/text\",\"maxBytes\":5}", port),
+	    "\"maxBytes\":1000}", lb.port), "HEAD /big: no body, so no size failure");
+	succeeds(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/text\",\"maxBytes\":5}", lb.port),
 	    "/text with maxBytes exactly its size");
-	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/text\",\"maxBytes\":4}", port),
+	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/text\",\"maxBytes\":4}", lb.port),
 	    502, "upstream_too_large", "/text one byte over maxBytes");
 
-	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\"}", closed_port()),
+	fails(run(&env_allow, "{\"url\":\"http://127.0.0.1:%d/json\"}", loopback_closed_port()),
 	    502, "upstream_unreachable", "a closed port");
 	fails(run(&env_allow, "{\"url\":\"https://127.0.0.1:%d/json\",\"timeoutMs\":3000}",
-	    port),
+	    lb.port),
 	    502, "upstream_unreachable", "TLS to a plain HTTP server");
 }
 
@@ -664,12 +519,12 @@ test_ssrf(void)
 	};
 	char what[160], want[64];
 
-	connections();
+	loopback_connections(&lb);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		char url[128];
 		int rc;
 
-		snprintf(url, sizeof(url), refused[i].url, port);
+		snprintf(url, sizeof(url), refused[i].url, lb.port);
 		rc = run(&env_deny, "{\"url\":\"%s\"}", url);
 		snprintf(what, sizeof(what), "no allow list: %s", url);
 		fails(rc, 403, "target_refused", what);
@@ -679,26 +534,26 @@ test_ssrf(void)
 		T_STR(str_at(ctx.err_details, "class"), refused[i].klass,
 		    "... and details.class");
 	}
-	run(&env_deny, "{\"url\":\"http://127.0.0.1:%d/json\"}", port);
+	run(&env_deny, "{\"url\":\"http://127.0.0.1:%d/json\"}", lb.port);
 	T_STR(str_at(ctx.err_details, "address"), "127.0.0.1", "details.address");
-	T_OK(connections() == 0, "refused targets were never connected to");
+	T_OK(loopback_connections(&lb) == 0, "refused targets were never connected to");
 
 	/* ORX_HTTP_ALLOW=localhost: the name is allowed, not its address. */
-	succeeds(run(&env_name, "{\"url\":\"http://localhost:%d/json\"}", port),
+	succeeds(run(&env_name, "{\"url\":\"http://localhost:%d/json\"}", lb.port),
 	    "allow localhost: http://localhost");
 	T_STR(body_text(), "{\"ok\":true}", "allow localhost: body");
-	T_OK(connections() == 1, "allowed target: one connection");
-	fails(run(&env_name, "{\"url\":\"http://127.0.0.1:%d/json\"}", port),
+	T_OK(loopback_connections(&lb) == 1, "allowed target: one connection");
+	fails(run(&env_name, "{\"url\":\"http://127.0.0.1:%d/json\"}", lb.port),
 	    403, "target_refused", "allow localhost: http://127.0.0.1 still refused");
-	T_OK(connections() == 0, "refused again without a connection");
+	T_OK(loopback_connections(&lb) == 0, "refused again without a connection");
 
 	/* ORX_HTTP_ALLOW=127.0.0.1 allows that literal, not names resolving there. */
-	fails(run(&env_allow, "{\"url\":\"http://localhost:%d/json\"}", port),
+	fails(run(&env_allow, "{\"url\":\"http://localhost:%d/json\"}", lb.port),
 	    403, "target_refused", "allow 127.0.0.1: http://localhost refused");
-	succeeds(run(&env_allow, "{\"url\":\"http://[::ffff:127.0.0.1]:%d/json\"}", port),
+	succeeds(run(&env_allow, "{\"url\":\"http://[::ffff:127.0.0.1]:%d/json\"}", lb.port),
 	    "allow 127.0.0.1: its IPv4-mapped form allowed");
-	T_OK(connections() == 1, "... and only that one connected");
-	fails(run(&env_allow, "{\"url\":\"http://[::1]:%d/json\"}", port),
+	T_OK(loopback_connections(&lb) == 1, "... and only that one connected");
+	fails(run(&env_allow, "{\"url\":\"http://[::1]:%d/json\"}", lb.port),
 	    403, "target_refused", "allow 127.0.0.1: ::1 still refused");
 }
 
@@ -752,7 +607,7 @@ test_bad_config(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc;
 
-		snprintf(text, sizeof(text), bad[i], port);
+		snprintf(text, sizeof(text), bad[i], lb.port);
 		rc = run(&env_allow, "%s", text);
 		snprintf(what, sizeof(what), "bad config %s", text);
 		fails(rc, 400, "bad_config", what);
@@ -782,7 +637,6 @@ load(struct config *c, struct exec_env *env, const char *allow)
 int
 main(void)
 {
-	int status;
 
 	unsetenv("ORX_CONFIG_FILE");
 	unsetenv("ORX_HTTP_TIMEOUT_MS");
@@ -791,17 +645,15 @@ main(void)
 	T_OK(load(&cfg_allow, &env_allow, "127.0.0.1") == 0 &&
 	    load(&cfg_deny, &env_deny, NULL) == 0 &&
 	    load(&cfg_name, &env_name, " localhost ") == 0, "configs load");
-	T_OK(start_server() == 0, "test server listens on 127.0.0.1:%d", port);
-	if (server_pid > 0) {
+	T_OK(loopback_start(&lb, serve) == 0, "test server listens on 127.0.0.1:%d", lb.port);
+	if (lb.pid > 0) {
 		test_get();
 		test_send();
 		test_limits();
 		test_ssrf();
 		test_bad_config();
 		reset();
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, &status, 0);
-		close(accepted_fd);
+		loopback_stop(&lb);
 	}
 	config_free(&cfg_allow);
 	config_free(&cfg_deny);
