@@ -56,15 +56,6 @@ static const char *const pkg_tool_fields[] = {
 };
 static const char *const pkg_handler_fields[] = { "type", "config", NULL };
 
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
 /* A new deep copy of v; JSON null (NULL in json-c) stays NULL. */
 static struct json_object *
 copy(struct json_object *v)
@@ -263,7 +254,7 @@ unknown_fields(struct json_object *obj, const char *const *allowed,
 
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
-		if (!in_list(allowed, key)) {
+		if (!key_in_list(allowed, key)) {
 			json_pointer_append(p, sizeof(p), path, key);
 			errs_add(errors, p, "unknown field");
 		}

@@ -302,3 +302,13 @@ errs_merge(struct json_object *errors, struct json_object *sub, const char *pref
 		json_object_array_add(errors, c);
 	}
 }
+
+/* 1 if key is one of list (NULL-terminated): an object's allowed fields. */
+int
+key_in_list(const char *const *list, const char *key)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, key) == 0)
+			return 1;
+	return 0;
+}

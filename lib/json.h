@@ -24,6 +24,7 @@ extern const char *const jp_status_names[JP__MAX];
 enum jp_status	 json_parse_strict(const char *, size_t, int max_depth,
 		    struct json_object **out, size_t *err_offset);
 int		 utf8_valid(const char *, size_t);
+int		 key_in_list(const char *const *list, const char *key);
 void		 json_put_cb(void *);
 void		 errs_add(struct json_object *errors, const char *path,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

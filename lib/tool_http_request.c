@@ -206,13 +206,8 @@ hr_parse(struct tool_ctx *ctx, struct hr_req *rq)
 	if (!json_object_is_type(c, json_type_object))
 		return tool_fail(ctx, 400, "bad_config", "config must be an object");
 	json_object_object_foreach(c, key, val) {
-		size_t k;
-
 		(void)val;
-		for (k = 0; hr_keys[k] != NULL; k++)
-			if (strcmp(key, hr_keys[k]) == 0)
-				break;
-		if (hr_keys[k] == NULL)
+		if (!key_in_list(hr_keys, key))
 			return tool_fail(ctx, 400, "bad_config",
 			    "unknown config field (known: method, url, headers, "
 			    "body, timeoutMs, maxBytes, expectStatus)");

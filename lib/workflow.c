@@ -24,15 +24,6 @@ static const char *const tool_fields[] = {
 	"description", NULL
 };
 
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
 /* toolIds: a letter, then letters, digits, '_' or '-', 64 at most. */
 int
 toolid_valid(const char *s)
@@ -146,7 +137,7 @@ workflow_check(struct json_object *doc, const struct catalog *cat,
 	}
 	json_object_object_foreach(doc, key, val) {
 		(void)val;
-		if (!in_list(readonly_fields, key) && strcmp(key, "name") != 0 &&
+		if (!key_in_list(readonly_fields, key) && strcmp(key, "name") != 0 &&
 		    strcmp(key, "description") != 0 && strcmp(key, "inputSchema") != 0 &&
 		    strcmp(key, "tools") != 0 && strcmp(key, "executionOrder") != 0) {
 			json_pointer_append(path, sizeof(path), "", key);
@@ -184,7 +175,7 @@ workflow_check(struct json_object *doc, const struct catalog *cat,
 		}
 		json_object_object_foreach(t, tkey, tval) {
 			(void)tval;
-			if (!in_list(tool_fields, tkey)) {
+			if (!key_in_list(tool_fields, tkey)) {
 				json_pointer_append(p2, sizeof(p2), path, tkey);
 				errs_add(errors, p2, "unknown field");
 			}

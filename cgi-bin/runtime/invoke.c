@@ -40,8 +40,8 @@ log_call(struct req *r, const char *agent, int version, const char *channel,
  * 1 if the request may call the agent: it has no access key, or the
  * request carries it as Bearer (compared by hash, in constant time).
  */
-int
-rt_key_ok(struct req *r, const struct plan *p)
+static int
+key_ok(struct req *r, const struct plan *p)
 {
 	const char *tok;
 	char h[65];
@@ -55,30 +55,52 @@ rt_key_ok(struct req *r, const struct plan *p)
 }
 
 /*
- * Runs agent_id on input for a channel ("http" or "mcp"), persisting its
- * writes and its invocation. Returns 0 with res filled (free it), or -1
- * with *status set when the agent cannot run (404, 401, 503...).
+ * The agent of the request's path (r->param[0]), when the request may call
+ * it. Returns its plan -- valid until the next rt_plan() of this worker --
+ * or NULL with the refusal written into w (404, 401, 503 or 500) and *st
+ * set to its status.
+ */
+struct plan *
+rt_agent(struct req *r, struct resp *w, int *st)
+{
+	struct plan *p;
+	int status = HTTP_NOT_FOUND;
+
+	if ((p = rt_plan(r, r->param[0], &status)) == NULL) {
+		if (status == HTTP_NOT_FOUND)
+			*st = resp_error(w, status, "not_found", "no such agent");
+		else if (status == HTTP_SERVICE_UNAVAILABLE)
+			*st = resp_unavailable(w);
+		else
+			*st = resp_error(w, HTTP_INTERNAL_ERROR, "internal",
+			    "the agent cannot run");
+		return NULL;
+	}
+	if (!key_ok(r, p)) {
+		resp_header(w, "WWW-Authenticate", "Bearer");
+		*st = resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
+		    "this agent needs its access key as a Bearer token");
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Runs the agent's plan p on input for a channel ("http" or "mcp"),
+ * persisting its writes and its invocation. Returns 0 with res filled
+ * (free it), or -1 when no execution id could be made.
  */
 int
-rt_invoke(struct req *r, const char *agent_id, struct json_object *input,
-    const char *channel, struct exec_result *res, struct plan **planp, int *status)
+rt_run(struct req *r, struct plan *p, struct json_object *input,
+    const char *channel, struct exec_result *res)
 {
 	long long t0 = mono_us(), at = wall_us();
+	const char *agent_id = p->id;
 	struct exec_env env;
-	struct plan *p;
 	char exe[40];
 
-	if ((p = rt_plan(r, agent_id, status)) == NULL)
+	if (id_new(exe, sizeof(exe), "exe_", 20) == -1)
 		return -1;
-	*planp = p;
-	if (!rt_key_ok(r, p)) {
-		*status = HTTP_UNAUTHORIZED;
-		return -1;
-	}
-	if (id_new(exe, sizeof(exe), "exe_", 20) == -1) {
-		*status = HTTP_INTERNAL_ERROR;
-		return -1;
-	}
 	memset(&env, 0, sizeof(env));
 	env.db = r->app->db;
 	env.cfg = r->app->cfg;
@@ -138,28 +160,17 @@ h_agent_invoke(struct req *r, struct resp *w)
 {
 	struct json_object *input = r->json;
 	struct exec_result res;
-	struct plan *p = NULL;
-	int status = 0;
+	struct plan *p;
+	int st;
 
+	if ((p = rt_agent(r, w, &st)) == NULL)
+		return st;
 	if (input == NULL) {
 		input = json_object_new_object();
 		arena_defer(r->arena, json_put_cb, input);
 	}
-	if (rt_invoke(r, r->param[0], input, "http", &res, &p, &status) == -1) {
-		switch (status) {
-		case HTTP_NOT_FOUND:
-			return resp_error(w, status, "not_found", "no such agent");
-		case HTTP_UNAUTHORIZED:
-			resp_header(w, "WWW-Authenticate", "Bearer");
-			return resp_error(w, status, "unauthorized",
-			    "this agent needs its access key as a Bearer token");
-		case HTTP_SERVICE_UNAVAILABLE:
-			return resp_unavailable(w);
-		default:
-			return resp_error(w, HTTP_INTERNAL_ERROR, "internal",
-			    "the agent cannot run");
-		}
-	}
+	if (rt_run(r, p, input, "http", &res) == -1)
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "the agent cannot run");
 	if (res.status == EXEC_SUCCEEDED) {
 		const char *body = res.output ? json_plain(res.output) : "null";
 		resp_raw_json(w, res.http_status, body, strlen(body));

@@ -3,8 +3,10 @@
  * Streamable HTTP through lib/mcp*.c. The agent is one tool: its name comes
  * from the workflow's, its inputSchema is the workflow's, its outputSchema
  * the response tool's when it declares one. A call runs the graph exactly
- * as the public endpoint does (rt_invoke: same log, same key), so a
+ * as the public endpoint does (rt_agent, rt_run: same key, same log), so a
  * validation failure is a tool result with isError, not a protocol error.
+ * The agent is resolved once per request and handed to the handlers as
+ * ctx->user (they call nothing that could evict it from the plan cache).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -61,27 +63,16 @@ output_schema(struct json_object *doc)
 	return NULL;
 }
 
-/* The agent of this request; ctx->user is its id. */
-static struct plan *
-agent_plan(struct mcp_ctx *ctx)
-{
-	int status = 0;
-
-	return rt_plan(ctx->req, (const char *)ctx->user, &status);
-}
-
 static int
 agent_tools_list(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
 {
-	struct plan *p = agent_plan(ctx);
+	const struct plan *p = ctx->user;
 	struct json_object *tools, *t, *in, *os;
 	const char *name, *desc;
 	char tn[TOOL_NAME_MAX + 1];
 
 	(void)params;
-	if (p == NULL)
-		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent is not available");
 	name = json_get_str(p->doc, "name");
 	desc = json_get_str(p->doc, "description");
 	tool_name(name, tn);
@@ -113,16 +104,12 @@ static int
 agent_tools_call(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
 {
-	const char *agent = (const char *)ctx->user;
+	struct plan *p = ctx->user;
 	struct json_object *args, *sc;
 	struct exec_result res;
-	struct plan *p = agent_plan(ctx), *used = NULL;
 	const char *name = params ? json_get_str(params, "name") : NULL;
 	char tn[TOOL_NAME_MAX + 1];
-	int status = 0;
 
-	if (p == NULL)
-		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent is not available");
 	tool_name(json_get_str(p->doc, "name"), tn);
 	if (name == NULL || strcmp(name, tn) != 0)
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "unknown tool: %s (this agent has %s)",
@@ -134,9 +121,8 @@ agent_tools_call(struct mcp_ctx *ctx, struct json_object *params,
 		args = json_object_new_object();
 		arena_defer(ctx->arena, json_put_cb, args);
 	}
-	/* p may be evicted inside rt_invoke; only res is used after it. */
-	if (rt_invoke(ctx->req, agent, args, "mcp", &res, &used, &status) == -1)
-		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent cannot run (%d)", status);
+	if (rt_run(ctx->req, p, args, "mcp", &res) == -1)
+		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent cannot run");
 	if (res.status == EXEC_SUCCEEDED && res.http_status < 400) {
 		const char *text = res.output ? json_plain(res.output) : "null";
 		mcp_content_add(result, mcp_text_item(text));
@@ -180,21 +166,10 @@ static const struct mcp_server agent_server = {
 int
 h_agent_mcp(struct req *r, struct resp *w)
 {
-	const char *agent = r->param[0];
 	struct plan *p;
-	int status = HTTP_NOT_FOUND;
+	int st;
 
-	if ((p = rt_plan(r, agent, &status)) == NULL) {
-		if (status == HTTP_SERVICE_UNAVAILABLE)
-			return resp_unavailable(w);
-		if (status == HTTP_NOT_FOUND)
-			return resp_error(w, status, "not_found", "no such agent");
-		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "the agent cannot run");
-	}
-	if (!rt_key_ok(r, p)) {
-		resp_header(w, "WWW-Authenticate", "Bearer");
-		return resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
-		    "this agent needs its access key as a Bearer token");
-	}
-	return mcp_handle(&agent_server, (void *)agent, r, w);
+	if ((p = rt_agent(r, w, &st)) == NULL)
+		return st;
+	return mcp_handle(&agent_server, p, r, w);
 }

@@ -38,10 +38,9 @@ int	h_agent_delete(struct req *, struct resp *);
 
 /* invoke.c */
 int	h_agent_invoke(struct req *, struct resp *);
-int	rt_invoke(struct req *, const char *agent_id, struct json_object *input,
-	    const char *channel, struct exec_result *res, struct plan **planp,
-	    int *status);
-int	rt_key_ok(struct req *, const struct plan *);
+struct plan *rt_agent(struct req *, struct resp *, int *st);
+int	rt_run(struct req *, struct plan *, struct json_object *input,
+	    const char *channel, struct exec_result *res);
 
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);
