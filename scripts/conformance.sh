@@ -37,7 +37,7 @@ agent=$(curl -fsS -H "$H" -d '{}' "$ORCHESTRIX_URL/mcp/servers/$sid/deploy" |
         /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["agentId"])')
 # Orchestrix's /mcp needs the API key; the suite sends no header, so a
 # loopback forwarder (tests/pylib/authproxy.py) adds it.
-coproc PROXY { exec /usr/bin/python3 tests/pylib/authproxy.py "$port" "$ORCHESTRIX_API_KEY"; }
+coproc PROXY { AUTHPROXY_KEY=$ORCHESTRIX_API_KEY exec /usr/bin/python3 tests/pylib/authproxy.py "$port"; }
 proxy_pid=$PROXY_PID
 read -r _ proxy_port <&"${PROXY[0]}"
 cleanup() {

@@ -4,7 +4,9 @@ endpoints that need an API key (Orchestrix's /mcp). Everything else passes
 through unchanged, Host and Origin included, and bodies stream both ways
 (SSE events reach the client as they arrive).
 
-    python3 tests/pylib/authproxy.py UPSTREAM_PORT KEY   # prints "port N", serves until killed
+    AUTHPROXY_KEY=... python3 tests/pylib/authproxy.py UPSTREAM_PORT
+    # prints "port N", serves until killed; the key comes from the
+    # environment, not the command line, so ps never shows it
 """
 import http.client
 import http.server
@@ -68,6 +70,7 @@ def start(upstream_port, key):
 
 
 if __name__ == "__main__":
-    srv = Server(("127.0.0.1", 0), handler_for(int(sys.argv[1]), sys.argv[2]))
+    import os
+    srv = Server(("127.0.0.1", 0), handler_for(int(sys.argv[1]), os.environ["AUTHPROXY_KEY"]))
     print(f"port {srv.server_address[1]}", flush=True)
     srv.serve_forever()
