@@ -55,6 +55,15 @@ plan_free(struct plan *p)
  * Compiles a canonical (already validated) document into a plan. The plan
  * takes its own reference to doc. Returns 0, or -1 with errors appended.
  */
+/* tpl_scan callback: sets *(int *)ctx when a reference reads {{env.*}}. */
+static void
+env_ref_cb(void *ctx, const struct tpl_ref *ref, const char *path)
+{
+	(void)path;
+	if (ref->root == TPL_ENV)
+		*(int *)ctx = 1;
+}
+
 int
 plan_compile(struct json_object *doc, const char *id, int version,
     struct plan **out, struct json_object *errors)
@@ -105,6 +114,8 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		s->type = (enum tool_type)tool_type_lookup(json_get_str(t, "type"));
 		s->config = json_object_object_get(t, "config");
 		s->has_refs = tpl_has_refs(s->config);
+		if (s->has_refs)
+			tpl_scan(s->config, "", env_ref_cb, &p->uses_env, NULL);
 		p->nsteps++;
 		snprintf(path, sizeof(path), "/tools/%zu/config", j);
 		if (tool_impls[s->type].compile != NULL &&
@@ -113,10 +124,11 @@ plan_compile(struct json_object *doc, const char *id, int version,
 	}
 	p->bytes = strlen(json_object_to_json_string(doc)) * 4 + sizeof(*p);
 	p->deferrable = 1;
+	p->needs_now = p->uses_env;
 	for (i = 0, j = 0; i < p->nsteps; i++) {
 		enum tool_type t = p->steps[i].type;
 		if (t == TOOL_DB_INSERT)
-			j = 1;
+			j = p->needs_now = 1;  /* a deferred insert's createdAt */
 		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST ||
 		    t == TOOL_APPROVAL))
 			p->deferrable = 0;
@@ -225,11 +237,13 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 	json_object_object_add(scope, "steps", steps_out);
 	json_object_object_add(scope, "secrets", env->secrets != NULL ?
 	    json_object_get(env->secrets) : json_object_new_object());
-	json_object_object_add(envobj, "now", iso_time(res->started_at_us));
-	json_object_object_add(envobj, "timestamp",
-	    json_object_new_int64(res->started_at_us / 1000000));
-	json_object_object_add(envobj, "executionId",
-	    json_object_new_string(env->execution_id ? env->execution_id : ""));
+	if (p->needs_now) {
+		json_object_object_add(envobj, "now", iso_time(res->started_at_us));
+		json_object_object_add(envobj, "timestamp",
+		    json_object_new_int64(res->started_at_us / 1000000));
+		json_object_object_add(envobj, "executionId",
+		    json_object_new_string(env->execution_id ? env->execution_id : ""));
+	}
 	json_object_object_add(scope, "env", envobj);
 
 	if (res->logs != NULL) {

@@ -18,6 +18,7 @@ struct arena;
 struct config;
 struct db;
 struct js_schema;
+struct id_pool;
 
 struct plan_step {
 	const char		*tool_id;
@@ -40,6 +41,11 @@ struct plan {
 	 * (db_find, http_request, approval), so inserts may be buffered and
 	 * committed after the last step (exec_env.defer_writes). */
 	int			 deferrable;
+	/* Templates read {{env.*}} (uses_env), or a step needs env.now
+	 * (needs_now); otherwise a run builds no env object and needs no
+	 * execution id. */
+	int			 uses_env;
+	int			 needs_now;
 	/* Owned extras of the production runtime (NULL / "" otherwise). */
 	struct json_object	*secrets;
 	char			 access_hash[65];
@@ -59,6 +65,7 @@ struct exec_env {
 	int			 in_tx;     /* set by the engine when it opened one */
 	int			 defer_writes; /* buffer db_insert into pending */
 	int			 no_trace;  /* skip steps[] and logs[] (production) */
+	struct id_pool		*ids;       /* document ids from here (NULL: id_new) */
 	struct json_object	*pending;   /* [{id,collection,document,unique}] */
 };
 

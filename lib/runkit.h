@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "auth.h"
+
 struct catalog;
 struct config;
 struct plan_cache;
@@ -17,6 +19,7 @@ struct run_kit {
 	struct plan_cache	*plans;
 	unsigned char		 secret_key[32];
 	int			 have_key;   /* 0: secrets are disabled */
+	struct id_pool		 ids;        /* execution and document ids */
 };
 
 int	run_kit_init(struct run_kit *, const struct config *, size_t plan_entries);

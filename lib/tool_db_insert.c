@@ -84,7 +84,8 @@ tool_db_insert_run(struct tool_ctx *ctx)
 	if (coll == NULL || doc == NULL)
 		return tool_fail(ctx, 500, "bad_config",
 		    "db_insert needs a collection and a document object");
-	if (id_new(id, sizeof(id), "doc_", 20) == -1)
+	if ((ctx->env->ids != NULL ? id_pool_new(ctx->env->ids, id, sizeof(id), "doc_", 20) :
+	    id_new(id, sizeof(id), "doc_", 20)) == -1)
 		return tool_fail(ctx, 500, "internal", "no randomness");
 	if (ctx->env->defer_writes && ctx->env->pending != NULL)
 		return deferred(ctx, id, coll, doc, unique);
