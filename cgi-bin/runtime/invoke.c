@@ -97,11 +97,13 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 	long long t0 = mono_us(), at = wall_us();
 	const char *agent_id = p->id;
 	struct exec_env env;
-	char exe[40];
+	char exe[40] = "";
 
-	if (id_new(exe, sizeof(exe), "exe_", 20) == -1)
+	/* Production keeps no execution record: an id only for templates. */
+	if (p->uses_env && id_pool_new(&RT(r)->kit.ids, exe, sizeof(exe), "exe_", 20) == -1)
 		return -1;
 	memset(&env, 0, sizeof(env));
+	env.ids = &RT(r)->kit.ids;
 	env.db = r->app->db;
 	env.cfg = r->app->cfg;
 	env.scope = agent_id;
@@ -114,8 +116,19 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 
 	if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
 		/* The buffered inserts: one statement, one commit. */
-		const char *params[2] = { json_plain(env.pending), agent_id };
-		PGresult *pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
+		PGresult *pg;
+
+		if (json_object_array_length(env.pending) == 1) {
+			struct json_object *w = json_object_array_get_idx(env.pending, 0);
+			const char *params[5] = { json_get_str(w, "id"), agent_id,
+			    json_get_str(w, "collection"),
+			    json_plain(json_object_object_get(w, "document")),
+			    json_plain(json_object_object_get(w, "unique")) };
+			pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
+		} else {
+			const char *params[2] = { json_plain(env.pending), agent_id };
+			pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
+		}
 		if (pg == NULL || !db_ok(pg)) {
 			int dup = pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0;
 			char field[80], msg[200];

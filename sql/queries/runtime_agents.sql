@@ -72,6 +72,20 @@ with d as (
 )
 select 1
 
+-- name: rt_commit_one
+-- The common case of rt_commit_run, a run that buffered one insert, as a
+-- plain VALUES insert: ($1 id, $2 scope, $3 collection, $4 document,
+-- $5 unique fields). json_to_recordset and its CTE cost PostgreSQL about
+-- 50 µs more per call than this (pgbench, one client, asynchronous commit).
+with i as (
+    insert into documents (id, scope, collection, data)
+    values ($1::text, $2::text, $3::text, $4::jsonb)
+)
+insert into document_keys (scope, collection, field, value, doc_id)
+select $2::text, $3::text, f, $4::jsonb ->> f, $1::text
+from json_array_elements_text($5::json) as f
+where $4::jsonb ->> f is not null
+
 -- name: rt_log_batch
 insert into invocations (agent_id, version, channel, status, latency_us, at, error)
 select agent_id, version, channel, status, latency_us, to_timestamp(at_us / 1e6), error
