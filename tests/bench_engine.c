@@ -67,7 +67,9 @@ main(void)
 		return 1;
 	}
 	printf("%-10s %12s %14s %16s\n", "steps", "runs/s", "us/run", "us/step (over 0)");
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+	/* BENCH_ENGINE_ONLY=nodb: the agent's run alone (for callgrind). */
+	for (size_t k = 0; getenv("BENCH_ENGINE_ONLY") == NULL &&
+	    k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		struct json_object *doc = make_doc(sizes[k]), *errors = json_object_new_array();
 		struct plan *p;
 		struct exec_env env = { .cfg = &cfg, .scope = "bench", .execution_id = "exe_bench" };
@@ -107,7 +109,7 @@ main(void)
 		struct json_object *in = json_tokener_parse(
 		    "{\"email\":\"fixed.user@example.com\",\"name\":\"Fixed User\"}");
 		struct exec_env env = { .cfg = &cfg, .scope = "bench", .secrets = secrets,
-		    .execution_id = "exe_bench" };
+		    .execution_id = "exe_bench", .no_trace = 1 };
 		struct plan *p;
 		long runs = 0;
 		double t0 = now_s(), t;
