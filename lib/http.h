@@ -39,12 +39,14 @@ const char	*http_reason(int status);
 #define REQ_MAX_PARAMS	4
 #define RESP_MAX_HEADERS 16
 
+struct log_ring;
+
 /* What lives across requests in one worker. */
 struct app {
 	const struct config	*cfg;
 	struct db		*db;
 	struct metrics		*metrics; /* shared by the program's workers */
-	int			 log_fd;  /* datagrams to the program's log writer, or -1 */
+	struct log_ring		*log_ring; /* rows to the program's log writer, or NULL */
 	void			*prog;   /* the program's own per-worker state */
 };
 

@@ -20,9 +20,13 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "logring.h"
 #include "server.h"
 
 #define MAX_WORKERS	64
+/* Worker slot i logs through ring i (one worker per slot at a time). */
+#define RING(rs, i)	((rs) != NULL ? &(rs)->ring[(i)] : NULL)
+_Static_assert(LOG_RINGS >= 2 * MAX_WORKERS, "a log ring per worker slot");
 #define DRAIN_SECONDS	10
 
 const double metrics_bounds_s[METRICS_BUCKETS] = {
@@ -253,13 +257,14 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 }
 
 /*
- * Sends one log row to the program's log writer without ever blocking: a
- * full queue drops the row and counts it. Returns 0, or -1 when dropped.
+ * Puts one log row in this worker's ring for the program's log writer,
+ * never blocking: a full ring drops the row and counts it. Returns 0, or -1
+ * when dropped.
  */
 int
 app_log(struct app *app, const char *msg, size_t n)
 {
-	if (app->log_fd < 0 || send(app->log_fd, msg, n, MSG_DONTWAIT) == (ssize_t)n)
+	if (app->log_ring == NULL || log_ring_put(app->log_ring, msg, n) == 0)
 		return 0;
 	if (app->metrics != NULL)
 		atomic_fetch_add(&app->metrics->log_dropped, 1);
@@ -326,7 +331,7 @@ app_stream_release(struct app *app, int slot)
 
 static void
 worker_run(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock, int log_fd)
+    struct metrics *metrics, int sock, struct log_ring *ring)
 {
 	FCGX_Request fr;
 	struct arena arena;
@@ -339,7 +344,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.cfg = cfg;
 	app.db = &db;
 	app.metrics = metrics;
-	app.log_fd = log_fd;
+	app.log_ring = ring;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
@@ -377,12 +382,12 @@ struct slot {
 
 static pid_t
 spawn(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock, int log_fd)
+    struct metrics *metrics, int sock, struct log_ring *ring)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(p, cfg, metrics, sock, log_fd);
+		worker_run(p, cfg, metrics, sock, ring);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	return pid;
@@ -408,11 +413,12 @@ alive(const struct slot *s, int n)
 
 /* The log writer's process: the program's writer, stopped by SIGTERM. */
 static pid_t
-spawn_writer(const struct program *p, const struct config *cfg, int fd)
+spawn_writer(const struct program *p, const struct config *cfg,
+    struct log_rings *rings)
 {
 	pid_t pid;
 
-	if (p->log_writer == NULL || fd < 0)
+	if (p->log_writer == NULL || rings == NULL)
 		return 0;
 	if ((pid = fork()) != 0) {
 		if (pid < 0)
@@ -424,7 +430,7 @@ spawn_writer(const struct program *p, const struct config *cfg, int fd)
 	 * across reloads. */
 	prctl(PR_SET_NAME, "orx-log-writer");
 	child_signals();
-	p->log_writer(cfg, fd, &got_term);
+	p->log_writer(cfg, rings, &got_term);
 	exit(0);
 }
 
@@ -441,7 +447,7 @@ server_main(const struct program *p, int argc, char **argv)
 	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
 	long long last_spawn_fail = 0;
 	struct metrics *shared_metrics;
-	int logfd[2] = { -1, -1 };
+	struct log_rings *rings = NULL;
 	pid_t writer = 0;
 	const char *path;
 	sigset_t block, none;
@@ -477,14 +483,8 @@ server_main(const struct program *p, int argc, char **argv)
 	}
 	/* nginx's workers may run as another user. */
 	chmod(path, 0666);
-	if (p->log_writer != NULL) {
-		int rcv = 4 * 1024 * 1024;
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, logfd) == -1) {
-			log_error("log socketpair: %s", strerror(errno));
-			logfd[0] = logfd[1] = -1;
-		} else
-			setsockopt(logfd[1], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	}
+	if (p->log_writer != NULL && (rings = log_rings_map()) == NULL)
+		log_error("log rings: mmap: %s; rows are dropped", strerror(errno));
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -500,9 +500,9 @@ server_main(const struct program *p, int argc, char **argv)
 	sigemptyset(&none);
 
 	memset(slots, 0, sizeof(slots));
-	writer = spawn_writer(p, &cfg[cur], logfd[1]);
+	writer = spawn_writer(p, &cfg[cur], rings);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -528,7 +528,7 @@ server_main(const struct program *p, int argc, char **argv)
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
-					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
+					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
 					slots[i].gen = gen;
 					started++;
 				}
@@ -546,7 +546,7 @@ server_main(const struct program *p, int argc, char **argv)
 					if (!got_term) {
 						log_warn("%s: log writer died; restarting it", p->name);
 						usleep(100000);
-						writer = spawn_writer(p, &cfg[cur], logfd[1]);
+						writer = spawn_writer(p, &cfg[cur], rings);
 					}
 					continue;
 				}
@@ -571,7 +571,7 @@ server_main(const struct program *p, int argc, char **argv)
 				if (mono_ms() - last_spawn_fail < 100)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
-				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, logfd[0]);
+				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
 				slots[i].gen = gen;
 			}
 		}
@@ -599,10 +599,7 @@ server_main(const struct program *p, int argc, char **argv)
 	}
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-	if (logfd[0] >= 0) {
-		close(logfd[0]);
-		close(logfd[1]);
-	}
+	log_rings_unmap(rings);
 	unlink(path);
 	close(sock);
 	config_free(&cfg[0]);

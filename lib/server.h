@@ -12,6 +12,8 @@
 
 #include "router.h"
 
+struct log_rings;
+
 #define METRICS_BUCKETS 12
 #define STREAM_SLOTS	128
 
@@ -37,10 +39,11 @@ struct program {
 	void			(*worker_fini)(struct app *);
 	/*
 	 * Optional log writer: runs in its own process (restarted if it dies)
-	 * and reads the datagrams workers send with app_log(), so workers never
-	 * wait on a log write. It returns when told to stop (*stop set).
+	 * and drains the rows workers put with app_log() (lib/logring.h), so
+	 * workers never wait on a log write. It returns when told to stop
+	 * (*stop set).
 	 */
-	void			(*log_writer)(const struct config *, int fd,
+	void			(*log_writer)(const struct config *, struct log_rings *,
 				    volatile sig_atomic_t *stop);
 };
 

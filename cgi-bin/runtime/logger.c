@@ -1,21 +1,20 @@
 /*
- * The runtime's log writer: a process of its own that turns the workers'
- * invocation datagrams (one JSON row each) into batched INSERTs -- at most
- * every 100 ms or 1000 rows -- so a call never waits for its log line.
+ * The runtime's log writer: a process of its own that drains the workers'
+ * log rings (lib/logring.h; one JSON row per call) every TICK_MS into
+ * batched INSERTs -- at most every 100 ms or 1000 rows -- so a call never
+ * waits for its log line and never wakes this process.
  * While the database is away rows are kept (up to a cap) and retried.
  */
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "config.h"
 #include "log.h"
+#include "logring.h"
 #include "runtime.h"
 
 #define FLUSH_MS	100
-#define TICK_MS		20      /* drain this often: no wake-up per row */
+#define TICK_MS		20
 #define FLUSH_ROWS	1000
 #define KEEP_ROWS	50000   /* beyond, while the database is away: dropped */
 
@@ -63,43 +62,42 @@ flush(struct db *db, struct batch *b)
 	}
 }
 
+/* log_ring_take callback: appends one row to the batch. */
+static void
+take_row(void *ctx, const char *row, size_t n)
+{
+	struct batch *b = ctx;
+
+	buf_putc(&b->rows, b->n == 0 ? '[' : ',');
+	buf_put(&b->rows, row, n);
+	if (b->n++ == 0)
+		b->first_ms = mono_ms();
+}
+
 void
-rt_log_writer(const struct config *cfg, int fd, volatile sig_atomic_t *stop)
+rt_log_writer(const struct config *cfg, struct log_rings *rings,
+    volatile sig_atomic_t *stop)
 {
 	struct db db;
 	struct batch b;
-	char msg[4096];
-	ssize_t n;
 
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), "runtime-log");
 	db_set_options(&db, "-c search_path=archestra");
 	arena_init(&b.arena, 64 * 1024);
 	batch_reset(&b);
 	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
 		struct timespec tick = { 0, TICK_MS * 1000000L };
+		int last = *stop;  /* the workers are gone: one more drain */
 
-		/* Idle: sleep until a row comes. Busy: take rows every tick, so
-		 * the workers' sends do not wake this process one by one. */
-		if (b.n == 0) {
-			if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
-				break;
-		} else
-			nanosleep(&tick, NULL);
-		while ((n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
-			buf_putc(&b.rows, b.n == 0 ? '[' : ',');
-			buf_put(&b.rows, msg, (size_t)n);
-			if (b.n++ == 0)
-				b.first_ms = mono_ms();
-			if (b.n % FLUSH_ROWS == 0)
-				flush(&db, &b);
-		}
-		if (b.n > 0 && (*stop || mono_ms() - b.first_ms >= FLUSH_MS))
+		for (size_t i = 0; i < LOG_RINGS; i++)
+			log_ring_take(&rings->ring[i], take_row, &b);
+		if (b.n > 0 && (last || b.n >= FLUSH_ROWS ||
+		    mono_ms() - b.first_ms >= FLUSH_MS))
 			flush(&db, &b);
-		if (*stop)
+		if (last)
 			break;
+		nanosleep(&tick, NULL);
 	}
-	flush(&db, &b);
 	arena_free(&b.arena);
 	db_close(&db);
 }

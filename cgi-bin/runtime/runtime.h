@@ -46,7 +46,8 @@ int	rt_run(struct req *, struct plan *, struct json_object *input,
 int	h_agent_mcp(struct req *, struct resp *);
 
 /* logger.c */
-void	rt_log_writer(const struct config *, int fd, volatile sig_atomic_t *stop);
+void	rt_log_writer(const struct config *, struct log_rings *,
+	    volatile sig_atomic_t *stop);
 
 /* dashboard.c */
 int	h_dashboard_data(struct req *, struct resp *);

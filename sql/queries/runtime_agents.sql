@@ -113,7 +113,7 @@ with w as (
     from w group by 1
 ), recent as (
     select at, channel, status, latency_us, error from invocations
-    where agent_id = $1::text order by id desc limit 25
+    where agent_id = $1::text order by at desc, id desc limit 25
 )
 select json_build_object(
     'calls', t.calls, 'errors', t.errors,
