@@ -109,6 +109,47 @@ buf_put_json_string(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
+/* A decimal integer, without printf. */
+void
+buf_put_llong(struct buf *b, long long v)
+{
+	char d[24], *p = d + sizeof(d);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_put(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/*
+ * A value of PostgreSQL's COPY text format: backslash, tab, newline and
+ * carriage return escaped (the column and row separators stay unambiguous).
+ */
+void
+buf_put_copy_text(struct buf *b, const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *esc;
+
+		switch (s[i]) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		buf_put(b, s + start, i - start);
+		buf_puts(b, esc);
+		start = i + 1;
+	}
+	buf_put(b, s + start, n - start);
+}
+
 void
 buf_reset(struct buf *b)
 {

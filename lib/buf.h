@@ -23,6 +23,8 @@ void	buf_putc(struct buf *, char);
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_put_json_string(struct buf *, const char *, size_t);
+void	buf_put_llong(struct buf *, long long);
+void	buf_put_copy_text(struct buf *, const char *, size_t);
 void	buf_reset(struct buf *);
 
 #endif

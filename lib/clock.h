@@ -8,5 +8,6 @@ long long	mono_ms(void);
 
 #define ISO_UTC_SIZE	32
 void		iso_utc(long long us, char out[ISO_UTC_SIZE]);
+void		iso_utc_us(long long us, char out[ISO_UTC_SIZE]);
 
 #endif

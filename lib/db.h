@@ -42,6 +42,7 @@ PGresult	*db_query(struct db *, struct arena *, enum query, int n,
 PGresult	*db_query_bin(struct db *, struct arena *, enum query, int n,
 		    const char *const *values, const int *lengths,
 		    const int *formats);
+int		 db_copy_in(struct db *, enum query, const char *data, size_t len);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);

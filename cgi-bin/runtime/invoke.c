@@ -15,24 +15,40 @@
 #include "runtime.h"
 #include "tools.h"
 
-/* Sends the call's log row to the log writer (never waits). */
+/*
+ * Hands the call's log row to the log writer (never waits): one line of
+ * COPY text, the columns of the rt_log_copy statement.
+ */
 static void
 log_call(struct req *r, const char *agent, int version, const char *channel,
     int status, long long latency_us, long long at_us, const char *error)
 {
+	char at[ISO_UTC_SIZE];
 	struct buf b;
 
+	iso_utc_us(at_us, at);
 	buf_init(&b, r->arena, 256);
-	buf_puts(&b, "{\"agent_id\":");
-	buf_put_json_string(&b, agent, strlen(agent));
-	buf_printf(&b, ",\"version\":%d,\"channel\":\"%s\",\"status\":%d,"
-	    "\"latency_us\":%lld,\"at_us\":%lld,\"error\":", version, channel, status,
-	    latency_us, at_us);
-	if (error != NULL)
-		buf_put_json_string(&b, error, strnlen(error, 300));
-	else
-		buf_puts(&b, "null");
-	buf_putc(&b, '}');
+	buf_put_copy_text(&b, agent, strlen(agent));
+	buf_putc(&b, '\t');
+	buf_put_llong(&b, version);
+	buf_putc(&b, '\t');
+	buf_puts(&b, channel);
+	buf_putc(&b, '\t');
+	buf_put_llong(&b, status);
+	buf_putc(&b, '\t');
+	buf_put_llong(&b, latency_us);
+	buf_putc(&b, '\t');
+	buf_puts(&b, at);
+	buf_putc(&b, '\t');
+	if (error != NULL) {
+		size_t n = strnlen(error, 301);
+		if (n > 300)   /* cut at a character boundary: COPY wants UTF-8 */
+			for (n = 300; n > 0 && ((unsigned char)error[n] & 0xc0) == 0x80; n--)
+				;
+		buf_put_copy_text(&b, error, n);
+	} else
+		buf_puts(&b, "\\N");
+	buf_putc(&b, '\n');
 	app_log(r->app, b.data, b.len);
 }
 

@@ -1,9 +1,10 @@
 /*
  * The runtime's log writer: a process of its own that drains the workers'
- * log rings (lib/logring.h; one JSON row per call) every TICK_MS into
- * batched INSERTs -- at most every 100 ms or 1000 rows -- so a call never
- * waits for its log line and never wakes this process.
- * While the database is away rows are kept (up to a cap) and retried.
+ * log rings (lib/logring.h; one line of COPY text per call) every TICK_MS
+ * and gives the rows to PostgreSQL with COPY -- at most every 100 ms or
+ * 1000 rows -- so a call never waits for its log line and never wakes this
+ * process. While the database is away rows are kept (up to a cap) and
+ * retried.
  */
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,7 @@
 
 struct batch {
 	struct arena	arena;
-	struct buf	rows;      /* "[row,row,..." */
+	struct buf	rows;      /* COPY text, a line per row */
 	int		n;
 	long long	first_ms;
 };
@@ -37,25 +38,13 @@ batch_reset(struct batch *b)
 static void
 flush(struct db *db, struct batch *b)
 {
-	const char *params[1];
-	PGresult *res;
-	struct arena a;
-
 	if (b->n == 0)
 		return;
-	buf_putc(&b->rows, ']');
-	params[0] = b->rows.data;
-	arena_init(&a, 1024);
-	res = db_query(db, &a, Q_RT_LOG_BATCH, 1, params);
-	if (res != NULL && db_ok(res)) {
-		arena_free(&a);
+	if (db_copy_in(db, Q_RT_LOG_COPY, b->rows.data, b->rows.len) == 0) {
 		batch_reset(b);
 		return;
 	}
-	arena_free(&a);
-	/* Keep the rows for the next try: drop the closing bracket. */
-	b->rows.len--;
-	b->rows.data[b->rows.len] = '\0';
+	/* Kept for the next try, up to a point. */
 	if (b->n >= KEEP_ROWS) {
 		log_error("log writer: database away; %d invocation rows dropped", b->n);
 		batch_reset(b);
@@ -68,7 +57,6 @@ take_row(void *ctx, const char *row, size_t n)
 {
 	struct batch *b = ctx;
 
-	buf_putc(&b->rows, b->n == 0 ? '[' : ',');
 	buf_put(&b->rows, row, n);
 	if (b->n++ == 0)
 		b->first_ms = mono_ms();

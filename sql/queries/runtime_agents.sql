@@ -86,12 +86,10 @@ select $2::text, $3::text, f, $4::jsonb ->> f, $1::text
 from json_array_elements_text($5::json) as f
 where $4::jsonb ->> f is not null
 
--- name: rt_log_batch
-insert into invocations (agent_id, version, channel, status, latency_us, at, error)
-select agent_id, version, channel, status, latency_us, to_timestamp(at_us / 1e6), error
-from json_to_recordset($1::json) as x(agent_id text, version int, channel text,
-                                      status int, latency_us bigint, at_us bigint,
-                                      error text)
+-- name: rt_log_copy
+-- The log writer's batch: rows in COPY text format, one per call (at as
+-- ISO 8601 UTC with microseconds, error \N when none).
+copy invocations (agent_id, version, channel, status, latency_us, at, error) from stdin
 
 -- name: rt_dashboard
 with w as (
@@ -113,7 +111,7 @@ with w as (
     from w group by 1
 ), recent as (
     select at, channel, status, latency_us, error from invocations
-    where agent_id = $1::text order by at desc, id desc limit 25
+    where agent_id = $1::text order by at desc limit 25
 )
 select json_build_object(
     'calls', t.calls, 'errors', t.errors,

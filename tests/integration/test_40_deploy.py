@@ -86,7 +86,7 @@ def test_deploy_seed_shapes_and_public_endpoint(s):
                            d["agentId"]) == "4", timeout=5)
     # In call order: each worker has its own log ring, so ids follow the
     # writer's drain, not the calls.
-    rows = s.sql("select string_agg(status::text, ',' order by at, id) from archestra.invocations "
+    rows = s.sql("select string_agg(status::text, ',' order by at) from archestra.invocations "
                  "where agent_id = :'p0'", d["agentId"])
     assert rows == "200,409,400,200", rows
     assert s.sql("select count(*) from archestra.invocations where agent_id = :'p0' "

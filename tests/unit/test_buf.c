@@ -2,12 +2,15 @@
  * Unit tests for lib/buf.c: growth from the arena, printf across a growth,
  * and JSON string quoting (every result is also parsed back with json-c).
  */
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "arena.h"
 #include "buf.h"
+#include "clock.h"
 #include "t.h"
 
 static void
@@ -123,11 +126,58 @@ test_json_string(void)
 	arena_free(&a);
 }
 
+static void
+test_llong_and_copy_text(void)
+{
+	static const long long v[] = { 0, 7, -7, 1234567890123LL, LLONG_MAX, LLONG_MIN };
+	struct arena a;
+	struct buf b;
+	char want[32];
+	int ok = 1;
+
+	arena_init(&a, 256);
+	buf_init(&b, &a, 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_reset(&b);
+		buf_put_llong(&b, v[i]);
+		snprintf(want, sizeof(want), "%lld", v[i]);
+		if (strcmp(b.data, want) != 0)
+			ok = 0;
+	}
+	T_OK(ok, "buf_put_llong writes what %%lld writes, extremes included");
+	buf_reset(&b);
+	buf_put_copy_text(&b, "a\\b\tc\nd\re", 9);
+	T_STR(b.data, "a\\\\b\\tc\\nd\\re", "COPY text: backslash, tab, newline, CR escaped");
+	buf_reset(&b);
+	buf_put_copy_text(&b, "caf\xc3\xa9 \"q\"", 9);
+	T_STR(b.data, "caf\xc3\xa9 \"q\"", "COPY text: anything else kept");
+	arena_free(&a);
+}
+
+static void
+test_iso_times(void)
+{
+	char out[ISO_UTC_SIZE];
+
+	iso_utc(1795281234567891LL, out);
+	T_STR(out, "2026-11-21T17:13:54.567Z", "iso_utc: milliseconds");
+	iso_utc_us(1795281234567891LL, out);
+	T_STR(out, "2026-11-21T17:13:54.567891Z", "iso_utc_us: microseconds");
+	iso_utc(0, out);
+	T_STR(out, "1970-01-01T00:00:00.000Z", "iso_utc: the epoch");
+	iso_utc_us(-1, out);
+	T_STR(out, "1969-12-31T23:59:59.999999Z", "iso_utc_us: before the epoch");
+	iso_utc(951782400000000LL, out);
+	T_STR(out, "2000-02-29T00:00:00.000Z", "iso_utc: a leap day");
+}
+
 int
 main(void)
 {
 	test_growth();
 	test_printf();
 	test_json_string();
+	test_llong_and_copy_text();
+	test_iso_times();
 	return t_done();
 }
