@@ -40,24 +40,35 @@ enum jwt_status
 jwt_sign_hs256(struct json_object *claims, const void *key, size_t keylen,
     char **token_out)
 {
-	unsigned char sig[CRYPTO_SHA256_LEN];
 	const char *payload;
+
+	*token_out = NULL;
+	if (claims == NULL || !json_object_is_type(claims, json_type_object))
+		return JWT_MALFORMED;
+	payload = json_object_to_json_string_ext(claims,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (payload == NULL)
+		return JWT_NOMEM;
+	return jwt_sign_hs256_payload(payload, strlen(payload), key, keylen, token_out);
+}
+
+/*
+ * As jwt_sign_hs256, for claims already serialised: payload must be the
+ * text of one JSON object (the caller's promise; it is not parsed here).
+ */
+enum jwt_status
+jwt_sign_hs256_payload(const char *payload, size_t plen, const void *key,
+    size_t keylen, char **token_out)
+{
+	unsigned char sig[CRYPTO_SHA256_LEN];
 	char *tok = NULL;
-	size_t hlen = sizeof(JWT_HEADER_B64) - 1, plen, total, pos;
+	size_t hlen = sizeof(JWT_HEADER_B64) - 1, total, pos;
 	enum jwt_status st = JWT_MALFORMED;
 	int n;
 
 	*token_out = NULL;
-	if (claims == NULL || !json_object_is_type(claims, json_type_object))
-		goto out;
-	payload = json_object_to_json_string_ext(claims,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (payload == NULL) {
-		st = JWT_NOMEM;
-		goto out;
-	}
 	/* Checked first so the size arithmetic below cannot overflow. */
-	if ((plen = strlen(payload)) > JWT_MAX_LEN)
+	if (plen > JWT_MAX_LEN)
 		goto out;
 	total = hlen + 1 + B64URL_ENCODED_LEN(plen) + 1 + JWT_SIG_B64_LEN;
 	if (total > JWT_MAX_LEN)

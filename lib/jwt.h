@@ -27,6 +27,8 @@ extern const char *const jwt_status_names[JWT__MAX];
 
 enum jwt_status	jwt_sign_hs256(struct json_object *claims,
 		    const void *key, size_t keylen, char **token_out);
+enum jwt_status	jwt_sign_hs256_payload(const char *payload, size_t len,
+		    const void *key, size_t keylen, char **token_out);
 enum jwt_status	jwt_verify_hs256(const char *token, size_t len,
 		    const void *key, size_t keylen, long long now,
 		    long long leeway_seconds, struct json_object **claims_out);

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "json.h"
 #include "jwt.h"
 #include "tools.h"
@@ -30,11 +31,73 @@ secret_of(struct tool_ctx *ctx)
 	return v;
 }
 
+/* Registered claims the tool sets; the config's own are replaced. */
+static const char *const registered[] = { "iat", "exp", "iss", "aud", NULL };
+
+/*
+ * Signs the config's claims (an object or NULL) with the registered ones
+ * added. The payload is written as text -- the claims' JSON with
+ * ,"iat":..,"exp":.. spliced before its closing brace -- rather than by
+ * copying the claims object and adding members to it; claims that name a
+ * registered claim themselves take the copying way, so the tool's win.
+ */
+static enum jwt_status
+sign(struct tool_ctx *ctx, struct json_object *c, long long now, long long ttl,
+    const char *key, char **token)
+{
+	const char *iss = json_get_str(ctx->config, "issuer");
+	const char *aud = json_get_str(ctx->config, "audience");
+	struct json_object *claims;
+	enum jwt_status st;
+	const char *text;
+	struct arena a;
+	struct buf b;
+
+	for (size_t i = 0; c != NULL && registered[i] != NULL; i++)
+		if (json_object_object_get_ex(c, registered[i], NULL)) {
+			claims = NULL;  /* json_object_deep_copy wants it so */
+			if (json_object_deep_copy(c, &claims, NULL) != 0)
+				return JWT_NOMEM;
+			json_object_object_add(claims, "iat", json_object_new_int64(now));
+			json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
+			if (iss != NULL)
+				json_object_object_add(claims, "iss", json_object_new_string(iss));
+			if (aud != NULL)
+				json_object_object_add(claims, "aud", json_object_new_string(aud));
+			st = jwt_sign_hs256(claims, key, strlen(key), token);
+			json_object_put(claims);
+			return st;
+		}
+	text = c != NULL ? json_object_to_json_string_ext(c,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "{}";
+	if (text == NULL)
+		return JWT_NOMEM;
+	arena_init(&a, strlen(text) + 256);
+	buf_init(&b, &a, strlen(text) + 96);
+	buf_put(&b, text, strlen(text) - 1);   /* all but the closing brace */
+	buf_puts(&b, b.len > 1 ? ",\"iat\":" : "\"iat\":");
+	buf_put_llong(&b, now);
+	buf_puts(&b, ",\"exp\":");
+	buf_put_llong(&b, now + ttl);
+	if (iss != NULL) {
+		buf_puts(&b, ",\"iss\":");
+		buf_put_json_string(&b, iss, strlen(iss));
+	}
+	if (aud != NULL) {
+		buf_puts(&b, ",\"aud\":");
+		buf_put_json_string(&b, aud, strlen(aud));
+	}
+	buf_putc(&b, '}');
+	st = jwt_sign_hs256_payload(b.data, b.len, key, strlen(key), token);
+	arena_free(&a);
+	return st;
+}
+
 int
 tool_jwt_sign_run(struct tool_ctx *ctx)
 {
-	struct json_object *claims, *c, *v;
-	const char *key, *s;
+	struct json_object *c, *v;
+	const char *key;
 	long long now = (long long)time(NULL), ttl = DEFAULT_EXPIRES_IN;
 	char *token = NULL;
 	enum jwt_status st;
@@ -55,22 +118,7 @@ tool_jwt_sign_run(struct tool_ctx *ctx)
 	c = json_object_object_get(ctx->config, "claims");
 	if (c != NULL && !json_object_is_type(c, json_type_object))
 		return tool_fail(ctx, 500, "bad_config", "claims must be an object");
-	claims = c != NULL ? json_object_get(c) : json_object_new_object();
-	/* Copy before adding registered claims: the rendered config may share. */
-	{
-		struct json_object *copy = NULL;
-		json_object_deep_copy(claims, &copy, NULL);
-		json_object_put(claims);
-		claims = copy;
-	}
-	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
-	if ((s = json_get_str(ctx->config, "issuer")) != NULL)
-		json_object_object_add(claims, "iss", json_object_new_string(s));
-	if ((s = json_get_str(ctx->config, "audience")) != NULL)
-		json_object_object_add(claims, "aud", json_object_new_string(s));
-	st = jwt_sign_hs256(claims, key, strlen(key), &token);
-	json_object_put(claims);
+	st = sign(ctx, c, now, ttl, key, &token);
 	if (st != JWT_OK)
 		return tool_fail(ctx, 500, "internal", "signing failed: %s",
 		    jwt_status_names[st]);

@@ -288,6 +288,30 @@ def test_password_and_jwt_tools(s):
     assert run(s, sid2, {"token": "garbage"}).status == 401
 
 
+def test_jwt_sign_registered_claims(s):
+    """The tool sets iat/exp (and iss/aud when configured) whatever the
+    claims say; claims with none of them, or no claims, sign as well."""
+    tools = [{"toolId": "a", "type": "jwt_sign",
+              "config": {"secret": "k", "claims": {"iat": 1, "exp": 2, "role": "x\"y"},
+                         "audience": "app", "expiresIn": 30}},
+             {"toolId": "b", "type": "jwt_sign", "config": {"secret": "k"}},
+             {"toolId": "c", "type": "jwt_sign",
+              "config": {"secret": "k", "claims": {"sub": "{{input.who}}", "n": {"k": [1]}},
+                         "issuer": "me", "audience": "you"}},
+             {"toolId": "out", "type": "response", "config": {"body": {"ok": True}}}]
+    sid = deploy_local(s, {"name": "claims", "tools": tools,
+                           "executionOrder": ["a", "b", "c", "out"]}, secrets={"k": JWT_KEY})
+    r = s.post(f"/mcp/servers/{sid}/run", {"input": {"who": "ann\u00e9"}})
+    assert r.status == 200, r
+    tok = {st["toolId"]: st["output"]["token"] for st in r.json["steps"] if st["toolId"] != "out"}
+    a, b, c = (jwt_verify(tok[k], JWT_KEY) for k in "abc")
+    assert set(a) == {"iat", "exp", "role", "aud"} and a["iat"] > 1000 and \
+        a["exp"] - a["iat"] == 30 and a["role"] == 'x"y' and a["aud"] == "app", a
+    assert set(b) == {"iat", "exp"} and b["exp"] - b["iat"] == 3600, b
+    assert c == {"sub": "ann\u00e9", "n": {"k": [1]}, "iat": c["iat"], "exp": c["iat"] + 3600,
+                 "iss": "me", "aud": "you"}, c
+
+
 def test_condition_skips_a_branch(s):
     tools = [{"toolId": "c", "type": "condition",
               "config": {"left": "{{input.plan}}", "op": "eq", "right": "pro",
