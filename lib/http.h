@@ -47,6 +47,7 @@ struct app {
 	struct db		*db;
 	struct metrics		*metrics; /* shared by the program's workers */
 	struct log_ring		*log_ring; /* rows to the program's log writer, or NULL */
+	void			*shared; /* the program's shared memory, or NULL */
 	void			*prog;   /* the program's own per-worker state */
 };
 

@@ -331,7 +331,7 @@ app_stream_release(struct app *app, int slot)
 
 static void
 worker_run(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock, struct log_ring *ring)
+    struct metrics *metrics, void *shared, int sock, struct log_ring *ring)
 {
 	FCGX_Request fr;
 	struct arena arena;
@@ -345,6 +345,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.db = &db;
 	app.metrics = metrics;
 	app.log_ring = ring;
+	app.shared = shared;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
@@ -382,12 +383,12 @@ struct slot {
 
 static pid_t
 spawn(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, int sock, struct log_ring *ring)
+    struct metrics *metrics, void *shared, int sock, struct log_ring *ring)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(p, cfg, metrics, sock, ring);
+		worker_run(p, cfg, metrics, shared, sock, ring);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	return pid;
@@ -414,7 +415,7 @@ alive(const struct slot *s, int n)
 /* The log writer's process: the program's writer, stopped by SIGTERM. */
 static pid_t
 spawn_writer(const struct program *p, const struct config *cfg,
-    struct log_rings *rings)
+    struct log_rings *rings, void *shared)
 {
 	pid_t pid;
 
@@ -430,7 +431,7 @@ spawn_writer(const struct program *p, const struct config *cfg,
 	 * across reloads. */
 	prctl(PR_SET_NAME, "orx-log-writer");
 	child_signals();
-	p->log_writer(cfg, rings, &got_term);
+	p->log_writer(cfg, rings, shared, &got_term);
 	exit(0);
 }
 
@@ -448,6 +449,7 @@ server_main(const struct program *p, int argc, char **argv)
 	long long last_spawn_fail = 0;
 	struct metrics *shared_metrics;
 	struct log_rings *rings = NULL;
+	void *shared = NULL;
 	pid_t writer = 0;
 	const char *path;
 	sigset_t block, none;
@@ -483,6 +485,14 @@ server_main(const struct program *p, int argc, char **argv)
 	}
 	/* nginx's workers may run as another user. */
 	chmod(path, 0666);
+	if (p->shared_size > 0) {
+		shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shared == MAP_FAILED) {
+			log_error("shared memory: mmap: %s", strerror(errno));
+			return 1;
+		}
+	}
 	if (p->log_writer != NULL && (rings = log_rings_map()) == NULL)
 		log_error("log rings: mmap: %s; rows are dropped", strerror(errno));
 
@@ -500,9 +510,9 @@ server_main(const struct program *p, int argc, char **argv)
 	sigemptyset(&none);
 
 	memset(slots, 0, sizeof(slots));
-	writer = spawn_writer(p, &cfg[cur], rings);
+	writer = spawn_writer(p, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -528,7 +538,7 @@ server_main(const struct program *p, int argc, char **argv)
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
-					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
+					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
 					slots[i].gen = gen;
 					started++;
 				}
@@ -546,7 +556,7 @@ server_main(const struct program *p, int argc, char **argv)
 					if (!got_term) {
 						log_warn("%s: log writer died; restarting it", p->name);
 						usleep(100000);
-						writer = spawn_writer(p, &cfg[cur], rings);
+						writer = spawn_writer(p, &cfg[cur], rings, shared);
 					}
 					continue;
 				}
@@ -571,7 +581,7 @@ server_main(const struct program *p, int argc, char **argv)
 				if (mono_ms() - last_spawn_fail < 100)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
-				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, sock, RING(rings, i));
+				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
 				slots[i].gen = gen;
 			}
 		}
@@ -600,6 +610,8 @@ server_main(const struct program *p, int argc, char **argv)
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	log_rings_unmap(rings);
+	if (shared != NULL)
+		munmap(shared, p->shared_size);
 	unlink(path);
 	close(sock);
 	config_free(&cfg[0]);

@@ -44,7 +44,10 @@ struct program {
 	 * (*stop set).
 	 */
 	void			(*log_writer)(const struct config *, struct log_rings *,
-				    volatile sig_atomic_t *stop);
+				    void *shared, volatile sig_atomic_t *stop);
+	/* Bytes of zeroed memory shared by all of the program's processes
+	 * (app->shared, and the log writer's shared); 0 for none. */
+	size_t			shared_size;
 };
 
 int	server_main(const struct program *, int argc, char **argv);

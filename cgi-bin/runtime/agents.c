@@ -222,7 +222,7 @@ h_agent_replace(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_unavailable(w);
 	}
-	plan_cache_evict(RT(r)->kit.plans, r->param[0]);
+	rt_agent_changed(r, r->param[0]);
 	log_info("agent %s replaced (version %s)", r->param[0], version);
 	/* Its MCP clients re-read the tool (name and schemas may have changed). */
 	if (mcp_broadcast(r->app->db, r->arena, arena_printf(r->arena, "/agents/%s/mcp",
@@ -250,7 +250,7 @@ h_agent_delete(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_unavailable(w);
 	}
-	plan_cache_evict(RT(r)->kit.plans, r->param[0]);
+	rt_agent_changed(r, r->param[0]);
 	w->status = HTTP_NO_CONTENT;
 	return HTTP_NO_CONTENT;
 }

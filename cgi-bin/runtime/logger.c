@@ -5,10 +5,16 @@
  * 1000 rows -- so a call never waits for its log line and never wakes this
  * process. While the database is away rows are kept (up to a cap) and
  * retried.
+ *
+ * It is also the runtime's ear for agents changed elsewhere: it LISTENs on
+ * channel agents and publishes each NOTIFY in shared memory (lib/changes.h),
+ * where the workers look before every call.
  */
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
+#include "changes.h"
 #include "config.h"
 #include "log.h"
 #include "logring.h"
@@ -62,10 +68,47 @@ take_row(void *ctx, const char *row, size_t n)
 		b->first_ms = mono_ms();
 }
 
+/*
+ * Keeps LISTEN agents on the writer's connection. On each new connection
+ * every plan is declared stale: changes may have gone unheard meanwhile.
+ */
+static void
+listen_agents(struct db *db, struct changes *agents, unsigned long *listening)
+{
+	PGresult *res;
+
+	if (db_ready(db) == -1 || *listening == db->generation)
+		return;
+	res = PQexec(db->conn, "LISTEN agents");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		*listening = db->generation;
+		changes_publish(agents, CHANGES_ALL);
+	} else
+		log_warn("log writer: LISTEN agents: %s", PQerrorMessage(db->conn));
+	PQclear(res);
+}
+
+/* Publishes the agent ids of the NOTIFYs that arrived. */
+static void
+hear_agents(struct db *db, struct changes *agents)
+{
+	PGnotify *n;
+
+	if (db->conn == NULL || PQconsumeInput(db->conn) == 0)
+		return;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (strcmp(n->relname, "agents") == 0)
+			changes_publish(agents, n->extra);
+		PQfreemem(n);
+	}
+}
+
 void
-rt_log_writer(const struct config *cfg, struct log_rings *rings,
+rt_log_writer(const struct config *cfg, struct log_rings *rings, void *shared,
     volatile sig_atomic_t *stop)
 {
+	struct changes *agents = &((struct rt_shared *)shared)->agents;
+	unsigned long listening = 0;
 	struct db db;
 	struct batch b;
 
@@ -74,9 +117,10 @@ rt_log_writer(const struct config *cfg, struct log_rings *rings,
 	arena_init(&b.arena, 64 * 1024);
 	batch_reset(&b);
 	for (;;) {
-		struct timespec tick = { 0, TICK_MS * 1000000L };
 		int last = *stop;  /* the workers are gone: one more drain */
 
+		listen_agents(&db, agents, &listening);
+		hear_agents(&db, agents);
 		for (size_t i = 0; i < LOG_RINGS; i++)
 			log_ring_take(&rings->ring[i], take_row, &b);
 		if (b.n > 0 && (last || b.n >= FLUSH_ROWS ||
@@ -84,7 +128,14 @@ rt_log_writer(const struct config *cfg, struct log_rings *rings,
 			flush(&db, &b);
 		if (last)
 			break;
-		nanosleep(&tick, NULL);
+		/* A NOTIFY wakes this at once; rows wait for the tick. */
+		if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK) {
+			struct pollfd pfd = { PQsocket(db.conn), POLLIN, 0 };
+			(void)poll(&pfd, 1, TICK_MS);
+		} else {
+			struct timespec tick = { 0, TICK_MS * 1000000L };
+			nanosleep(&tick, NULL);
+		}
 	}
 	arena_free(&b.arena);
 	db_close(&db);

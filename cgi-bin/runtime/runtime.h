@@ -7,6 +7,7 @@
 #define RUNTIME_H
 
 #include "auth.h"
+#include "changes.h"
 #include "db.h"
 #include "engine.h"
 #include "http.h"
@@ -19,15 +20,22 @@ struct catalog;
 
 struct rt_state {
 	struct run_kit		 kit;   /* catalog, compiled plans, secrets key */
-	unsigned long		 listen_gen;   /* db generation LISTEN was sent on */
+	unsigned long long	 changes_seen;  /* of rt_shared.agents */
 };
 #define RT(r) ((struct rt_state *)(r)->app->prog)
+
+/* Memory shared by the runtime's processes (program.shared_size). */
+struct rt_shared {
+	struct changes		 agents;  /* agents replaced or deleted */
+};
+#define RT_SHARED(r) ((struct rt_shared *)(r)->app->shared)
 
 /* state.c */
 int	rt_worker_init(struct app *);
 void	rt_worker_fini(struct app *);
 int	rt_authenticate(struct req *, struct resp *, unsigned scope);
 void	rt_sync_cache(struct req *);
+void	rt_agent_changed(struct req *, const char *agent_id);
 struct plan *rt_plan(struct req *, const char *agent_id, int *status_out);
 
 /* agents.c */
@@ -46,7 +54,7 @@ int	rt_run(struct req *, struct plan *, struct json_object *input,
 int	h_agent_mcp(struct req *, struct resp *);
 
 /* logger.c */
-void	rt_log_writer(const struct config *, struct log_rings *,
+void	rt_log_writer(const struct config *, struct log_rings *, void *shared,
 	    volatile sig_atomic_t *stop);
 
 /* dashboard.c */

@@ -1,7 +1,10 @@
 /*
- * The runtime worker's state, the platform key check, and the plan cache:
- * a redeploy or delete anywhere is announced with NOTIFY agents, '<id>',
- * which every worker reads before serving a call (no query per call).
+ * The runtime worker's state, the platform key check, and the plan cache.
+ * A redeploy or delete is published in the runtime's shared memory
+ * (lib/changes.h) by the worker that made it and, for changes made on
+ * other hosts, by the log writer, which LISTENs for NOTIFY agents; every
+ * worker applies what is new before serving a call -- an atomic load, no
+ * query and no system call per call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +19,13 @@
 
 #define PLAN_CACHE_ENTRIES 256
 
-/* A NOTIFY on channel agents: that agent's plan is stale. */
+/* changes_apply callback: that agent's plan is stale. */
 static void
-on_agents_notify(void *ctx, const PGnotify *n)
+evict_agent(void *ctx, const char *agent_id)
 {
 	struct rt_state *st = ctx;
 
-	if (strcmp(n->relname, "agents") == 0)
-		plan_cache_evict(st->kit.plans, n->extra);
+	plan_cache_evict(st->kit.plans, agent_id);
 }
 
 int
@@ -38,9 +40,8 @@ rt_worker_init(struct app *app)
 		return -1;
 	}
 	app->prog = st;
-	/* The MCP layer's waits read this connection's notifications too. */
-	app->db->on_notify = on_agents_notify;
-	app->db->notify_ctx = st;
+	if (app->shared != NULL)
+		st->changes_seen = changes_now(&((struct rt_shared *)app->shared)->agents);
 	return 0;
 }
 
@@ -80,33 +81,27 @@ rt_authenticate(struct req *r, struct resp *w, unsigned scope)
 }
 
 /*
- * Applies pending NOTIFYs to the plan cache. After a reconnect the cache
- * is dropped (notifications may have been missed) and LISTEN sent again.
+ * After a committed replace or delete of agent_id: this worker's plan goes
+ * now, the other workers' at their next call (the NOTIFY sent with the
+ * change tells other hosts, through their log writers).
  */
+void
+rt_agent_changed(struct req *r, const char *agent_id)
+{
+	plan_cache_evict(RT(r)->kit.plans, agent_id);
+	if (RT_SHARED(r) != NULL)
+		changes_publish(&RT_SHARED(r)->agents, agent_id);
+}
+
+/* Applies the agent changes published since the last call to the plan cache. */
 void
 rt_sync_cache(struct req *r)
 {
-	struct db *d = r->app->db;
 	struct rt_state *st = RT(r);
-	PGnotify *n;
 
-	if (db_ready(d) == -1)
-		return;
-	if (st->listen_gen != d->generation) {
-		PGresult *res = PQexec(d->conn, "LISTEN agents");
-		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			st->listen_gen = d->generation;
-			plan_cache_clear(st->kit.plans);
-		}
-		PQclear(res);
-		return;
-	}
-	if (PQconsumeInput(d->conn) == 0)
-		return;
-	while ((n = PQnotifies(d->conn)) != NULL) {
-		on_agents_notify(st, n);
-		PQfreemem(n);
-	}
+	if (RT_SHARED(r) != NULL &&
+	    changes_apply(&RT_SHARED(r)->agents, &st->changes_seen, evict_agent, st) != 0)
+		plan_cache_clear(st->kit.plans);
 }
 
 /*

@@ -277,6 +277,26 @@ def test_redeploy_rollback_undeploy_and_history(s):
     assert d2["agentId"] != d["agentId"]
 
 
+def test_agent_changed_by_another_host_is_picked_up(s):
+    """Another runtime host sharing the database changes an agent (here: by
+    SQL and the NOTIFY such a change sends). Every worker here had the old
+    plan cached; the log writer hears the NOTIFY and the workers drop it."""
+    sid = new_workflow(s)
+    d = deploy(s, sid).json
+    ep, agent = d["endpoint"], d["agentId"]
+
+    def status():
+        return call(s, ep, {"email": f"h{time.time()}@example.com", "password": "secret123",
+                            "name": "H"}).status
+    assert [status() for _ in range(12)] == [200] * 12   # cached by the workers
+    doc = json.loads(s.sql("select doc::text from archestra.agents where id = :'p0'", agent))
+    doc["tools"][-1]["config"]["status"] = 202
+    s.sql("update archestra.agents set doc = :'p1'::json, version = version + 1 "
+          "where id = :'p0'; select pg_notify('agents', :'p0')", agent, json.dumps(doc))
+    assert wait_for(lambda: status() == 202, timeout=5)
+    assert [status() for _ in range(12)] == [202] * 12   # on every worker
+
+
 def test_deploy_auth_and_ownership(s):
     sid = new_workflow(s)
     assert deploy(s, sid, key="bob", owner="bob").status == 404
