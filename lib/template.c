@@ -264,29 +264,41 @@ render_string(const char *s, struct json_object *scope,
 }
 
 /*
- * Renders tmpl against scope ({input, steps, secrets, env}) into a new
- * value *out (NULL stands for JSON null). Returns 0, or -1 with err set.
+ * Renders tmpl against scope ({input, steps, secrets, env}) into *out, a
+ * new reference (NULL stands for JSON null). Parts without references are
+ * tmpl's own, shared rather than copied: treat the result as read-only.
+ * Returns 0, or -1 with err set.
  */
 int
 tpl_render(struct json_object *tmpl, struct json_object *scope,
     struct json_object **out, char *err, size_t errsz)
 {
+	int same = 1;  /* every part rendered as itself: share tmpl */
+
 	*out = NULL;
 	switch (json_object_get_type(tmpl)) {
 	case json_type_string:
+		if (strstr(json_object_get_string(tmpl), "{{") == NULL) {
+			*out = json_object_get(tmpl);
+			return 0;
+		}
 		return render_string(json_object_get_string(tmpl), scope, out,
 		    err, errsz);
 	case json_type_array: {
 		size_t n = json_object_array_length(tmpl);
 		struct json_object *arr = json_object_new_array_ext((int)n);
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *v;
-			if (tpl_render(json_object_array_get_idx(tmpl, i), scope,
-			    &v, err, errsz) == -1) {
+			struct json_object *v, *t = json_object_array_get_idx(tmpl, i);
+			if (tpl_render(t, scope, &v, err, errsz) == -1) {
 				json_object_put(arr);
 				return -1;
 			}
+			same &= v == t;
 			json_object_array_add(arr, v);
+		}
+		if (same) {
+			json_object_put(arr);
+			arr = json_object_get(tmpl);
 		}
 		*out = arr;
 		return 0;
@@ -299,7 +311,12 @@ tpl_render(struct json_object *tmpl, struct json_object *scope,
 				json_object_put(obj);
 				return -1;
 			}
+			same &= v == val;
 			json_object_object_add(obj, key, v);
+		}
+		if (same) {
+			json_object_put(obj);
+			obj = json_object_get(tmpl);
 		}
 		*out = obj;
 		return 0;
