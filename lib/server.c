@@ -24,10 +24,10 @@
 #include "server.h"
 
 #define MAX_WORKERS	64
+#define DRAIN_SECONDS	10
 /* Worker slot i logs through ring i (one worker per slot at a time). */
 #define RING(rs, i)	((rs) != NULL ? &(rs)->ring[(i)] : NULL)
 _Static_assert(LOG_RINGS >= 2 * MAX_WORKERS, "a log ring per worker slot");
-#define DRAIN_SECONDS	10
 
 const double metrics_bounds_s[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
@@ -512,7 +512,8 @@ server_main(const struct program *p, int argc, char **argv)
 	memset(slots, 0, sizeof(slots));
 	writer = spawn_writer(p, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock,
+		    RING(rings, i));
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -538,7 +539,8 @@ server_main(const struct program *p, int argc, char **argv)
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
-					slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
+					slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
+					    shared, sock, RING(rings, i));
 					slots[i].gen = gen;
 					started++;
 				}
@@ -581,7 +583,8 @@ server_main(const struct program *p, int argc, char **argv)
 				if (mono_ms() - last_spawn_fail < 100)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
-				slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, RING(rings, i));
+				slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
+				    shared, sock, RING(rings, i));
 				slots[i].gen = gen;
 			}
 		}
