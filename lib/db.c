@@ -290,11 +290,3 @@ db_ok(const PGresult *res)
 
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
-
-/* Hands a notification that its reader does not own to d->on_notify. */
-void
-db_notify_other(struct db *d, const PGnotify *n)
-{
-	if (d->on_notify != NULL)
-		d->on_notify(d->notify_ctx, n);
-}

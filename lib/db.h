@@ -24,13 +24,6 @@ struct db {
 	char		 app_name[64];
 	char		 options[128];     /* libpq "options", e.g. a search_path */
 	unsigned long	 generation;       /* +1 on every new connection */
-	/*
-	 * Where a reader of notifications hands those of channels it does not
-	 * own (LISTEN/NOTIFY share the connection: the MCP layer's waits must
-	 * not swallow the runtime's plan invalidations). NULL: dropped.
-	 */
-	void		(*on_notify)(void *ctx, const PGnotify *);
-	void		*notify_ctx;
 };
 
 void		 db_init(struct db *, const char *conninfo, const char *app_name);
@@ -50,6 +43,5 @@ const char	*db_value(PGresult *, int row, int col);
 const char	*db_sqlstate(const PGresult *);
 int		 db_ok(const PGresult *);
 void		 db_clear_cb(void *);
-void		 db_notify_other(struct db *, const PGnotify *);
 
 #endif

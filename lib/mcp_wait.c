@@ -39,17 +39,14 @@ mcp_listen(struct db *d, int on)
 		    PQerrorMessage(d->conn));
 	PQclear(res);
 	if (!on)  /* what came in meanwhile is nobody's business now */
-		while ((n = PQnotifies(d->conn)) != NULL) {
-			if (strcmp(n->relname, "mcp") != 0)
-				db_notify_other(d, n);
+		while ((n = PQnotifies(d->conn)) != NULL)
 			PQfreemem(n);
-		}
 	return ok ? 0 : -1;
 }
 
 /*
  * 1 if a queued notification of channel mcp names one of keys (all queued
- * ones are read; other channels' go to the connection's owner).
+ * ones are read; a worker LISTENs on no other channel).
  */
 static int
 drain(struct db *d, const char *const *keys, int nkeys)
@@ -58,9 +55,7 @@ drain(struct db *d, const char *const *keys, int nkeys)
 	int hit = 0;
 
 	while ((n = PQnotifies(d->conn)) != NULL) {
-		if (strcmp(n->relname, "mcp") != 0)
-			db_notify_other(d, n);
-		else
+		if (strcmp(n->relname, "mcp") == 0)
 			for (int i = 0; i < nkeys; i++)
 				if (keys[i] != NULL && strcmp(n->extra, keys[i]) == 0)
 					hit = 1;
