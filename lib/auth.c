@@ -72,10 +72,7 @@ sha256_hex(const void *p, size_t n, char out[65])
 		out[0] = '\0';  /* matches no stored hash */
 }
 
-/*
- * Writes prefix + nchars random characters of [a-z2-7] (5 bits each) into
- * out. Returns 0, or -1 if the buffer is short or randomness failed.
- */
+/* prefix, then a character of [a-z2-7] for each of nchars random bytes. */
 static void
 id_format(char *out, const char *prefix, size_t pl, const unsigned char *rnd,
     size_t nchars)
@@ -88,6 +85,10 @@ id_format(char *out, const char *prefix, size_t pl, const unsigned char *rnd,
 	out[pl + nchars] = '\0';
 }
 
+/*
+ * Writes prefix + nchars random characters of [a-z2-7] (5 bits each) into
+ * out. Returns 0, or -1 if the buffer is short or randomness failed.
+ */
 int
 id_new(char *out, size_t outsz, const char *prefix, size_t nchars)
 {
