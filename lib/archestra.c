@@ -586,24 +586,12 @@ transfer(const struct arc_client *cl, const char *method, const char *url,
 		goto out;
 	}
 
+	cc = curl_defaults(h, timeout, "orchestrix", hl, errbuf, b);
 #define SET(opt, val) do {						\
 	if (cc == CURLE_OK)						\
 		cc = curl_easy_setopt(h, opt, val);			\
 } while (0)
 	SET(CURLOPT_URL, url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_PROXY, "");
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TIMEOUT_MS, timeout);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_USERAGENT, "orchestrix");
-	SET(CURLOPT_HTTPHEADER, hl);
-	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
-	SET(CURLOPT_WRITEDATA, b);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ARC_MAX_RESPONSE);
 	if (strcmp(method, "POST") != 0)
 		SET(CURLOPT_CUSTOMREQUEST, method);

@@ -87,21 +87,14 @@ llm_call(const struct config *cfg, const char *url, const char *body)
 			cc = CURLE_OUT_OF_MEMORY;
 		explicit_bzero(auth, sizeof(auth));
 	}
+	if (cc == CURLE_OK)
+		cc = curl_defaults(h, cfg->http_timeout_ms, "orchestrix-builder", hl,
+		    errbuf, &b);
 #define SET(opt, val) do {						\
 	if (cc == CURLE_OK)						\
 		cc = curl_easy_setopt(h, opt, val);			\
 } while (0)
 	SET(CURLOPT_URL, url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TIMEOUT_MS, cfg->http_timeout_ms);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->http_timeout_ms);
-	SET(CURLOPT_USERAGENT, "orchestrix-builder");
-	SET(CURLOPT_HTTPHEADER, hl);
-	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
-	SET(CURLOPT_WRITEDATA, &b);
 	SET(CURLOPT_POSTFIELDS, body);
 	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 #undef SET

@@ -53,3 +53,37 @@ slist_add(struct curl_slist **l, const char *line)
 	*l = n;
 	return 0;
 }
+
+/*
+ * The options every outbound call sets: http and https only, no redirects,
+ * no proxy from the environment, verified TLS, no signals, one timeout for
+ * the connection and the whole call, the user agent, the headers, the
+ * error text and the capped body collector. The caller adds the URL and
+ * the method. Returns the first option libcurl refused, or CURLE_OK.
+ */
+CURLcode
+curl_defaults(CURL *h, long timeout_ms, const char *agent,
+    struct curl_slist *headers, char errbuf[CURL_ERROR_SIZE], struct curl_body *body)
+{
+	CURLcode cc = CURLE_OK;
+
+#define SET(opt, val) do {						\
+	if (cc == CURLE_OK)						\
+		cc = curl_easy_setopt(h, opt, val);			\
+} while (0)
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	SET(CURLOPT_USERAGENT, agent);
+	SET(CURLOPT_HTTPHEADER, headers);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
+	SET(CURLOPT_WRITEDATA, body);
+#undef SET
+	return cc;
+}

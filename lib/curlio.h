@@ -1,8 +1,8 @@
 /*
  * What every outbound libcurl call shares (the Archestra client, the
  * http_request tool, the builder's language model): the request's header
- * list, and the response body collected by the write callback -- malloc'd,
- * NUL-terminated, capped.
+ * list, the response body collected by the write callback -- malloc'd,
+ * NUL-terminated, capped -- and the options they all set (curl_defaults).
  *
  *	struct curl_body b = { .max = 1024 * 1024 };
  *	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_body_write);
@@ -24,7 +24,10 @@ struct curl_body {
 	int	 oom;
 };
 
-size_t	curl_body_write(char *, size_t size, size_t n, void *body);
-int	slist_add(struct curl_slist **, const char *line);
+size_t		curl_body_write(char *, size_t size, size_t n, void *body);
+int		slist_add(struct curl_slist **, const char *line);
+CURLcode	curl_defaults(CURL *, long timeout_ms, const char *agent,
+		    struct curl_slist *headers, char errbuf[CURL_ERROR_SIZE],
+		    struct curl_body *body);
 
 #endif

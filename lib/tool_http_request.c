@@ -741,16 +741,14 @@ tool_http_request_run(struct tool_ctx *ctx)
 		goto out;						\
 	}								\
 } while (0)
+	if ((cc = curl_defaults(h, timeout, "Orchestrix-http_request/1", hl, errbuf,
+	    &c.body)) != CURLE_OK) {
+		log_error("http_request: libcurl refused an option: %s", curl_easy_strerror(cc));
+		tool_fail(ctx, 500, "internal", "libcurl refused an option");
+		goto out;
+	}
 	SET(CURLOPT_CURLU, u);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_PROXY, "");
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_TIMEOUT_MS, timeout);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	/* Refuses an announced Content-Length over the cap before reading any
 	 * of it; a HEAD answer announces the size of a body it does not send. */
 	if (rq.method != HR_HEAD)
@@ -759,13 +757,8 @@ tool_http_request_run(struct tool_ctx *ctx)
 	SET(CURLOPT_OPENSOCKETDATA, &c);
 	SET(CURLOPT_PREREQFUNCTION, hr_prereq);
 	SET(CURLOPT_PREREQDATA, &c);
-	SET(CURLOPT_WRITEFUNCTION, curl_body_write);
-	SET(CURLOPT_WRITEDATA, &c.body);
 	SET(CURLOPT_HEADERFUNCTION, hr_header);
 	SET(CURLOPT_HEADERDATA, &c);
-	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_USERAGENT, "Orchestrix-http_request/1");
-	SET(CURLOPT_HTTPHEADER, hl);
 	switch (rq.method) {
 	case HR_GET:
 		if (!has_fields)
