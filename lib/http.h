@@ -48,6 +48,7 @@ struct app {
 	struct metrics		*metrics; /* shared by the program's workers */
 	struct log_ring		*log_ring; /* rows to the program's log writer, or NULL */
 	void			*shared; /* the program's shared memory, or NULL */
+	int			 slot;   /* the worker's slot in the master, 0.. */
 	void			*prog;   /* the program's own per-worker state */
 };
 

@@ -331,7 +331,7 @@ app_stream_release(struct app *app, int slot)
 
 static void
 worker_run(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, void *shared, int sock, struct log_ring *ring)
+    struct metrics *metrics, void *shared, int sock, struct log_rings *rings, int slot)
 {
 	FCGX_Request fr;
 	struct arena arena;
@@ -344,8 +344,9 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.cfg = cfg;
 	app.db = &db;
 	app.metrics = metrics;
-	app.log_ring = ring;
+	app.log_ring = RING(rings, slot);
 	app.shared = shared;
+	app.slot = slot;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
@@ -383,12 +384,12 @@ struct slot {
 
 static pid_t
 spawn(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, void *shared, int sock, struct log_ring *ring)
+    struct metrics *metrics, void *shared, int sock, struct log_rings *rings, int slot)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(p, cfg, metrics, shared, sock, ring);
+		worker_run(p, cfg, metrics, shared, sock, rings, slot);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	return pid;
@@ -492,6 +493,10 @@ server_main(const struct program *p, int argc, char **argv)
 			log_error("shared memory: mmap: %s", strerror(errno));
 			return 1;
 		}
+		if (p->shared_init != NULL && p->shared_init(shared) == -1) {
+			log_error("%s: shared memory: set-up failed", p->name);
+			return 1;
+		}
 	}
 	if (p->log_writer != NULL && (rings = log_rings_map()) == NULL)
 		log_error("log rings: mmap: %s; rows are dropped", strerror(errno));
@@ -512,8 +517,7 @@ server_main(const struct program *p, int argc, char **argv)
 	memset(slots, 0, sizeof(slots));
 	writer = spawn_writer(p, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock,
-		    RING(rings, i));
+		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, rings, i);
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -540,7 +544,7 @@ server_main(const struct program *p, int argc, char **argv)
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
 					slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
-					    shared, sock, RING(rings, i));
+					    shared, sock, rings, i);
 					slots[i].gen = gen;
 					started++;
 				}
@@ -584,7 +588,7 @@ server_main(const struct program *p, int argc, char **argv)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
 				slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
-				    shared, sock, RING(rings, i));
+				    shared, sock, rings, i);
 				slots[i].gen = gen;
 			}
 		}

@@ -48,6 +48,9 @@ struct program {
 	/* Bytes of zeroed memory shared by all of the program's processes
 	 * (app->shared, and the log writer's shared); 0 for none. */
 	size_t			shared_size;
+	/* Optional: sets that memory up in the master, before any fork;
+	 * returns 0, or -1 to stop the program. */
+	int			(*shared_init)(void *shared);
 };
 
 int	server_main(const struct program *, int argc, char **argv);
