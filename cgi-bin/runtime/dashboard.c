@@ -48,6 +48,19 @@ h_rt_metrics(struct req *r, struct resp *w)
 	if (res != NULL && db_ok(res))
 		buf_printf(&w->body, "# HELP orx_agents Agents deployed.\n"
 		    "# TYPE orx_agents gauge\norx_agents %s\n", PQgetvalue(res, 0, 0));
+	if (r->app->shared != NULL) {
+		const struct gcommit *gc = &RT_SHARED(r)->commits;
+
+		buf_printf(&w->body,
+		    "# HELP orx_runtime_commit_batches_total Statements that committed calls' inserts (group commit).\n"
+		    "# TYPE orx_runtime_commit_batches_total counter\n"
+		    "orx_runtime_commit_batches_total %llu\n"
+		    "# HELP orx_runtime_commit_writes_total Calls' inserts those statements carried.\n"
+		    "# TYPE orx_runtime_commit_writes_total counter\n"
+		    "orx_runtime_commit_writes_total %llu\n",
+		    (unsigned long long)atomic_load(&gc->batches),
+		    (unsigned long long)atomic_load(&gc->writes));
+	}
 	w->status = HTTP_OK;
 	return HTTP_OK;
 }

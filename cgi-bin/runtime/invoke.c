@@ -102,6 +102,75 @@ rt_agent(struct req *r, struct resp *w, int *st)
 }
 
 /*
+ * Commits a run's buffered inserts (pending): one statement, one commit; a
+ * lone document with at most one unique field is grouped with other
+ * workers' (commit.c). On GC_DUPLICATE, field names the taken field.
+ */
+static enum gc_outcome
+commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
+    char *field, size_t fieldsz)
+{
+	struct json_object *w = json_object_array_get_idx(pending, 0);
+	struct json_object *uniq = json_object_object_get(w, "unique");
+	size_t nuniq = json_object_array_length(uniq);
+	PGresult *pg;
+
+	snprintf(field, fieldsz, "a unique field");
+	if (json_object_array_length(pending) == 1 && nuniq <= 1 && r->app->shared != NULL) {
+		const char *f = nuniq == 1 ?
+		    json_object_get_string(json_object_array_get_idx(uniq, 0)) : NULL;
+
+		if (f != NULL)
+			snprintf(field, fieldsz, "%s", f);
+		return rt_commit_grouped(r, json_get_str(w, "id"), agent_id,
+		    json_get_str(w, "collection"),
+		    json_plain(json_object_object_get(w, "document")), f);
+	}
+	if (json_object_array_length(pending) == 1) {
+		const char *params[5] = { json_get_str(w, "id"), agent_id,
+		    json_get_str(w, "collection"),
+		    json_plain(json_object_object_get(w, "document")), json_plain(uniq) };
+		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
+	} else {
+		const char *params[2] = { json_plain(pending), agent_id };
+		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
+	}
+	if (pg != NULL && db_ok(pg))
+		return GC_OK;
+	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0) {
+		duplicate_field(pg, field, fieldsz);
+		return GC_DUPLICATE;
+	}
+	return GC_FAILED;
+}
+
+/* Replaces a run's result with the failure of a commit (out, not GC_OK). */
+static void
+run_not_stored(struct exec_result *res, enum gc_outcome out, const char *field)
+{
+	struct json_object *details = json_object_new_array();
+	char msg[200];
+
+	exec_result_free(res);
+	memset(res, 0, sizeof(*res));
+	res->status = EXEC_FAILED;
+	res->http_status = out == GC_DUPLICATE ? HTTP_CONFLICT : HTTP_SERVICE_UNAVAILABLE;
+	if (out == GC_DUPLICATE) {
+		snprintf(msg, sizeof(msg), "/%s", field);
+		errs_add(details, msg, "is already taken");
+		snprintf(msg, sizeof(msg), "a document with this %s already exists", field);
+	} else if (out == GC_UNKNOWN)
+		snprintf(msg, sizeof(msg), "the worker committing this call stopped: its write may or may not be stored");
+	else
+		snprintf(msg, sizeof(msg), "the database is unavailable");
+	res->error = json_object_new_object();
+	json_object_object_add(res->error, "code",
+	    json_object_new_string(out == GC_DUPLICATE ? "duplicate" : "unavailable"));
+	json_object_object_add(res->error, "message", json_object_new_string(msg));
+	json_object_object_add(res->error, "details", details);
+}
+
+/*
  * Runs the agent's plan p on input for a channel ("http" or "mcp"),
  * persisting its writes and its invocation. Returns 0 with res filled
  * (free it), or -1 when no execution id could be made.
@@ -131,52 +200,14 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 	engine_run(p, &env, input, res);
 
 	if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
-		/* The buffered inserts: one statement, one commit. */
-		PGresult *pg;
+		char field[80];
+		enum gc_outcome out = commit_pending(r, agent_id, env.pending, field, sizeof(field));
 
-		if (json_object_array_length(env.pending) == 1) {
-			struct json_object *w = json_object_array_get_idx(env.pending, 0);
-			const char *params[5] = { json_get_str(w, "id"), agent_id,
-			    json_get_str(w, "collection"),
-			    json_plain(json_object_object_get(w, "document")),
-			    json_plain(json_object_object_get(w, "unique")) };
-			pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
-		} else {
-			const char *params[2] = { json_plain(env.pending), agent_id };
-			pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
-		}
-		if (pg == NULL || !db_ok(pg)) {
-			int dup = pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0;
-			char field[80], msg[200];
-			struct json_object *details = json_object_new_array();
-
-			exec_result_free(res);
-			memset(res, 0, sizeof(*res));
-			res->status = EXEC_FAILED;
-			res->http_status = dup ? HTTP_CONFLICT : HTTP_SERVICE_UNAVAILABLE;
-			if (dup) {
-				duplicate_field(pg, field, sizeof(field));
-				snprintf(msg, sizeof(msg), "/%s", field);
-				errs_add(details, msg, "is already taken");
-				snprintf(msg, sizeof(msg), "a document with this %s already exists", field);
-			} else
-				snprintf(msg, sizeof(msg), "the database is unavailable");
-			res->error = json_object_new_object();
-			json_object_object_add(res->error, "code",
-			    json_object_new_string(dup ? "duplicate" : "unavailable"));
-			json_object_object_add(res->error, "message", json_object_new_string(msg));
-			json_object_object_add(res->error, "details", details);
-		}
+		if (out != GC_OK)
+			run_not_stored(res, out, field);
 	} else if (env.in_tx && db_commit(r->app->db) == -1) {
 		/* A plan that could not defer ran in the engine's transaction. */
-		exec_result_free(res);
-		memset(res, 0, sizeof(*res));
-		res->status = EXEC_FAILED;
-		res->http_status = HTTP_SERVICE_UNAVAILABLE;
-		res->error = json_object_new_object();
-		json_object_object_add(res->error, "code", json_object_new_string("unavailable"));
-		json_object_object_add(res->error, "message",
-		    json_object_new_string("the database is unavailable"));
+		run_not_stored(res, GC_FAILED, NULL);
 	}
 	log_call(r, agent_id, p->version, channel, res->http_status, mono_us() - t0, at,
 	    res->error ? json_get_str(res->error, "message") : NULL);

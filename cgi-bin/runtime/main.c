@@ -33,7 +33,7 @@ static const struct router router = { routes, rt_authenticate };
 
 static const struct program program = {
 	"runtime", &router, "-c search_path=archestra", rt_worker_init, rt_worker_fini,
-	rt_log_writer, sizeof(struct rt_shared),
+	rt_log_writer, sizeof(struct rt_shared), rt_shared_init,
 };
 
 int

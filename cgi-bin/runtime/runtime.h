@@ -10,6 +10,7 @@
 #include "changes.h"
 #include "db.h"
 #include "engine.h"
+#include "gcommit.h"
 #include "http.h"
 #include "json.h"
 #include "router.h"
@@ -27,6 +28,7 @@ struct rt_state {
 /* Memory shared by the runtime's processes (program.shared_size). */
 struct rt_shared {
 	struct changes		 agents;  /* agents replaced or deleted */
+	struct gcommit		 commits; /* calls' inserts, grouped */
 };
 #define RT_SHARED(r) ((struct rt_shared *)(r)->app->shared)
 
@@ -49,6 +51,11 @@ int	h_agent_invoke(struct req *, struct resp *);
 struct plan *rt_agent(struct req *, struct resp *, int *st);
 int	rt_run(struct req *, struct plan *, struct json_object *input,
 	    const char *channel, struct exec_result *res);
+
+/* commit.c */
+int	rt_shared_init(void *shared);
+enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *scope,
+	    const char *collection, const char *document, const char *unique_field);
 
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);

@@ -40,8 +40,12 @@ rt_worker_init(struct app *app)
 		return -1;
 	}
 	app->prog = st;
-	if (app->shared != NULL)
-		st->changes_seen = changes_now(&((struct rt_shared *)app->shared)->agents);
+	if (app->shared != NULL) {
+		struct rt_shared *sh = app->shared;
+
+		st->changes_seen = changes_now(&sh->agents);
+		gc_slot_reset(&sh->commits, app->slot);
+	}
 	return 0;
 }
 

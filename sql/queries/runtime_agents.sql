@@ -86,6 +86,24 @@ select $2::text, $3::text, f, $4::jsonb ->> f, $1::text
 from json_array_elements_text($5::json) as f
 where $4::jsonb ->> f is not null
 
+-- name: rt_commit_batch
+-- Several calls' documents at once, grouped by cgi-bin/runtime/commit.c:
+-- one row per call in the arrays $1 ids, $2 scopes, $3 collections,
+-- $4 documents, $5 unique fields (null for none). All or nothing: a taken
+-- unique value fails the batch (23505), and the caller retries its rows
+-- one by one. Plain inserts: ON CONFLICT's speculative insertion made a
+-- batch about 20 % dearer (pgbench, 8 rows, one client).
+with r as (
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
+        as r (id, scope, collection, data, field)
+), k as (
+    insert into document_keys (scope, collection, field, value, doc_id)
+    select scope, collection, field, data ->> field, id from r
+    where data ->> field is not null
+)
+insert into documents (id, scope, collection, data)
+select id, scope, collection, data from r
+
 -- name: rt_log_copy
 -- The log writer's batch: rows in COPY text format, one per call (at as
 -- ISO 8601 UTC with microseconds, error \N when none).
