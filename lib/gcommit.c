@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gcommit.h"
+#include "log.h"
 
 enum gc_state {
 	S_IDLE = 0,
@@ -184,6 +185,7 @@ recover(struct gcommit *gc, int me)
 	lock(gc);
 	for (int i = 0; i < gc->leaders; i++) {
 		pid_t dead = gc->leader[i];
+		int held = 0;
 
 		if (dead == 0 || kill(dead, 0) == 0 || errno != ESRCH)
 			continue;
@@ -196,10 +198,13 @@ recover(struct gcommit *gc, int me)
 				sl->outcome = GC_UNKNOWN;
 				atomic_store(&sl->state, S_DONE);
 				wake(sl);
+				held++;
 			} else if (st == S_LEAD && sl->owner == dead) {
 				atomic_store(&sl->state, S_IDLE);
 			}
 		}
+		log_warn("group commit: leader %ld died; %d writes it held are unknown",
+		    (long)dead, held);
 	}
 	if (atomic_load(&gc->slot[me].state) == S_QUEUED && leader_claim(gc, getpid())) {
 		queue_clear(gc, me);

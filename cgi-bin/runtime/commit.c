@@ -154,7 +154,9 @@ rt_commit_grouped(struct req *r, const char *id, const char *scope,
 		memcpy(payload + at, v[i], len[i] + 1);
 		at += len[i] + 1;
 	}
-	if (total > GC_PAYLOAD || r->app->slot < 0 || r->app->slot >= GC_SLOTS)
+	/* A worker inside a transaction must not carry others' writes in it. */
+	if (total > GC_PAYLOAD || r->app->slot < 0 || r->app->slot >= GC_SLOTS ||
+	    r->app->db->in_tx)
 		return commit_alone(r, payload);
 	return gc_commit(gc, r->app->slot, payload, total, commit_batch, r);
 }
