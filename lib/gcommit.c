@@ -224,12 +224,13 @@ enum gc_outcome
 gc_commit(struct gcommit *gc, int slot, const void *payload, size_t len,
     gc_run_fn *run, void *ctx)
 {
-	struct gc_slot *s = &gc->slot[slot];
+	struct gc_slot *s;
 	enum gc_outcome out;
 	int lead_now;
 
 	if (slot < 0 || slot >= GC_SLOTS || len > GC_PAYLOAD)
 		return GC_FAILED;
+	s = &gc->slot[slot];
 	memcpy(s->payload, payload, len);
 	s->len = len;
 	s->outcome = GC_UNKNOWN;

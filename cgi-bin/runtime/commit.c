@@ -10,7 +10,6 @@
  */
 #include <string.h>
 
-#include "log.h"
 #include "runtime.h"
 
 enum { P_ID, P_SCOPE, P_COLL, P_DOC, P_FIELD, P__MAX };
@@ -60,9 +59,8 @@ commit_alone(struct req *r, const char *payload)
 	pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
 	if (pg != NULL && db_ok(pg))
 		return GC_OK;
-	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0) {
+	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0)
 		return GC_DUPLICATE;
-	}
 	return GC_FAILED;
 }
 
