@@ -73,19 +73,26 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Appends s as a quoted JSON string (control characters escaped). */
+/*
+ * Appends s as a quoted JSON string (control characters, '"' and '\'
+ * escaped). Runs of bytes that need no escape are copied whole.
+ */
 void
 buf_put_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
+	char u[6];
 
+	buf_grow(b, n + 2);
 	buf_putc(b, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[7];
+		const char *esc = u;
+		size_t elen = 2;
 
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
 		switch (c) {
 		case '"':  esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -93,17 +100,14 @@ buf_put_json_string(struct buf *b, const char *s, size_t n)
 		case '\r': esc = "\\r"; break;
 		case '\t': esc = "\\t"; break;
 		default:
-			if (c < 0x20) {
-				u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-				u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = '\0';
-				esc = u;
-			}
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			elen = 6;
 		}
-		if (esc != NULL) {
-			buf_put(b, s + start, i - start);
-			buf_puts(b, esc);
-			start = i + 1;
-		}
+		buf_put(b, s + start, i - start);
+		buf_put(b, esc, elen);
+		start = i + 1;
 	}
 	buf_put(b, s + start, n - start);
 	buf_putc(b, '"');
