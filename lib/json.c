@@ -1,8 +1,10 @@
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 const char *const jp_status_names[JP__MAX] = {
@@ -219,6 +221,84 @@ json_plain(struct json_object *v)
 {
 	return json_object_to_json_string_ext(v,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * Appends v to b as compact JSON: what json_plain writes, without json-c's
+ * printbuf, its per-character escaping and its cached copy in v (strings
+ * go through buf_put_json_string, whose escapes differ only in spelling:
+ * \u0008 for \b). Numbers json-c keeps as text of their own (doubles,
+ * integers beyond int64) are json-c's text.
+ */
+void
+json_buf_put(struct buf *b, struct json_object *v)
+{
+	size_t i, n;
+	int first = 1;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		buf_put(b, "null", 4);
+		return;
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			buf_put(b, "true", 4);
+		else
+			buf_put(b, "false", 5);
+		return;
+	case json_type_int: {
+		int64_t x = json_object_get_int64(v);
+
+		if (x == INT64_MAX)
+			break;  /* maybe a uint64 clamped: json-c's own text */
+		buf_put_llong(b, x);
+		return;
+	}
+	case json_type_string:
+		buf_put_json_string(b, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v));
+		return;
+	case json_type_array:
+		buf_putc(b, '[');
+		for (i = 0, n = json_object_array_length(v); i < n; i++) {
+			if (i > 0)
+				buf_putc(b, ',');
+			json_buf_put(b, json_object_array_get_idx(v, i));
+		}
+		buf_putc(b, ']');
+		return;
+	case json_type_object:
+		buf_putc(b, '{');
+		json_object_object_foreach(v, key, val) {
+			if (!first)
+				buf_putc(b, ',');
+			first = 0;
+			buf_put_json_string(b, key, strlen(key));
+			buf_putc(b, ':');
+			json_buf_put(b, val);
+		}
+		buf_putc(b, '}');
+		return;
+	case json_type_double:
+		break;
+	}
+	buf_puts(b, json_plain(v));
+}
+
+/*
+ * v as compact JSON text in the arena (json_buf_put); its length in *len
+ * unless len is NULL.
+ */
+const char *
+json_text(struct arena *a, struct json_object *v, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b, a, 256);
+	json_buf_put(&b, v);
+	if (len != NULL)
+		*len = b.len;
+	return b.data;
 }
 
 /* Returns obj[key] if obj is an object and the member has the given type. */

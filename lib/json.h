@@ -33,6 +33,10 @@ void		 errs_merge(struct json_object *errors, struct json_object *sub,
 void		 json_pointer_append(char *out, size_t outsz, const char *base,
 		    const char *token);
 const char	*json_plain(struct json_object *);
+struct buf;
+struct arena;
+void		 json_buf_put(struct buf *, struct json_object *);
+const char	*json_text(struct arena *, struct json_object *, size_t *len);
 const char	*json_get_str(struct json_object *obj, const char *key);
 struct json_object *json_get(struct json_object *obj, const char *key,
 		    enum json_type type);

@@ -49,7 +49,6 @@ sign(struct tool_ctx *ctx, struct json_object *c, long long now, long long ttl,
 	const char *aud = json_get_str(ctx->config, "audience");
 	struct json_object *claims;
 	enum jwt_status st;
-	const char *text;
 	struct arena a;
 	struct buf b;
 
@@ -68,13 +67,13 @@ sign(struct tool_ctx *ctx, struct json_object *c, long long now, long long ttl,
 			json_object_put(claims);
 			return st;
 		}
-	text = c != NULL ? json_object_to_json_string_ext(c,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "{}";
-	if (text == NULL)
-		return JWT_NOMEM;
-	arena_init(&a, strlen(text) + 256);
-	buf_init(&b, &a, strlen(text) + 96);
-	buf_put(&b, text, strlen(text) - 1);   /* all but the closing brace */
+	arena_init(&a, 1024);
+	buf_init(&b, &a, 512);
+	if (c != NULL)
+		json_buf_put(&b, c);
+	else
+		buf_puts(&b, "{}");
+	b.len--;   /* all but the closing brace */
 	buf_puts(&b, b.len > 1 ? ",\"iat\":" : "\"iat\":");
 	buf_put_llong(&b, now);
 	buf_puts(&b, ",\"exp\":");

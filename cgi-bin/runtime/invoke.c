@@ -124,7 +124,7 @@ commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
 			snprintf(field, fieldsz, "%s", f);
 		return rt_commit_grouped(r, json_get_str(w, "id"), agent_id,
 		    json_get_str(w, "collection"),
-		    json_plain(json_object_object_get(w, "document")), f);
+		    json_text(r->arena, json_object_object_get(w, "document"), NULL), f);
 	}
 	if (json_object_array_length(pending) == 1) {
 		const char *params[5] = { json_get_str(w, "id"), agent_id,
@@ -232,8 +232,9 @@ h_agent_invoke(struct req *r, struct resp *w)
 	if (rt_run(r, p, input, "http", &res) == -1)
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "the agent cannot run");
 	if (res.status == EXEC_SUCCEEDED) {
-		const char *body = res.output ? json_plain(res.output) : "null";
-		resp_raw_json(w, res.http_status, body, strlen(body));
+		size_t len = 4;
+		const char *body = res.output ? json_text(r->arena, res.output, &len) : "null";
+		resp_raw_json(w, res.http_status, body, len);
 		if (res.headers != NULL) {
 			json_object_object_foreach(res.headers, name, val)
 				resp_header(w, arena_strdup(r->arena, name),

@@ -124,7 +124,7 @@ agent_tools_call(struct mcp_ctx *ctx, struct json_object *params,
 	if (rt_run(ctx->req, p, args, "mcp", &res) == -1)
 		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the agent cannot run");
 	if (res.status == EXEC_SUCCEEDED && res.http_status < 400) {
-		const char *text = res.output ? json_plain(res.output) : "null";
+		const char *text = res.output ? json_text(ctx->arena, res.output, NULL) : "null";
 		mcp_content_add(result, mcp_text_item(text));
 		if (res.output != NULL && json_object_is_type(res.output, json_type_object))
 			sc = json_object_get(res.output);

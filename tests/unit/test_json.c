@@ -1,11 +1,13 @@
 /*
  * Unit tests for lib/json.c: strict body parsing (each jp_status), the
- * UTF-8 validator on its boundaries, errs_add, JSON pointer escaping and the
- * typed getters.
+ * UTF-8 validator on its boundaries, errs_add, JSON pointer escaping, the
+ * typed getters, and json_text against json-c's own serialiser.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "json.h"
 #include "t.h"
 
@@ -242,6 +244,60 @@ test_getters(void)
 	json_object_put(o);
 }
 
+/*
+ * json_text writes what json_plain writes -- byte for byte where json-c
+ * spells escapes as we do, and the same value always (parsed back and
+ * compared with json_object_equal).
+ */
+static void
+test_text(void)
+{
+	static const struct { const char *in; int same_bytes; } cases[] = {
+		{ "null", 1 }, { "true", 1 }, { "false", 1 }, { "0", 1 }, { "-42", 1 },
+		{ "9223372036854775807", 1 }, { "-9223372036854775808", 1 },
+		{ "18446744073709551615", 1 },          /* a uint64 json-c keeps */
+		{ "1.5", 1 }, { "1e300", 1 }, { "0.1000", 1 }, { "-0.0", 1 },
+		{ "\"\"", 1 }, { "\"a/b \\\" \\\\ \\n\\t\\r\\u0001 \\u001f\"", 1 },
+		{ "\"\\b\\f\"", 0 },                     /* json-c: \b \f; we: \u0008 */
+		{ "\"é ✓ 😀\"", 1 },
+		{ "[]", 1 }, { "{}", 1 }, { "[1,[2,[3,{}]],\"x\"]", 1 },
+		{ "{\"a\":1,\"b\":{\"c\":[true,null]},\"k\\\"ey\":\"v\"}", 1 },
+		{ "{\"success\":true,\"token\":\"eyJ.eyJ.sig\",\"n\":-3,\"d\":2.25}", 1 },
+	};
+	struct arena a;
+
+	arena_init(&a, 1024);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *v = NULL, *back = NULL;
+		size_t len;
+		const char *got, *want;
+
+		if (json_parse_strict(cases[i].in, strlen(cases[i].in), 32, &v, NULL) != JP_OK) {
+			T_OK(0, "json_text: %s parses", cases[i].in);
+			continue;
+		}
+		got = json_text(&a, v, &len);
+		want = json_plain(v);
+		T_OK(len == strlen(got), "json_text: %s: its length", cases[i].in);
+		if (cases[i].same_bytes)
+			T_STR(got, want, cases[i].in);
+		T_OK(json_parse_strict(got, len, 32, &back, NULL) == JP_OK &&
+		    json_object_equal(v, back), "json_text: %s reads back equal", cases[i].in);
+		json_object_put(back);
+		json_object_put(v);
+	}
+	/* Built, not parsed: json-c's own values. */
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "i", json_object_new_int(7));
+	json_object_object_add(o, "u", json_object_new_uint64(UINT64_MAX));
+	json_object_object_add(o, "d", json_object_new_double(0.5));
+	json_object_object_add(o, "s", json_object_new_string_len("a\0b", 3));
+	T_STR(json_text(&a, o, NULL), json_plain(o), "json_text: built values, as json-c writes them");
+	json_object_put(o);
+	T_STR(json_text(&a, NULL, NULL), "null", "json_text: NULL is null");
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -255,5 +311,6 @@ main(void)
 	test_errs_add();
 	test_pointer();
 	test_getters();
+	test_text();
 	return t_done();
 }
