@@ -31,15 +31,10 @@ secret_of(struct tool_ctx *ctx)
 	return v;
 }
 
-/* Registered claims the tool sets; the config's own are replaced. */
-static const char *const registered[] = { "iat", "exp", "iss", "aud", NULL };
-
 /*
  * Signs the config's claims (an object or NULL) with the registered ones
- * added. The payload is written as text -- the claims' JSON with
- * ,"iat":..,"exp":.. spliced before its closing brace -- rather than by
- * copying the claims object and adding members to it; claims that name a
- * registered claim themselves take the copying way, so the tool's win.
+ * the tool sets -- iat and exp always, iss and aud when configured --
+ * written as text after the claims' own members, which yield to them.
  */
 static enum jwt_status
 sign(struct tool_ctx *ctx, struct json_object *c, long long now, long long ttl,
@@ -47,34 +42,26 @@ sign(struct tool_ctx *ctx, struct json_object *c, long long now, long long ttl,
 {
 	const char *iss = json_get_str(ctx->config, "issuer");
 	const char *aud = json_get_str(ctx->config, "audience");
-	struct json_object *claims;
 	enum jwt_status st;
 	struct arena a;
 	struct buf b;
 
-	for (size_t i = 0; c != NULL && registered[i] != NULL; i++)
-		if (json_object_object_get_ex(c, registered[i], NULL)) {
-			claims = NULL;  /* json_object_deep_copy wants it so */
-			if (json_object_deep_copy(c, &claims, NULL) != 0)
-				return JWT_NOMEM;
-			json_object_object_add(claims, "iat", json_object_new_int64(now));
-			json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
-			if (iss != NULL)
-				json_object_object_add(claims, "iss", json_object_new_string(iss));
-			if (aud != NULL)
-				json_object_object_add(claims, "aud", json_object_new_string(aud));
-			st = jwt_sign_hs256(claims, key, strlen(key), token);
-			json_object_put(claims);
-			return st;
-		}
 	arena_init(&a, 1024);
 	buf_init(&b, &a, 512);
-	if (c != NULL)
-		json_buf_put(&b, c);
-	else
-		buf_puts(&b, "{}");
-	b.len--;   /* all but the closing brace */
-	buf_puts(&b, b.len > 1 ? ",\"iat\":" : "\"iat\":");
+	buf_putc(&b, '{');
+	if (c != NULL) {
+		json_object_object_foreach(c, name, val) {
+			if (strcmp(name, "iat") == 0 || strcmp(name, "exp") == 0 ||
+			    (iss != NULL && strcmp(name, "iss") == 0) ||
+			    (aud != NULL && strcmp(name, "aud") == 0))
+				continue;
+			buf_put_json_string(&b, name, strlen(name));
+			buf_putc(&b, ':');
+			json_buf_put(&b, val);
+			buf_putc(&b, ',');
+		}
+	}
+	buf_puts(&b, "\"iat\":");
 	buf_put_llong(&b, now);
 	buf_puts(&b, ",\"exp\":");
 	buf_put_llong(&b, now + ttl);
