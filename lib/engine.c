@@ -51,10 +51,6 @@ plan_free(struct plan *p)
 	free(p);
 }
 
-/*
- * Compiles a canonical (already validated) document into a plan. The plan
- * takes its own reference to doc. Returns 0, or -1 with errors appended.
- */
 /* tpl_scan callback: sets *(int *)ctx when a reference reads {{env.*}}. */
 static void
 env_ref_cb(void *ctx, const struct tpl_ref *ref, const char *path)
@@ -64,6 +60,10 @@ env_ref_cb(void *ctx, const struct tpl_ref *ref, const char *path)
 		*(int *)ctx = 1;
 }
 
+/*
+ * Compiles a canonical (already validated) document into a plan. The plan
+ * takes its own reference to doc. Returns 0, or -1 with errors appended.
+ */
 int
 plan_compile(struct json_object *doc, const char *id, int version,
     struct plan **out, struct json_object *errors)
