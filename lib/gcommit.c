@@ -232,7 +232,6 @@ gc_commit(struct gcommit *gc, int slot, const void *payload, size_t len,
 		return GC_FAILED;
 	s = &gc->slot[slot];
 	memcpy(s->payload, payload, len);
-	s->len = len;
 	s->outcome = GC_UNKNOWN;
 	s->owner = getpid();
 	lock(gc);

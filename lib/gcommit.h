@@ -44,7 +44,6 @@ struct gc_slot {
 	int		outcome;   /* enum gc_outcome, set by the leader */
 	pid_t		owner;     /* the worker waiting on this slot */
 	pid_t		leader;    /* the leader that took it */
-	size_t		len;
 	char		payload[GC_PAYLOAD];
 };
 

@@ -64,12 +64,16 @@ commit_alone(struct req *r, const char *payload)
 	return GC_FAILED;
 }
 
-/* Appends v to a PostgreSQL array literal as one quoted element. */
+/* Appends v to a PostgreSQL array literal as one quoted element (NULL: null). */
 static void
 put_element(struct buf *b, const char *v)
 {
 	if (b->len > 1)
 		buf_putc(b, ',');
+	if (v == NULL) {
+		buf_puts(b, "NULL");
+		return;
+	}
 	buf_putc(b, '"');
 	for (const char *p = v; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
@@ -104,14 +108,8 @@ commit_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
 		const char *f[P__MAX];
 
 		fields(gc->slot[slots[i]].payload, f);
-		for (int c = 0; c < P__MAX; c++) {
-			if (c == P_FIELD && f[c][0] == '\0') {
-				if (arr[c].len > 1)
-					buf_putc(&arr[c], ',');
-				buf_puts(&arr[c], "NULL");
-			} else
-				put_element(&arr[c], f[c]);
-		}
+		for (int c = 0; c < P__MAX; c++)
+			put_element(&arr[c], c == P_FIELD && f[c][0] == '\0' ? NULL : f[c]);
 	}
 	for (int c = 0; c < P__MAX; c++) {
 		buf_putc(&arr[c], '}');
