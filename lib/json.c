@@ -1,7 +1,10 @@
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -59,153 +62,472 @@ utf8_valid(const char *s, size_t n)
 }
 
 /*
- * Returns 1 if any string or key under v holds a NUL byte, or a number is
- * not finite (json-c's strict mode still takes NaN and Infinity).
+ * The strict parser: one recursive-descent pass over text already known to
+ * be UTF-8, building json-c values. It takes RFC 8259 JSON and nothing else:
+ * no single quotes, no raw control characters in strings, no leading zeros,
+ * no NaN or Infinity; "\u0000" and a number that overflows a double are
+ * refused as JP_NUL, an integer outside int64/uint64 as malformed. A lone
+ * UTF-16 surrogate escape becomes U+FFFD, as json-c makes it. Recursion is
+ * bounded by max_depth (at most a few hundred, from the configuration),
+ * which counts levels as json-c does: "[[]]" has two, "[[1]]" three.
  */
+struct jp {
+	const unsigned char	*s;
+	size_t			 len, pos;    /* pos: where an error stops */
+	int			 depth, max_depth;
+	enum jp_status		 err;
+	char			*scratch;    /* decoded strings and keys */
+	size_t			 scratch_len, scratch_cap;
+	char			 small[256];  /* the scratch until it grows */
+};
+
 static int
-has_nul(struct json_object *v)
+jp_fail(struct jp *p, enum jp_status st)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_double:
-		return !isfinite(json_object_get_double(v));
-	case json_type_string:
-		return strlen(json_object_get_string(v)) !=
-		    (size_t)json_object_get_string_len(v);
-	case json_type_array: {
-		size_t n = json_object_array_length(v);
-		for (size_t i = 0; i < n; i++)
-			if (has_nul(json_object_array_get_idx(v, i)))
-				return 1;
-		return 0;
+	if (p->err == JP_OK)
+		p->err = st;
+	return -1;
+}
+
+static void
+jp_ws(struct jp *p)
+{
+	while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\n' ||
+	    p->s[p->pos] == '\r' || p->s[p->pos] == '\t'))
+		p->pos++;
+}
+
+static void
+scratch_put(struct jp *p, const void *d, size_t n)
+{
+	if (p->scratch_len + n + 1 > p->scratch_cap) {
+		size_t cap = p->scratch_cap * 2;
+		char *s;
+
+		while (cap < p->scratch_len + n + 1)
+			cap *= 2;
+		if ((s = malloc(cap)) == NULL)
+			abort();
+		memcpy(s, p->scratch, p->scratch_len);
+		if (p->scratch != p->small)
+			free(p->scratch);
+		p->scratch = s;
+		p->scratch_cap = cap;
 	}
-	case json_type_object: {
-		json_object_object_foreach(v, key, val) {
-			(void)key;
-			if (has_nul(val))
-				return 1;
+	memcpy(p->scratch + p->scratch_len, d, n);
+	p->scratch_len += n;
+	p->scratch[p->scratch_len] = '\0';
+}
+
+static void
+scratch_utf8(struct jp *p, unsigned cp)
+{
+	unsigned char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp; n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (unsigned char)(0xc0 | cp >> 6);
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f)); n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | cp >> 12);
+		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f)); n = 3;
+	} else {
+		u[0] = (unsigned char)(0xf0 | cp >> 18);
+		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (unsigned char)(0x80 | (cp & 0x3f)); n = 4;
+	}
+	scratch_put(p, u, n);
+}
+
+/* The four hex digits at s[i..i+4) as a code unit, or -1. */
+static long
+hex4(const struct jp *p, size_t i)
+{
+	long v = 0;
+
+	if (p->len - i < 4)
+		return -1;
+	for (size_t k = i; k < i + 4; k++) {
+		unsigned char c = p->s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+		    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Decodes the escapes of the string from s[i] on into the scratch. */
+static int
+jp_string_slow(struct jp *p, size_t i)
+{
+	const unsigned char *s = p->s;
+
+	for (;;) {
+		size_t run = i;
+		long cp, lo;
+
+		while (i < p->len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
+			i++;
+		scratch_put(p, s + run, i - run);
+		p->pos = i;
+		if (i == p->len || s[i] < 0x20)
+			return jp_fail(p, JP_MALFORMED);
+		if (s[i] == '"') {
+			p->pos = i + 1;
+			return 0;
 		}
-		return 0;
-	}
-	default:
-		return 0;
+		if (i + 1 == p->len)
+			return jp_fail(p, JP_MALFORMED);
+		switch (s[i + 1]) {
+		case '"': case '\\': case '/':
+			scratch_put(p, s + i + 1, 1);
+			break;
+		case 'b': scratch_put(p, "\b", 1); break;
+		case 'f': scratch_put(p, "\f", 1); break;
+		case 'n': scratch_put(p, "\n", 1); break;
+		case 'r': scratch_put(p, "\r", 1); break;
+		case 't': scratch_put(p, "\t", 1); break;
+		case 'u':
+			if ((cp = hex4(p, i + 2)) < 0)
+				return jp_fail(p, JP_MALFORMED);
+			if (cp == 0)
+				return jp_fail(p, JP_NUL);
+			if (cp >= 0xd800 && cp <= 0xdbff && p->len - i >= 12 &&
+			    s[i + 6] == '\\' && s[i + 7] == 'u' &&
+			    (lo = hex4(p, i + 8)) >= 0xdc00 && lo <= 0xdfff) {
+				scratch_utf8(p, 0x10000 + (unsigned)((cp - 0xd800) << 10 | (lo - 0xdc00)));
+				i += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff)
+				scratch_utf8(p, 0xfffd);
+			else
+				scratch_utf8(p, (unsigned)cp);
+			i += 4;
+			break;
+		default:
+			return jp_fail(p, JP_MALFORMED);
+		}
+		i += 2;
 	}
 }
 
 /*
- * What json-c's strict mode lets through and JSON does not: a single quote
- * outside strings (json-c takes 'key'), and \u0000 in a string or key
- * (json-c cuts keys at it). One pass over the raw text.
+ * The string whose opening quote is at pos: its content (*str, *n bytes)
+ * lies in the text itself when it has no escapes (not NUL-terminated), else
+ * in the scratch (NUL-terminated). pos ends past the closing quote.
  */
-static enum jp_status
-raw_scan(const char *buf, size_t len)
+static int
+jp_string(struct jp *p, const char **str, size_t *n)
 {
-	int in_str = 0;
+	size_t start = p->pos + 1, i = start;
 
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-		if (!in_str) {
-			if (c == '"')
-				in_str = 1;
-			else if (c == '\'')
-				return JP_MALFORMED;
+	while (i < p->len && p->s[i] != '"' && p->s[i] != '\\' && p->s[i] >= 0x20)
+		i++;
+	if (i < p->len && p->s[i] == '"') {
+		*str = (const char *)p->s + start;
+		*n = i - start;
+		p->pos = i + 1;
+		return 0;
+	}
+	p->scratch_len = 0;
+	scratch_put(p, p->s + start, i - start);
+	if (jp_string_slow(p, i) == -1)
+		return -1;
+	*str = p->scratch;
+	*n = p->scratch_len;
+	return 0;
+}
+
+static int
+jp_digits(struct jp *p)
+{
+	size_t from = p->pos;
+
+	while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+		p->pos++;
+	return p->pos > from ? 0 : jp_fail(p, JP_MALFORMED);
+}
+
+static int
+jp_number(struct jp *p, struct json_object **out)
+{
+	size_t start = p->pos;
+	int is_double = 0;
+	char text[64], *t = text, *end;
+
+	if (p->s[p->pos] == '-')
+		p->pos++;
+	if (p->len - p->pos >= 8 && memcmp(p->s + p->pos, "Infinity", 8) == 0)
+		return jp_fail(p, JP_NUL);
+	if (p->pos < p->len && p->s[p->pos] == '0') {
+		if (++p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			return jp_fail(p, JP_MALFORMED);
+	} else if (jp_digits(p) == -1)
+		return -1;
+	if (p->pos < p->len && p->s[p->pos] == '.') {
+		is_double = 1;
+		p->pos++;
+		if (jp_digits(p) == -1)
+			return -1;
+	}
+	if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
+		is_double = 1;
+		if (++p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+			p->pos++;
+		if (jp_digits(p) == -1)
+			return -1;
+	}
+	if (p->pos - start >= sizeof(text)) {
+		p->scratch_len = 0;
+		scratch_put(p, p->s + start, p->pos - start);
+		t = p->scratch;
+	} else {
+		memcpy(text, p->s + start, p->pos - start);
+		text[p->pos - start] = '\0';
+	}
+	errno = 0;
+	if (is_double) {
+		double d = strtod(t, &end);
+		if (!isfinite(d)) {
+			p->pos = start;
+			return jp_fail(p, JP_NUL);
+		}
+		*out = json_object_new_double_s(d, t);
+	} else if (*t == '-') {
+		long long v = strtoll(t, &end, 10);
+		if (errno == ERANGE) {
+			p->pos = start;
+			return jp_fail(p, JP_MALFORMED);
+		}
+		*out = json_object_new_int64(v);
+	} else {
+		unsigned long long v = strtoull(t, &end, 10);
+		if (errno == ERANGE) {
+			p->pos = start;
+			return jp_fail(p, JP_MALFORMED);
+		}
+		*out = v <= INT64_MAX ? json_object_new_int64((int64_t)v) :
+		    json_object_new_uint64(v);
+	}
+	return 0;
+}
+
+/* The literal word at pos, or a failure there. */
+static int
+jp_word(struct jp *p, const char *w, size_t n)
+{
+	if (p->len - p->pos < n || memcmp(p->s + p->pos, w, n) != 0)
+		return jp_fail(p, JP_MALFORMED);
+	p->pos += n;
+	return 0;
+}
+
+static int jp_value(struct jp *, struct json_object **);
+
+static int
+jp_array(struct jp *p, struct json_object **out)
+{
+	struct json_object *a = json_object_new_array(), *v;
+
+	p->pos++;
+	jp_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == ']') {
+		p->pos++;
+		*out = a;
+		return 0;
+	}
+	for (;;) {
+		if (jp_value(p, &v) == -1)
+			break;
+		json_object_array_add(a, v);
+		jp_ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
+			p->pos++;
 			continue;
 		}
-		if (c == '"')
-			in_str = 0;
-		else if (c == '\\' && i + 1 < len) {
-			if (buf[i + 1] == 'u' && i + 5 < len &&
-			    memcmp(buf + i + 2, "0000", 4) == 0)
-				return JP_NUL;
-			i++;
+		if (p->pos < p->len && p->s[p->pos] == ']') {
+			p->pos++;
+			*out = a;
+			return 0;
 		}
+		jp_fail(p, JP_MALFORMED);
+		break;
 	}
-	return JP_OK;
+	json_object_put(a);
+	return -1;
+}
+
+static int
+jp_object(struct jp *p, struct json_object **out)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	const char *key;
+	char kbuf[64], *kheap = NULL;
+	size_t klen;
+
+	p->pos++;
+	jp_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == '}') {
+		p->pos++;
+		*out = o;
+		return 0;
+	}
+	for (;;) {
+		if (p->pos == p->len || p->s[p->pos] != '"') {
+			jp_fail(p, JP_MALFORMED);
+			break;
+		}
+		if (jp_string(p, &key, &klen) == -1)
+			break;
+		/* Out of the text (not NUL-terminated) or the scratch (reused). */
+		if (klen < sizeof(kbuf)) {
+			memcpy(kbuf, key, klen);
+			kbuf[klen] = '\0';
+			key = kbuf;
+		} else {
+			if ((kheap = malloc(klen + 1)) == NULL)
+				abort();
+			memcpy(kheap, key, klen);
+			kheap[klen] = '\0';
+			key = kheap;
+		}
+		jp_ws(p);
+		if (p->pos == p->len || p->s[p->pos] != ':') {
+			jp_fail(p, JP_MALFORMED);
+			break;
+		}
+		p->pos++;
+		if (jp_value(p, &v) == -1)
+			break;
+		/* A repeated key: the last one wins, as with json-c. */
+		if (json_object_object_add(o, key, v) != 0)
+			abort();
+		free(kheap);
+		kheap = NULL;
+		jp_ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
+			p->pos++;
+			jp_ws(p);
+			continue;
+		}
+		if (p->pos < p->len && p->s[p->pos] == '}') {
+			p->pos++;
+			*out = o;
+			return 0;
+		}
+		jp_fail(p, JP_MALFORMED);
+		break;
+	}
+	free(kheap);
+	json_object_put(o);
+	return -1;
+}
+
+/* One value at pos (after white space); JSON null is *out NULL. */
+static int
+jp_value(struct jp *p, struct json_object **out)
+{
+	const char *str;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	jp_ws(p);
+	if (p->pos == p->len)
+		return jp_fail(p, JP_MALFORMED);
+	/* The document is level 1, a member or element one more than its parent. */
+	if (p->depth >= p->max_depth)
+		return jp_fail(p, JP_TOO_DEEP);
+	switch (p->s[p->pos]) {
+	case '{':
+	case '[':
+		p->depth++;
+		rc = p->s[p->pos] == '{' ? jp_object(p, out) : jp_array(p, out);
+		p->depth--;
+		return rc;
+	case '"':
+		if (jp_string(p, &str, &n) == -1)
+			return -1;
+		*out = json_object_new_string_len(str, (int)n);
+		return 0;
+	case 't':
+		if (jp_word(p, "true", 4) == -1)
+			return -1;
+		*out = json_object_new_boolean(1);
+		return 0;
+	case 'f':
+		if (jp_word(p, "false", 5) == -1)
+			return -1;
+		*out = json_object_new_boolean(0);
+		return 0;
+	case 'n':
+		return jp_word(p, "null", 4);
+	case 'N':
+		/* Not JSON; named apart because json-c's strict mode took it. */
+		if (p->len - p->pos >= 3 && memcmp(p->s + p->pos, "NaN", 3) == 0)
+			return jp_fail(p, JP_NUL);
+		return jp_fail(p, JP_MALFORMED);
+	case 'I':
+		if (p->len - p->pos >= 8 && memcmp(p->s + p->pos, "Infinity", 8) == 0)
+			return jp_fail(p, JP_NUL);
+		return jp_fail(p, JP_MALFORMED);
+	default:
+		if (p->s[p->pos] == '-' ||
+		    (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
+			return jp_number(p, out);
+		return jp_fail(p, JP_MALFORMED);
+	}
 }
 
 /*
  * Parses buf[0..len) as exactly one JSON value. On JP_OK *out is a new
- * reference the caller puts; otherwise *out is NULL and *err_offset (if
- * given) is where parsing stopped. Trailing white space is allowed.
- * Object keys are unique by construction in json-c (the last one wins), so a
- * duplicated key is not an error here.
+ * reference the caller puts (NULL for the document "null"); otherwise *out
+ * is NULL and *err_offset (if given) is where parsing stopped. White space
+ * around the value is allowed. A repeated object key is not an error: the
+ * last one wins.
  */
 enum jp_status
 json_parse_strict(const char *buf, size_t len, int max_depth,
     struct json_object **out, size_t *err_offset)
 {
-	struct json_tokener *tok;
-	struct json_object *v;
-	enum json_tokener_error jerr;
-	enum jp_status st = JP_OK;
-	size_t end, i;
+	struct jp p;
+	struct json_object *v = NULL;
 
 	*out = NULL;
 	if (err_offset != NULL)
 		*err_offset = 0;
-	for (i = 0; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
-		;
-	if (i == len)
+	memset(&p, 0, offsetof(struct jp, small));
+	p.s = (const unsigned char *)buf;
+	p.len = len;
+	p.max_depth = max_depth;
+	p.scratch = p.small;
+	p.scratch_cap = sizeof(p.small);
+	jp_ws(&p);
+	if (p.pos == len)
 		return JP_EMPTY;
 	if (!utf8_valid(buf, len))
 		return JP_BAD_UTF8;
-	if (len > (size_t)0x7fffffff)
-		return JP_MALFORMED;
-	if ((st = raw_scan(buf, len)) != JP_OK)
-		return st;
-	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
-		return JP_MALFORMED;
-	/* Trailing bytes are allowed here and refused below, to say so. */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8 |
-	    JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	v = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (v == NULL && jerr == json_tokener_continue) {
-		/* A bare scalar ("1", "true") ends only at the end of input. */
-		v = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (v != NULL)
-			end = len;
+	if (jp_value(&p, &v) == 0) {
+		jp_ws(&p);
+		if (p.pos != len)
+			p.err = JP_TRAILING;
 	}
-	if (v == NULL && jerr == json_tokener_success) {
-		/* The document is JSON null: OK, with *out NULL. */
-		for (i = end; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
-			;
-		st = i == len ? JP_OK : JP_TRAILING;
-		if (err_offset != NULL && st != JP_OK)
-			*err_offset = i;
-		goto out;
-	}
-	if (v == NULL) {
-		if (jerr == json_tokener_error_depth)
-			st = JP_TOO_DEEP;
-		else if (jerr == json_tokener_error_parse_utf8_string)
-			st = JP_BAD_UTF8;
-		else
-			st = JP_MALFORMED;
-		/* json_tokener_continue: the value was cut short. */
+	if (p.scratch != p.small)
+		free(p.scratch);
+	if (p.err != JP_OK) {
+		json_object_put(v);
 		if (err_offset != NULL)
-			*err_offset = end;
-		goto out;
-	}
-	for (i = end; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
-		;
-	if (i != len) {
-		st = JP_TRAILING;
-		if (err_offset != NULL)
-			*err_offset = i;
-		goto out;
-	}
-	if (has_nul(v)) {
-		st = JP_NUL;
-		goto out;
+			*err_offset = p.pos;
+		return p.err;
 	}
 	*out = v;
-	v = NULL;
-out:
-	json_object_put(v);
-	json_tokener_free(tok);
-	return st;
+	return JP_OK;
 }
 
 /* json_object_put with the arena_defer signature. */

@@ -298,6 +298,101 @@ test_text(void)
 	arena_free(&a);
 }
 
+/* s parses to a value that json-c writes as want. */
+static void
+expect_value(const char *s, const char *want, const char *what)
+{
+	struct json_object *v = NULL;
+	enum jp_status st = json_parse_strict(s, strlen(s), 32, &v, NULL);
+
+	T_OK(st == JP_OK, "%s: parses (%d)", what, (int)st);
+	T_STR(st == JP_OK ? json_plain(v) : "", want, what);
+	json_object_put(v);
+}
+
+static void
+test_strings(void)
+{
+	struct json_object *v;
+	char doc[800], want[301];
+
+	expect_value("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+	    "[\"\\\"\\\\/\\b\\f\\n\\r\\t\"]", "every short escape");
+	/* U+1DA00, which json-c 0.16 itself turns into U+FFFD. */
+	expect_value("[\"\\ud836\\ude00\"]", "[\"\xf0\x9d\xa8\x80\"]",
+	    "a surrogate pair is its code point");
+	expect_value("[\"\\ud83d\\ude00x\"]", "[\"\xf0\x9f\x98\x80x\"]", "U+1F600");
+	expect_value("[\"\\ud800\"]", "[\"\xef\xbf\xbd\"]", "a lone high surrogate is U+FFFD");
+	expect_value("[\"\\udc00a\"]", "[\"\xef\xbf\xbd" "a\"]", "a lone low surrogate is U+FFFD");
+	expect_value("[\"\\ud800\\u0041\"]", "[\"\xef\xbf\xbd" "A\"]",
+	    "a high surrogate before a non-surrogate");
+	expect_value("[\"\\u00e9\\u20AC\"]", "[\"\xc3\xa9\xe2\x82\xac\"]", "two- and three-byte escapes");
+	expect_value("{\"a\\nb\":1,\"a\":2,\"a\":3}", "{\"a\\nb\":1,\"a\":3}",
+	    "an escaped key; a repeated key, the last wins");
+	expect("[\"a\tb\"]", JP_MALFORMED, "a raw tab in a string");
+	expect("[\"a\nb\"]", JP_MALFORMED, "a raw line feed in a string");
+	expect("[\"\\u12\"]", JP_MALFORMED, "a short \\u escape");
+	expect("[\"\\u12G4\"]", JP_MALFORMED, "a \\u escape that is not hex");
+	expect("[\"abc", JP_MALFORMED, "an unterminated string");
+	expect("[\"abc\\", JP_MALFORMED, "a string cut after a backslash");
+
+	/* Past the parser's small buffers: a long key, a long escaped string. */
+	memset(want, 'k', 300);
+	want[300] = '\0';
+	snprintf(doc, sizeof(doc), "{\"%s\":\"\\u0041%s\"}", want, want);
+	T_OK(json_parse_strict(doc, strlen(doc), 32, &v, NULL) == JP_OK &&
+	    strlen(json_get_str(v, want)) == 301 && json_get_str(v, want)[0] == 'A',
+	    "a 300-byte key, a 301-byte escaped string");
+	json_object_put(v);
+}
+
+static void
+test_numbers(void)
+{
+	struct json_object *v;
+
+	expect_value("[0,-0,12,-7,1.5e3,2E-2,0.25]", "[0,0,12,-7,1.5e3,2E-2,0.25]",
+	    "numbers; a fraction or exponent keeps its text");
+	expect_value("[9223372036854775807,-9223372036854775808,18446744073709551615]",
+	    "[9223372036854775807,-9223372036854775808,18446744073709551615]",
+	    "int64 and uint64 limits");
+	T_OK(json_parse_strict("[18446744073709551615]", 22, 32, &v, NULL) == JP_OK &&
+	    json_object_get_type(json_object_array_get_idx(v, 0)) == json_type_int &&
+	    json_object_get_uint64(json_object_array_get_idx(v, 0)) == UINT64_MAX,
+	    "above int64: a uint64");
+	json_object_put(v);
+	expect("[18446744073709551616]", JP_MALFORMED, "above uint64");
+	expect("[-9223372036854775809]", JP_MALFORMED, "below int64");
+	const char *bad[] = { "[1.]", "[.5]", "[+1]", "[-]", "[1e]", "[1e+]", "[-01]",
+	    "[0x1]", "[1.2.3]", "[tru]", "[nul]", "[True]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect(bad[i], JP_MALFORMED, bad[i]);
+}
+
+/* Levels count as json-c counts them: a scalar member is one level more. */
+static void
+test_levels(void)
+{
+	struct json_object *v;
+	size_t off = 99;
+
+	T_OK(json_parse_strict("[1]", 3, 1, &v, &off) == JP_TOO_DEEP && off == 1,
+	    "[1] with limit 1: too deep at the 1 (%zu)", off);
+	T_OK(json_parse_strict("[1]", 3, 2, &v, NULL) == JP_OK, "[1] with limit 2");
+	json_object_put(v);
+	T_OK(json_parse_strict("{\"a\":{\"b\":1}}", 13, 2, &v, NULL) == JP_TOO_DEEP,
+	    "{a:{b:1}} with limit 2: too deep");
+	T_OK(json_parse_strict("{\"a\":{\"b\":1}}", 13, 3, &v, NULL) == JP_OK,
+	    "{a:{b:1}} with limit 3");
+	json_object_put(v);
+	T_OK(json_parse_strict("7", 1, 1, &v, NULL) == JP_OK && json_object_get_int(v) == 7,
+	    "a bare scalar with limit 1");
+	json_object_put(v);
+	off = 99;
+	T_OK(json_parse_strict("{\"a\":[1,", 8, 32, &v, &off) == JP_MALFORMED && off == 8,
+	    "cut short: the offset is the end (%zu)", off);
+}
+
 int
 main(void)
 {
@@ -312,5 +407,8 @@ main(void)
 	test_pointer();
 	test_getters();
 	test_text();
+	test_strings();
+	test_numbers();
+	test_levels();
 	return t_done();
 }
