@@ -162,10 +162,10 @@ add_log(struct exec_result *res, const char *type, struct json_object *details,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_object_object_add(l, "timestamp", iso_time(wall_us()));
-	json_object_object_add(l, "type", json_object_new_string(type));
-	json_object_object_add(l, "message", json_object_new_string(msg));
-	json_object_object_add(l, "details", details ? details : json_object_new_object());
+	json_add_new(l, "timestamp", iso_time(wall_us()));
+	json_add_new(l, "type", json_object_new_string(type));
+	json_add_new(l, "message", json_object_new_string(msg));
+	json_add_new(l, "details", details ? details : json_object_new_object());
 	json_object_array_add(res->logs, l);
 }
 
@@ -175,16 +175,16 @@ step_record(const struct plan_step *s, enum step_status st, long long started,
 {
 	struct json_object *r = json_object_new_object();
 
-	json_object_object_add(r, "toolId", json_object_new_string(s->tool_id));
-	json_object_object_add(r, "name", json_object_new_string(s->name));
-	json_object_object_add(r, "type", json_object_new_string(tool_type_names[s->type]));
-	json_object_object_add(r, "status", json_object_new_string(step_status_names[st]));
-	json_object_object_add(r, "startedAt", iso_time(started));
-	json_object_object_add(r, "durationUs", json_object_new_int64(dur));
+	json_add_new(r, "toolId", json_object_new_string(s->tool_id));
+	json_add_new(r, "name", json_object_new_string(s->name));
+	json_add_new(r, "type", json_object_new_string(tool_type_names[s->type]));
+	json_add_new(r, "status", json_object_new_string(step_status_names[st]));
+	json_add_new(r, "startedAt", iso_time(started));
+	json_add_new(r, "durationUs", json_object_new_int64(dur));
 	if (output != NULL)
-		json_object_object_add(r, "output", json_object_get(output));
+		json_add_new(r, "output", json_object_get(output));
 	if (error != NULL)
-		json_object_object_add(r, "error", json_object_get(error));
+		json_add_new(r, "error", json_object_get(error));
 	return r;
 }
 
@@ -193,10 +193,10 @@ error_object(const char *code, const char *message, struct json_object *details)
 {
 	struct json_object *e = json_object_new_object();
 
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
+	json_add_new(e, "code", json_object_new_string(code));
+	json_add_new(e, "message", json_object_new_string(message));
 	if (details != NULL)
-		json_object_object_add(e, "details", details);
+		json_add_new(e, "details", details);
 	return e;
 }
 
@@ -232,24 +232,25 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 
 	scope = json_object_new_object();
 	steps_out = json_object_new_object();
-	envobj = json_object_new_object();
-	json_object_object_add(scope, "input", json_object_get(input));
-	json_object_object_add(scope, "steps", steps_out);
-	json_object_object_add(scope, "secrets", env->secrets != NULL ?
+	json_add_new(scope, "input", json_object_get(input));
+	json_add_new(scope, "steps", steps_out);
+	json_add_new(scope, "secrets", env->secrets != NULL ?
 	    json_object_get(env->secrets) : json_object_new_object());
+	/* Nothing reads env unless a template names it or a db_insert dates a row. */
 	if (p->needs_now) {
-		json_object_object_add(envobj, "now", iso_time(res->started_at_us));
-		json_object_object_add(envobj, "timestamp",
+		envobj = json_object_new_object();
+		json_add_new(envobj, "now", iso_time(res->started_at_us));
+		json_add_new(envobj, "timestamp",
 		    json_object_new_int64(res->started_at_us / 1000000));
-		json_object_object_add(envobj, "executionId",
+		json_add_new(envobj, "executionId",
 		    json_object_new_string(env->execution_id ? env->execution_id : ""));
+		json_add_new(scope, "env", envobj);
 	}
-	json_object_object_add(scope, "env", envobj);
 
 	if (res->logs != NULL) {
 		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "workflow", json_object_new_string(p->id));
-		json_object_object_add(d, "version", json_object_new_int(p->version));
+		json_add_new(d, "workflow", json_object_new_string(p->id));
+		json_add_new(d, "version", json_object_new_int(p->version));
 		add_log(res, "info", d, "Execution started: %zu steps", p->nsteps);
 	}
 
@@ -310,8 +311,8 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 				    step_record(s, STEP_FAILED, st, dur, NULL, err));
 			if (res->logs != NULL) {
 				struct json_object *d = json_object_new_object();
-				json_object_object_add(d, "toolId", json_object_new_string(s->tool_id));
-				json_object_object_add(d, "error", json_object_get(err));
+				json_add_new(d, "toolId", json_object_new_string(s->tool_id));
+				json_add_new(d, "error", json_object_get(err));
 				add_log(res, "error", d, "%s failed: %s", s->name, ctx.err_msg);
 			}
 			res->error = err;
@@ -326,8 +327,8 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 			    step_record(s, STEP_SUCCEEDED, st, dur, ctx.output, NULL));
 		if (res->logs != NULL) {
 			struct json_object *d = json_object_new_object();
-			json_object_object_add(d, "toolId", json_object_new_string(s->tool_id));
-			json_object_object_add(d, "durationUs", json_object_new_int64(dur));
+			json_add_new(d, "toolId", json_object_new_string(s->tool_id));
+			json_add_new(d, "durationUs", json_object_new_int64(dur));
 			add_log(res, "success", d, "%s completed", s->name);
 		}
 		if (s->type == TOOL_RESPONSE) {

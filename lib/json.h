@@ -9,6 +9,14 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+/*
+ * Adds v to o under the string literal k, which o does not have yet (o is
+ * being built): json-c keeps the literal instead of a copy and skips its
+ * lookup. The "" pastes refuse anything but a literal.
+ */
+#define json_add_new(o, k, v)	json_object_object_add_ex((o), "" k "", (v), \
+	JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
 enum jp_status {
 	JP_OK = 0,
 	JP_EMPTY,

@@ -304,21 +304,30 @@ tpl_render(struct json_object *tmpl, struct json_object *scope,
 		return 0;
 	}
 	case json_type_object: {
-		struct json_object *obj = json_object_new_object();
+		/* Built only from the first member that renders as something new. */
+		struct json_object *obj = NULL;
 		json_object_object_foreach(tmpl, key, val) {
 			struct json_object *v;
 			if (tpl_render(val, scope, &v, err, errsz) == -1) {
 				json_object_put(obj);
 				return -1;
 			}
-			same &= v == val;
-			json_object_object_add(obj, key, v);
+			if (obj == NULL && v == val) {
+				json_object_put(v);
+				continue;
+			}
+			if (obj == NULL) {
+				obj = json_object_new_object();
+				json_object_object_foreach(tmpl, k0, v0) {
+					if (k0 == key)
+						break;
+					json_object_object_add_ex(obj, k0, json_object_get(v0),
+					    JSON_C_OBJECT_ADD_KEY_IS_NEW);
+				}
+			}
+			json_object_object_add_ex(obj, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW);
 		}
-		if (same) {
-			json_object_put(obj);
-			obj = json_object_get(tmpl);
-		}
-		*out = obj;
+		*out = obj != NULL ? obj : json_object_get(tmpl);
 		return 0;
 	}
 	default:

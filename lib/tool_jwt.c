@@ -109,8 +109,8 @@ tool_jwt_sign_run(struct tool_ctx *ctx)
 		return tool_fail(ctx, 500, "internal", "signing failed: %s",
 		    jwt_status_names[st]);
 	ctx->output = json_object_new_object();
-	json_object_object_add(ctx->output, "token", json_object_new_string(token));
-	json_object_object_add(ctx->output, "expiresAt", json_object_new_int64(now + ttl));
+	json_add_new(ctx->output, "token", json_object_new_string(token));
+	json_add_new(ctx->output, "expiresAt", json_object_new_int64(now + ttl));
 	free(token);
 	return 0;
 }
@@ -134,6 +134,6 @@ tool_jwt_verify_run(struct tool_ctx *ctx)
 	if (st != JWT_OK)
 		return tool_fail(ctx, 401, "invalid_token", "%s", jwt_status_names[st]);
 	ctx->output = json_object_new_object();
-	json_object_object_add(ctx->output, "claims", claims);
+	json_add_new(ctx->output, "claims", claims);
 	return 0;
 }

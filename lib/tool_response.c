@@ -19,7 +19,7 @@ tool_response_run(struct tool_ctx *ctx)
 		}
 		status = json_object_get_int(v);
 	}
-	json_object_object_add(out, "status", json_object_new_int(status));
+	json_add_new(out, "status", json_object_new_int(status));
 	if ((v = json_get(ctx->config, "headers", json_type_object)) != NULL) {
 		json_object_object_foreach(v, name, val) {
 			const char *s = json_object_get_string(val);
@@ -30,10 +30,10 @@ tool_response_run(struct tool_ctx *ctx)
 				    "header %.60s must be a single-line string", name);
 			}
 		}
-		json_object_object_add(out, "headers", json_object_get(v));
+		json_add_new(out, "headers", json_object_get(v));
 	}
 	if (json_object_object_get_ex(ctx->config, "body", &v))
-		json_object_object_add(out, "body", json_object_get(v));
+		json_add_new(out, "body", json_object_get(v));
 	ctx->output = out;
 	ctx->stop = 1;
 	return 0;

@@ -199,6 +199,6 @@ tool_validate_run(struct tool_ctx *ctx)
 	}
 	json_object_put(errors);
 	ctx->output = json_object_new_object();
-	json_object_object_add(ctx->output, "valid", json_object_new_boolean(1));
+	json_add_new(ctx->output, "valid", json_object_new_boolean(1));
 	return 0;
 }

@@ -242,6 +242,32 @@ test_render_nested(void)
 	    "bad ref deep inside -> error");
 }
 
+/* Unchanged members are the template's own; the object is new only when one changes. */
+static void
+test_render_shares(void)
+{
+	struct json_object *t = json_tokener_parse(
+	    "{\"a\":{\"x\":1},\"b\":[true],\"c\":\"{{input.s}}\",\"d\":{\"y\":2}}");
+	struct json_object *u = json_tokener_parse("{\"a\":{\"x\":1},\"b\":\"plain\"}");
+	struct json_object *v = NULL;
+	char err[128];
+
+	T_OK(tpl_render(t, scope, &v, err, sizeof(err)) == 0 && v != t,
+	    "render shares: a changed member makes a new object");
+	T_STR(json_plain(v), "{\"a\":{\"x\":1},\"b\":[true],\"c\":\"hi\",\"d\":{\"y\":2}}",
+	    "render shares: members in the template's order");
+	T_OK(json_object_object_get(v, "a") == json_object_object_get(t, "a") &&
+	    json_object_object_get(v, "b") == json_object_object_get(t, "b") &&
+	    json_object_object_get(v, "d") == json_object_object_get(t, "d"),
+	    "render shares: members before and after the change are the template's");
+	json_object_put(v);
+	T_OK(tpl_render(u, scope, &v, err, sizeof(err)) == 0 && v == u,
+	    "render shares: nothing changed, the template itself");
+	json_object_put(v);
+	json_object_put(u);
+	json_object_put(t);
+}
+
 /* A 300-character segment must not resolve to a 255-character key. */
 static void
 test_render_long_key(void)
@@ -295,6 +321,7 @@ main(void)
 	test_render_index();
 	test_render_nested();
 	test_render_long_key();
+	test_render_shares();
 	test_has_refs();
 	json_object_put(scope);
 	return t_done();
