@@ -98,3 +98,24 @@ def test_wrong_field_types_each_reported(s):
     assert {"/name", "/description", "/tools/0/toolId", "/tools/0/type", "/tools/0/config",
             "/tools/0/name", "/executionOrder/0"} <= paths, paths
     assert s.digest() == before
+
+
+def test_answers_whole_whether_or_not_the_body_was_read(s):
+    """A worker closes at once only when it has read its input to the end;
+    a body it refused unread (here 900 kB, more than a socket buffer holds)
+    is drained first, so nginx still passes the whole answer on, not a 502."""
+    before = s.digest()
+    big_xml = b"<w>" + b"x" * (900 * 1024) + b"</w>"
+    big_json = json.dumps(dict(SIGNUP, description="d" * (900 * 1024))).encode()
+    for _ in range(5):
+        r = s.request("POST", "/mcp/servers", raw=big_xml,
+                      headers={"Content-Type": "application/xml"})
+        check(s, r, 415, "unsupported_media_type")
+        r = s.request("GET", "/mcp/servers", raw=big_json, headers=JSON)
+        check(s, r, 413, "payload_too_large")
+        # Read whole, then refused by field.
+        r = s.request("POST", "/mcp/servers", raw=big_json, headers=JSON)
+        check(s, r, 400, "validation_failed")
+        assert "/description" in {d["path"] for d in r.json["error"]["details"]}, r.json
+    assert s.get("/mcp/servers").status == 200
+    assert s.digest() == before
