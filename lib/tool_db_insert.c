@@ -40,10 +40,10 @@ output_of(const char *id, const char *coll, struct json_object *doc,
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "collection", json_object_new_string(coll));
-	json_object_object_add(o, "document", json_object_get(doc));
-	json_object_object_add(o, "createdAt", created);
+	json_add_new(o, "id", json_object_new_string(id));
+	json_add_new(o, "collection", json_object_new_string(coll));
+	json_add_new(o, "document", json_object_get(doc));
+	json_add_new(o, "createdAt", created);
 	return o;
 }
 
@@ -59,10 +59,10 @@ deferred(struct tool_ctx *ctx, const char *id, const char *coll,
 	struct json_object *now = json_object_object_get(
 	    json_object_object_get(ctx->scope, "env"), "now");
 
-	json_object_object_add(w, "id", json_object_new_string(id));
-	json_object_object_add(w, "collection", json_object_new_string(coll));
-	json_object_object_add(w, "document", json_object_get(doc));
-	json_object_object_add(w, "unique", unique != NULL ? json_object_get(unique) :
+	json_add_new(w, "id", json_object_new_string(id));
+	json_add_new(w, "collection", json_object_new_string(coll));
+	json_add_new(w, "document", json_object_get(doc));
+	json_add_new(w, "unique", unique != NULL ? json_object_get(unique) :
 	    json_object_new_array());
 	json_object_array_add(ctx->env->pending, w);
 	ctx->output = output_of(id, coll, doc, json_object_get(now));
