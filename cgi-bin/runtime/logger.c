@@ -1,10 +1,13 @@
 /*
  * The runtime's log writer: a process of its own that drains the workers'
  * log rings (lib/logring.h; one line of COPY text per call) every TICK_MS
- * and gives the rows to PostgreSQL with COPY -- at most every 100 ms or
- * 1000 rows -- so a call never waits for its log line and never wakes this
- * process. While the database is away rows are kept (up to a cap) and
- * retried.
+ * and gives the rows to PostgreSQL with COPY -- at most every 100 ms, or
+ * once 200 rows are in -- so a call never waits for its log line and never
+ * wakes this process. Small COPYs under load: one of 1000 rows kept the
+ * server's CPU for a few milliseconds, and the calls in flight meanwhile
+ * were the runtime's slowest (no-DB p99 about 13 ms against 10 with 200,
+ * measured interleaved). While the database is away rows are kept (up to a
+ * cap) and retried.
  *
  * It is also the runtime's ear for agents changed elsewhere: it LISTENs on
  * channel agents and publishes each NOTIFY in shared memory (lib/changes.h),
@@ -22,7 +25,7 @@
 
 #define FLUSH_MS	100
 #define TICK_MS		20
-#define FLUSH_ROWS	1000
+#define FLUSH_ROWS	200
 #define KEEP_ROWS	50000   /* beyond, while the database is away: dropped */
 
 struct batch {
