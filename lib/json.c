@@ -66,7 +66,8 @@ utf8_valid(const char *s, size_t n)
  * be UTF-8, building json-c values. It takes RFC 8259 JSON and nothing else:
  * no single quotes, no raw control characters in strings, no leading zeros,
  * no NaN or Infinity; "\u0000" and a number that overflows a double are
- * refused as JP_NUL, an integer outside int64/uint64 as malformed. A lone
+ * refused as JP_NUL. An integer past int64/uint64 is a double that keeps
+ * its text (json-c would clamp it to UINT64_MAX). A lone
  * UTF-16 surrogate escape becomes U+FFFD, as json-c makes it. Recursion is
  * bounded by max_depth (at most a few hundred, from the configuration),
  * which counts levels as json-c does: "[[]]" has two, "[[1]]" three.
@@ -292,29 +293,28 @@ jp_number(struct jp *p, struct json_object **out)
 		text[p->pos - start] = '\0';
 	}
 	errno = 0;
-	if (is_double) {
-		double d = strtod(t, &end);
-		if (!isfinite(d)) {
-			p->pos = start;
-			return jp_fail(p, JP_NUL);
-		}
-		*out = json_object_new_double_s(d, t);
-	} else if (*t == '-') {
+	if (!is_double && *t == '-') {
 		long long v = strtoll(t, &end, 10);
-		if (errno == ERANGE) {
-			p->pos = start;
-			return jp_fail(p, JP_MALFORMED);
+		if (errno != ERANGE) {
+			*out = json_object_new_int64(v);
+			return 0;
 		}
-		*out = json_object_new_int64(v);
-	} else {
+	} else if (!is_double) {
 		unsigned long long v = strtoull(t, &end, 10);
-		if (errno == ERANGE) {
-			p->pos = start;
-			return jp_fail(p, JP_MALFORMED);
+		if (errno != ERANGE) {
+			*out = v <= INT64_MAX ? json_object_new_int64((int64_t)v) :
+			    json_object_new_uint64(v);
+			return 0;
 		}
-		*out = v <= INT64_MAX ? json_object_new_int64((int64_t)v) :
-		    json_object_new_uint64(v);
 	}
+	/* A fraction, an exponent, or an integer past 64 bits (as JavaScript
+	 * reads it): a double that is written back as the text it came as. */
+	double d = strtod(t, &end);
+	if (!isfinite(d)) {
+		p->pos = start;
+		return jp_fail(p, JP_NUL);
+	}
+	*out = json_object_new_double_s(d, t);
 	return 0;
 }
 

@@ -361,8 +361,19 @@ test_numbers(void)
 	    json_object_get_uint64(json_object_array_get_idx(v, 0)) == UINT64_MAX,
 	    "above int64: a uint64");
 	json_object_put(v);
-	expect("[18446744073709551616]", JP_MALFORMED, "above uint64");
-	expect("[-9223372036854775809]", JP_MALFORMED, "below int64");
+	/* Past 64 bits: a double, as JavaScript reads it, written back as sent. */
+	expect_value("[18446744073709551616,-9223372036854775809]",
+	    "[18446744073709551616,-9223372036854775809]", "integers past 64 bits keep their text");
+	T_OK(json_parse_strict("[18446744073709551616]", 22, 32, &v, NULL) == JP_OK &&
+	    json_object_get_type(json_object_array_get_idx(v, 0)) == json_type_double &&
+	    json_object_get_double(json_object_array_get_idx(v, 0)) == 18446744073709551616.0,
+	    "past uint64: a double of that value");
+	json_object_put(v);
+	char big[400];
+	memset(big, '9', 320);
+	big[0] = '[';
+	big[320] = ']';
+	T_OK(json_parse_strict(big, 321, 32, &v, NULL) == JP_NUL, "an integer past a double's range");
 	const char *bad[] = { "[1.]", "[.5]", "[+1]", "[-]", "[1e]", "[1e+]", "[-01]",
 	    "[0x1]", "[1.2.3]", "[tru]", "[nul]", "[True]" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
