@@ -1,12 +1,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "json.h"
 
@@ -77,9 +77,8 @@ struct jp {
 	size_t			 len, pos;    /* pos: where an error stops */
 	int			 depth, max_depth;
 	enum jp_status		 err;
-	char			*scratch;    /* decoded strings and keys */
-	size_t			 scratch_len, scratch_cap;
-	char			 small[256];  /* the scratch until it grows */
+	struct arena		 arena;      /* the scratch's, from its first use */
+	struct buf		 scratch;    /* decoded strings, long numbers */
 };
 
 static int
@@ -98,26 +97,14 @@ jp_ws(struct jp *p)
 		p->pos++;
 }
 
+/* The scratch, emptied (made on first use: most documents never need it). */
 static void
-scratch_put(struct jp *p, const void *d, size_t n)
+scratch_start(struct jp *p)
 {
-	if (p->scratch_len + n + 1 > p->scratch_cap) {
-		size_t cap = p->scratch_cap * 2;
-		char *s;
-
-		while (cap < p->scratch_len + n + 1)
-			cap *= 2;
-		if ((s = malloc(cap)) == NULL)
-			abort();
-		memcpy(s, p->scratch, p->scratch_len);
-		if (p->scratch != p->small)
-			free(p->scratch);
-		p->scratch = s;
-		p->scratch_cap = cap;
-	}
-	memcpy(p->scratch + p->scratch_len, d, n);
-	p->scratch_len += n;
-	p->scratch[p->scratch_len] = '\0';
+	if (p->scratch.arena == NULL)
+		buf_init(&p->scratch, &p->arena, 256);
+	else
+		buf_reset(&p->scratch);
 }
 
 static void
@@ -141,7 +128,7 @@ scratch_utf8(struct jp *p, unsigned cp)
 		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
 		u[3] = (unsigned char)(0x80 | (cp & 0x3f)); n = 4;
 	}
-	scratch_put(p, u, n);
+	buf_put(&p->scratch, u, n);
 }
 
 /* The four hex digits at s[i..i+4) as a code unit, or -1. */
@@ -176,7 +163,7 @@ jp_string_slow(struct jp *p, size_t i)
 
 		while (i < p->len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
 			i++;
-		scratch_put(p, s + run, i - run);
+		buf_put(&p->scratch, s + run, i - run);
 		p->pos = i;
 		if (i == p->len || s[i] < 0x20)
 			return jp_fail(p, JP_MALFORMED);
@@ -188,13 +175,13 @@ jp_string_slow(struct jp *p, size_t i)
 			return jp_fail(p, JP_MALFORMED);
 		switch (s[i + 1]) {
 		case '"': case '\\': case '/':
-			scratch_put(p, s + i + 1, 1);
+			buf_put(&p->scratch, s + i + 1, 1);
 			break;
-		case 'b': scratch_put(p, "\b", 1); break;
-		case 'f': scratch_put(p, "\f", 1); break;
-		case 'n': scratch_put(p, "\n", 1); break;
-		case 'r': scratch_put(p, "\r", 1); break;
-		case 't': scratch_put(p, "\t", 1); break;
+		case 'b': buf_put(&p->scratch, "\b", 1); break;
+		case 'f': buf_put(&p->scratch, "\f", 1); break;
+		case 'n': buf_put(&p->scratch, "\n", 1); break;
+		case 'r': buf_put(&p->scratch, "\r", 1); break;
+		case 't': buf_put(&p->scratch, "\t", 1); break;
 		case 'u':
 			if ((cp = hex4(p, i + 2)) < 0)
 				return jp_fail(p, JP_MALFORMED);
@@ -236,12 +223,12 @@ jp_string(struct jp *p, const char **str, size_t *n)
 		p->pos = i + 1;
 		return 0;
 	}
-	p->scratch_len = 0;
-	scratch_put(p, p->s + start, i - start);
+	scratch_start(p);
+	buf_put(&p->scratch, p->s + start, i - start);
 	if (jp_string_slow(p, i) == -1)
 		return -1;
-	*str = p->scratch;
-	*n = p->scratch_len;
+	*str = p->scratch.data;
+	*n = p->scratch.len;
 	return 0;
 }
 
@@ -285,9 +272,9 @@ jp_number(struct jp *p, struct json_object **out)
 			return -1;
 	}
 	if (p->pos - start >= sizeof(text)) {
-		p->scratch_len = 0;
-		scratch_put(p, p->s + start, p->pos - start);
-		t = p->scratch;
+		scratch_start(p);
+		buf_put(&p->scratch, p->s + start, p->pos - start);
+		t = p->scratch.data;
 	} else {
 		memcpy(text, p->s + start, p->pos - start);
 		text[p->pos - start] = '\0';
@@ -330,37 +317,58 @@ jp_word(struct jp *p, const char *w, size_t n)
 
 static int jp_value(struct jp *, struct json_object **);
 
+/* Takes c, after white space, if it is next: 1, else 0. */
+static int
+jp_take(struct jp *p, char c)
+{
+	jp_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == (unsigned char)c) {
+		p->pos++;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * After an element or member: 1 when a comma says another follows, 0 when
+ * close ends the container, -1 (malformed) for anything else.
+ */
+static int
+jp_next(struct jp *p, char close)
+{
+	if (jp_take(p, ','))
+		return 1;
+	return jp_take(p, close) ? 0 : jp_fail(p, JP_MALFORMED);
+}
+
+/* A container's end: handed out, or dropped when an error stopped it. */
+static int
+jp_end(struct json_object *c, int failed, struct json_object **out)
+{
+	if (failed) {
+		json_object_put(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
 static int
 jp_array(struct jp *p, struct json_object **out)
 {
 	struct json_object *a = json_object_new_array(), *v;
+	int more;
 
 	p->pos++;
-	jp_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == ']') {
-		p->pos++;
-		*out = a;
-		return 0;
-	}
-	for (;;) {
+	more = !jp_take(p, ']');
+	while (more) {
 		if (jp_value(p, &v) == -1)
 			break;
 		json_object_array_add(a, v);
-		jp_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == ']') {
-			p->pos++;
-			*out = a;
-			return 0;
-		}
-		jp_fail(p, JP_MALFORMED);
-		break;
+		if ((more = jp_next(p, ']')) == -1)
+			break;
 	}
-	json_object_put(a);
-	return -1;
+	return jp_end(a, more != 0, out);
 }
 
 static int
@@ -368,17 +376,14 @@ jp_object(struct jp *p, struct json_object **out)
 {
 	struct json_object *o = json_object_new_object(), *v;
 	const char *key;
-	char kbuf[64], *kheap = NULL;
+	char kbuf[64], *k, *kheap = NULL;
 	size_t klen;
+	int more;
 
 	p->pos++;
-	jp_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == '}') {
-		p->pos++;
-		*out = o;
-		return 0;
-	}
-	for (;;) {
+	more = !jp_take(p, '}');
+	while (more) {
+		jp_ws(p);
 		if (p->pos == p->len || p->s[p->pos] != '"') {
 			jp_fail(p, JP_MALFORMED);
 			break;
@@ -386,47 +391,26 @@ jp_object(struct jp *p, struct json_object **out)
 		if (jp_string(p, &key, &klen) == -1)
 			break;
 		/* Out of the text (not NUL-terminated) or the scratch (reused). */
-		if (klen < sizeof(kbuf)) {
-			memcpy(kbuf, key, klen);
-			kbuf[klen] = '\0';
-			key = kbuf;
-		} else {
-			if ((kheap = malloc(klen + 1)) == NULL)
-				abort();
-			memcpy(kheap, key, klen);
-			kheap[klen] = '\0';
-			key = kheap;
-		}
-		jp_ws(p);
-		if (p->pos == p->len || p->s[p->pos] != ':') {
+		if ((k = klen < sizeof(kbuf) ? kbuf : (kheap = malloc(klen + 1))) == NULL)
+			abort();
+		memcpy(k, key, klen);
+		k[klen] = '\0';
+		if (!jp_take(p, ':')) {
 			jp_fail(p, JP_MALFORMED);
 			break;
 		}
-		p->pos++;
 		if (jp_value(p, &v) == -1)
 			break;
 		/* A repeated key: the last one wins, as with json-c. */
-		if (json_object_object_add(o, key, v) != 0)
+		if (json_object_object_add(o, k, v) != 0)
 			abort();
 		free(kheap);
 		kheap = NULL;
-		jp_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			jp_ws(p);
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == '}') {
-			p->pos++;
-			*out = o;
-			return 0;
-		}
-		jp_fail(p, JP_MALFORMED);
-		break;
+		if ((more = jp_next(p, '}')) == -1)
+			break;
 	}
 	free(kheap);
-	json_object_put(o);
-	return -1;
+	return jp_end(o, more != 0, out);
 }
 
 /* One value at pos (after white space); JSON null is *out NULL. */
@@ -502,12 +486,11 @@ json_parse_strict(const char *buf, size_t len, int max_depth,
 	*out = NULL;
 	if (err_offset != NULL)
 		*err_offset = 0;
-	memset(&p, 0, offsetof(struct jp, small));
+	memset(&p, 0, sizeof(p));
 	p.s = (const unsigned char *)buf;
 	p.len = len;
 	p.max_depth = max_depth;
-	p.scratch = p.small;
-	p.scratch_cap = sizeof(p.small);
+	arena_init(&p.arena, 1024);
 	jp_ws(&p);
 	if (p.pos == len)
 		return JP_EMPTY;
@@ -518,8 +501,7 @@ json_parse_strict(const char *buf, size_t len, int max_depth,
 		if (p.pos != len)
 			p.err = JP_TRAILING;
 	}
-	if (p.scratch != p.small)
-		free(p.scratch);
+	arena_free(&p.arena);
 	if (p.err != JP_OK) {
 		json_object_put(v);
 		if (err_offset != NULL)

@@ -329,12 +329,16 @@ test_strings(void)
 	expect_value("[\"\\u00e9\\u20AC\"]", "[\"\xc3\xa9\xe2\x82\xac\"]", "two- and three-byte escapes");
 	expect_value("{\"a\\nb\":1,\"a\":2,\"a\":3}", "{\"a\\nb\":1,\"a\":3}",
 	    "an escaped key; a repeated key, the last wins");
-	expect("[\"a\tb\"]", JP_MALFORMED, "a raw tab in a string");
-	expect("[\"a\nb\"]", JP_MALFORMED, "a raw line feed in a string");
-	expect("[\"\\u12\"]", JP_MALFORMED, "a short \\u escape");
-	expect("[\"\\u12G4\"]", JP_MALFORMED, "a \\u escape that is not hex");
-	expect("[\"abc", JP_MALFORMED, "an unterminated string");
-	expect("[\"abc\\", JP_MALFORMED, "a string cut after a backslash");
+	static const struct { const char *text, *what; } bad[] = {
+		{ "[\"a\tb\"]", "a raw tab in a string" },
+		{ "[\"a\nb\"]", "a raw line feed in a string" },
+		{ "[\"\\u12\"]", "a short \\u escape" },
+		{ "[\"\\u12G4\"]", "a \\u escape that is not hex" },
+		{ "[\"abc", "an unterminated string" },
+		{ "[\"abc\\", "a string cut after a backslash" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect(bad[i].text, JP_MALFORMED, bad[i].what);
 
 	/* Past the parser's small buffers: a long key, a long escaped string. */
 	memset(want, 'k', 300);
