@@ -67,10 +67,10 @@ utf8_valid(const char *s, size_t n)
  * no single quotes, no raw control characters in strings, no leading zeros,
  * no NaN or Infinity; "\u0000" and a number that overflows a double are
  * refused as JP_NUL. An integer past int64/uint64 is a double that keeps
- * its text (json-c would clamp it to UINT64_MAX). A lone
- * UTF-16 surrogate escape becomes U+FFFD, as json-c makes it. Recursion is
- * bounded by max_depth (at most a few hundred, from the configuration),
- * which counts levels as json-c does: "[[]]" has two, "[[1]]" three.
+ * its text (json-c would clamp it to UINT64_MAX). A lone UTF-16 surrogate
+ * escape becomes U+FFFD, as json-c makes it. Recursion is bounded by
+ * max_depth (at most a few hundred, from the configuration), which counts
+ * levels as json-c does: "[[]]" has two, "[[1]]" three.
  */
 struct jp {
 	const unsigned char	*s;
@@ -248,6 +248,7 @@ jp_number(struct jp *p, struct json_object **out)
 	size_t start = p->pos;
 	int is_double = 0;
 	char text[64], *t = text, *end;
+	double d;
 
 	if (p->s[p->pos] == '-')
 		p->pos++;
@@ -296,7 +297,7 @@ jp_number(struct jp *p, struct json_object **out)
 	}
 	/* A fraction, an exponent, or an integer past 64 bits (as JavaScript
 	 * reads it): a double that is written back as the text it came as. */
-	double d = strtod(t, &end);
+	d = strtod(t, &end);
 	if (!isfinite(d)) {
 		p->pos = start;
 		return jp_fail(p, JP_NUL);
