@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "tools.h"
 
 enum { P_ID, P_SCOPE, P_COLL, P_DOC, P_FIELD, P__MAX };
 
@@ -37,6 +38,23 @@ fields(const char *p, const char *out[P__MAX])
 	}
 }
 
+/*
+ * What a commit statement's result means for its call: committed, refused
+ * for a taken unique value (field, if given, names it), or failed.
+ */
+enum gc_outcome
+rt_commit_outcome(PGresult *pg, char *field, size_t fieldsz)
+{
+	if (pg != NULL && db_ok(pg))
+		return GC_OK;
+	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0) {
+		if (field != NULL)
+			duplicate_field(pg, field, fieldsz);
+		return GC_DUPLICATE;
+	}
+	return GC_FAILED;
+}
+
 /* One write alone: rt_commit_one, as an ungrouped run would. */
 static enum gc_outcome
 commit_alone(struct req *r, const char *payload)
@@ -57,11 +75,7 @@ commit_alone(struct req *r, const char *payload)
 	params[3] = f[P_DOC];
 	params[4] = uniq.data;
 	pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
-	if (pg != NULL && db_ok(pg))
-		return GC_OK;
-	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0)
-		return GC_DUPLICATE;
-	return GC_FAILED;
+	return rt_commit_outcome(pg, NULL, 0);
 }
 
 /* Appends v to a PostgreSQL array literal as one quoted element (NULL: null). */

@@ -135,13 +135,7 @@ commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
 		const char *params[2] = { json_plain(pending), agent_id };
 		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
 	}
-	if (pg != NULL && db_ok(pg))
-		return GC_OK;
-	if (pg != NULL && strcmp(db_sqlstate(pg), "23505") == 0) {
-		duplicate_field(pg, field, fieldsz);
-		return GC_DUPLICATE;
-	}
-	return GC_FAILED;
+	return rt_commit_outcome(pg, field, fieldsz);
 }
 
 /* Replaces a run's result with the failure of a commit (out, not GC_OK). */

@@ -54,6 +54,7 @@ int	rt_run(struct req *, struct plan *, struct json_object *input,
 
 /* commit.c */
 int	rt_shared_init(void *shared);
+enum gc_outcome rt_commit_outcome(PGresult *, char *field, size_t fieldsz);
 enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *scope,
 	    const char *collection, const char *document, const char *unique_field);
 
