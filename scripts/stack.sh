@@ -42,7 +42,8 @@ as_pg() { runuser -u "$PGUSER_OS" -- "$@"; }
 # 1.3 kB of WAL per call, a new 16 MB segment every 1-2 s at full speed):
 #  - the defaults (max_wal_size 1 GB, so a checkpoint every 540 MB)
 #    checkpointed about once a minute, and each checkpoint's closing sync
-#    held calls for 50-170 ms: spaced by 4 GB of WAL or 15 minutes instead;
+#    held calls for up to 40-65 ms: spaced by 4 GB of WAL or 15 minutes
+#    instead;
 #  - a new segment was written full of zeroes first (wal_init_zero), and the
 #    commits behind it waited: with it off, 6-s runs of signup-lite had 0-6
 #    calls over 15 ms (slowest 9.6-17 ms) against 32-193 (19-43 ms) with it
