@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -487,6 +488,9 @@ json_parse_strict(const char *buf, size_t len, int max_depth,
 	*out = NULL;
 	if (err_offset != NULL)
 		*err_offset = 0;
+	/* json-c counts a string's length in an int. */
+	if (len > INT_MAX)
+		return JP_MALFORMED;
 	memset(&p, 0, sizeof(p));
 	p.s = (const unsigned char *)buf;
 	p.len = len;

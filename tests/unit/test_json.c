@@ -3,6 +3,7 @@
  * UTF-8 validator on its boundaries, errs_add, JSON pointer escaping, the
  * typed getters, and json_text against json-c's own serialiser.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,9 @@ test_offsets(void)
 
 	T_OK(json_parse_strict("[1,]", 4, 32, &v, &off) == JP_MALFORMED &&
 	    off == 3, "malformed: offset of the bad byte (%zu)", off);
+	/* Refused before a byte is read: the buffer is only "{}". */
+	T_OK(json_parse_strict("{}", (size_t)INT_MAX + 1, 32, &v, NULL) == JP_MALFORMED &&
+	    v == NULL, "a length past INT_MAX is refused");
 	off = 99;
 	json_parse_strict("{} x", 4, 32, &v, &off);
 	T_OK(off == 3, "trailing: offset of the first extra byte (%zu)", off);
