@@ -48,6 +48,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "model named in requests to ORX_LLM_URL" },
 	[CFG_MCP_ALLOWED_ORIGINS] = { "ORX_MCP_ALLOWED_ORIGINS", "",
 	    "comma-separated extra origins (scheme://host[:port]) and hosts MCP endpoints accept" },
+	[CFG_MCP_SESSION_CACHE_MS] = { "ORX_MCP_SESSION_CACHE_MS", "1000",
+	    "how long a worker trusts an MCP session it read from the database (0: read every time)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -166,6 +168,7 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_STEP_TIMEOUT_MS, 10, 600000, step_timeout_ms);
 	NUM(CFG_RUN_BUDGET_MS, 10, 3600000, run_budget_ms);
 	NUM(CFG_PBKDF2_ITERATIONS, 1000, 10000000, pbkdf2_iterations);
+	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
 #undef NUM
 	for (k = 0; k < LOG__MAX; k++)
 		if (strcmp(c->str[CFG_LOG_LEVEL], log_level_names[k]) == 0)

@@ -29,6 +29,7 @@ enum cfg_key {
 	CFG_LLM_API_KEY,
 	CFG_LLM_MODEL,
 	CFG_MCP_ALLOWED_ORIGINS,
+	CFG_MCP_SESSION_CACHE_MS,
 	CFG__MAX
 };
 
@@ -50,6 +51,7 @@ struct config {
 	long		 step_timeout_ms;
 	long		 run_budget_ms;
 	unsigned	 pbkdf2_iterations;
+	long		 mcp_session_cache_ms;
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

@@ -40,6 +40,7 @@ const char	*http_reason(int status);
 #define RESP_MAX_HEADERS 16
 
 struct log_ring;
+struct mcp_cache;
 
 /* What lives across requests in one worker. */
 struct app {
@@ -50,6 +51,7 @@ struct app {
 	void			*shared; /* the program's shared memory, or NULL */
 	int			 slot;   /* the worker's slot in the master, 0.. */
 	void			*prog;   /* the program's own per-worker state */
+	struct mcp_cache	*mcp_cache; /* lib/mcp's sessions (made at first use), or NULL */
 };
 
 struct auth {

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "mcp.h"
+#include "mcp_cache.h"
 #include "mcp_private.h"
 #include "server.h"
 
@@ -60,15 +61,61 @@ json_type_ok(const char *ct)
 	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
-/* Loads the session into c (touching it). 0, or the HTTP status to answer. */
+/*
+ * This worker's session cache, synced with the program's change counter;
+ * NULL (read the database every time) when it is configured off, the
+ * program's workers share no memory, or it cannot be made.
+ */
+static struct mcp_cache *
+session_cache(struct mcp_ctx *c)
+{
+	struct app *app = c->req->app;
+
+	if (app->cfg->mcp_session_cache_ms <= 0 || app->metrics == NULL)
+		return NULL;
+	if (app->mcp_cache == NULL && (app->mcp_cache = mcp_cache_new()) == NULL)
+		return NULL;
+	mcp_cache_sync(app->mcp_cache, atomic_load(&app->metrics->mcp_session_changes));
+	return app->mcp_cache;
+}
+
+/*
+ * After a session ended or changed here: every worker's cache (this one's
+ * too) drops what it holds at its next MCP request.
+ */
+void
+mcp_sessions_changed(struct mcp_ctx *c)
+{
+	if (c->req->app->metrics != NULL)
+		atomic_fetch_add(&c->req->app->metrics->mcp_session_changes, 1);
+}
+
+static const char *
+or_empty(const char *v)
+{
+	return v != NULL ? v : "";
+}
+
+/* What a session's row says, from the cache or the database. */
+struct session_row {
+	const char	*protocol_version, *caps, *log_level, *owner, *get_stream;
+};
+
+/*
+ * Loads the session into c: from this worker's cache, or from the database
+ * (touching its last_seen). 0, or the HTTP status to answer.
+ */
 static int
 load_session(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 {
 	char ttl[16];
 	const char *p[3];
 	PGresult *res;
-	const char *caps, *owner;
+	struct mcp_cache *cache;
+	const struct mcp_cached_session *hit = NULL;
+	struct session_row row;
 	struct json_object *v;
+	long long now = mono_us();
 	int lv;
 
 	if (h->session == NULL)
@@ -77,32 +124,52 @@ load_session(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 	if (!mcp_session_id_valid(h->session))
 		return refuse(c->req, w, HTTP_BAD_REQUEST, MCP_SERVER_ERROR,
 		    "Bad Request: MCP-Session-Id must be 32 lowercase hex digits");
-	snprintf(ttl, sizeof(ttl), "%d", c->srv->session_ttl_s > 0 ?
-	    c->srv->session_ttl_s : DEFAULT_TTL_S);
-	p[0] = h->session;
-	p[1] = c->endpoint;
-	p[2] = ttl;
-	res = db_query(c->req->app->db, c->arena, Q_MCP_SESSION_TOUCH, 3, p);
-	if (res == NULL)
-		return resp_unavailable(w);
-	if (!db_ok(res))
-		return refuse(c->req, w, HTTP_INTERNAL_ERROR, MCP_INTERNAL_ERROR,
-		    "the session could not be read");
-	owner = PQntuples(res) == 1 ? db_value(res, 0, 3) : NULL;
+	if ((cache = session_cache(c)) != NULL)
+		hit = mcp_cache_find(cache, h->session, c->endpoint, now,
+		    c->req->app->cfg->mcp_session_cache_ms * 1000);
+	if (hit != NULL) {
+		row.protocol_version = hit->protocol_version;
+		row.caps = hit->caps;
+		row.log_level = hit->log_level;
+		row.owner = hit->owner;
+		row.get_stream = hit->get_stream;
+	} else {
+		snprintf(ttl, sizeof(ttl), "%d", c->srv->session_ttl_s > 0 ?
+		    c->srv->session_ttl_s : DEFAULT_TTL_S);
+		p[0] = h->session;
+		p[1] = c->endpoint;
+		p[2] = ttl;
+		res = db_query(c->req->app->db, c->arena, Q_MCP_SESSION_TOUCH, 3, p);
+		if (res == NULL)
+			return resp_unavailable(w);
+		if (!db_ok(res))
+			return refuse(c->req, w, HTTP_INTERNAL_ERROR, MCP_INTERNAL_ERROR,
+			    "the session could not be read");
+		if (PQntuples(res) != 1)
+			return refuse(c->req, w, HTTP_NOT_FOUND, MCP_SERVER_ERROR,
+			    "Session not found: it ended or expired; initialize a new one");
+		/* Columns NOT NULL (owner through coalesce): "" if ever not. */
+		row.protocol_version = or_empty(db_value(res, 0, 0));
+		row.caps = or_empty(db_value(res, 0, 1));
+		row.log_level = or_empty(db_value(res, 0, 2));
+		row.owner = or_empty(db_value(res, 0, 3));
+		row.get_stream = or_empty(db_value(res, 0, 4));
+		if (cache != NULL)
+			(void)mcp_cache_put(cache, h->session, c->endpoint, row.protocol_version,
+			    row.owner, row.get_stream, row.log_level, row.caps, now);
+	}
 	/* Another owner's session is no session of yours. */
-	if (owner == NULL || (owner[0] != '\0' &&
-	    (c->req->auth.owner_id == NULL ||
-	    strcmp(owner, c->req->auth.owner_id) != 0)))
+	if (row.owner[0] != '\0' && (c->req->auth.owner_id == NULL ||
+	    strcmp(row.owner, c->req->auth.owner_id) != 0))
 		return refuse(c->req, w, HTTP_NOT_FOUND, MCP_SERVER_ERROR,
 		    "Session not found: it ended or expired; initialize a new one");
 	c->session_id = h->session;
-	c->protocol_version = arena_strdup(c->arena, db_value(res, 0, 0));
-	caps = db_value(res, 0, 1);
-	if (caps != NULL && json_parse_strict(caps, strlen(caps), 64, &v, NULL) == JP_OK)
+	c->protocol_version = arena_strdup(c->arena, row.protocol_version);
+	if (json_parse_strict(row.caps, strlen(row.caps), 64, &v, NULL) == JP_OK)
 		c->client_caps = arena_defer(c->arena, json_put_cb, v);
 	snprintf(c->stream->session_stream, sizeof(c->stream->session_stream), "%s",
-	    db_value(res, 0, 4));
-	lv = mcp_log_level_parse(db_value(res, 0, 2));
+	    row.get_stream);
+	lv = mcp_log_level_parse(row.log_level);
 	c->log_level = lv >= 0 ? (enum mcp_log_level)lv : MCP_LOG_INFO;
 	return 0;
 }
@@ -385,6 +452,7 @@ del(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 	p[1] = c->endpoint;
 	if (db_query(c->req->app->db, c->arena, Q_MCP_SESSION_DELETE, 2, p) == NULL)
 		return resp_unavailable(w);
+	mcp_sessions_changed(c);
 	w->status = HTTP_NO_CONTENT;
 	return HTTP_NO_CONTENT;
 }

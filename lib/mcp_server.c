@@ -586,6 +586,7 @@ mcp_dispatch(struct mcp_ctx *c, const char *method, struct json_object *params,
 		if (!db_ok(db_query(c->req->app->db, c->arena, Q_MCP_SESSION_SET_LEVEL,
 		    2, p)))
 			return mcp_fail(c, MCP_INTERNAL_ERROR, "could not store the level");
+		mcp_sessions_changed(c);
 		c->log_level = (enum mcp_log_level)lv;
 		break;
 	}

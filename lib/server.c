@@ -21,6 +21,7 @@
 #include "db.h"
 #include "log.h"
 #include "logring.h"
+#include "mcp_cache.h"
 #include "server.h"
 
 #define MAX_WORKERS	64
@@ -402,6 +403,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	if (p->worker_fini != NULL)
 		p->worker_fini(&app);
 	arena_free(&arena);
+	mcp_cache_free(app.mcp_cache);
 	db_close(&db);
 	/* exit, not _exit: LeakSanitizer checks the worker at exit. */
 	exit(0);

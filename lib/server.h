@@ -25,6 +25,9 @@ struct metrics {
 	atomic_ullong	worker_restarts;
 	atomic_ullong	db_unavailable;
 	atomic_ullong	log_dropped;      /* log rows the writer could not take */
+	/* MCP sessions ended or changed by a worker: each worker's session
+	 * cache (lib/mcp_cache.h) is dropped when this moves. */
+	atomic_ullong	mcp_session_changes;
 	/* Workers holding an idle stream (an SSE GET): their pids, 0 = free. */
 	atomic_int	stream_pid[STREAM_SLOTS];
 };

@@ -277,6 +277,66 @@ def test_delete_ends_the_session(s):
     assert s.sql("select count(*) from mcp_sessions where id = :'p0'", sid) == "0"
 
 
+def on_every_worker(s, send, prog="mcp_fixture"):
+    """Sends overlapping requests (send() -> response) in bursts until every
+    worker of prog has answered one; returns all the responses."""
+    workers = {str(p) for p in s.workers(prog)}
+    seen, out = set(), []
+    for _ in range(30):
+        burst = []
+        threads = [threading.Thread(target=lambda: burst.append(send()))
+                   for _ in range(2 * len(workers))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out += burst
+        seen |= {r.header("X-Fixture-Worker") for r in burst}
+        if workers <= seen:
+            return out
+    raise AssertionError(f"workers {workers} not all reached: {seen}")
+
+
+def test_session_cache_follows_changes_on_every_worker(s):
+    """Workers keep the sessions they read in memory (lib/mcp_cache.h). Made
+    to trust them for ten minutes here, so that a worker still answering
+    from its cache would show: a session ended or changed through one worker
+    is ended or changed on all of them at their next request; one deleted by
+    hand in the database is not seen until the trust runs out."""
+    fixture(s)
+    s.reconfigure("mcp_fixture", {"ORX_MCP_SESSION_CACHE_MS": "600000"})
+    try:
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        by_hand, ended, quiet = initialize(s)[0], initialize(s)[0], initialize(s)[0]
+        for sid in (by_hand, ended):
+            assert all(r.status == 200 for r in on_every_worker(s, lambda: post(s, ping, sid)))
+
+        # Gone from the database, but every worker still trusts what it read.
+        s.sql("delete from mcp_sessions where id = :'p0'", by_hand)
+        assert all(r.status == 200 for r in on_every_worker(s, lambda: post(s, ping, by_hand)))
+
+        r = s.request("DELETE", PATH, key=None, headers={"MCP-Session-Id": ended})
+        assert r.status == 204, r
+        rs = on_every_worker(s, lambda: post(s, ping, ended))
+        assert [r.status for r in rs] == [404] * len(rs), [(r.status, r.body) for r in rs]
+        # The DELETE dropped every cache, so the row deleted by hand is missed now too.
+        rs = on_every_worker(s, lambda: post(s, ping, by_hand))
+        assert [r.status for r in rs] == [404] * len(rs), [(r.status, r.body) for r in rs]
+
+        # Every worker reads quiet again (the DELETE dropped it) at level info.
+        rs = on_every_worker(s, lambda: call(s, quiet, "test_tool_with_logging"))
+        assert all(b"notifications/message" in r.body for r in rs), [r.body for r in rs]
+        r = post(s, {"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel",
+                     "params": {"level": "error"}}, quiet)
+        assert r.status == 200 and r.json["result"] == {}, r
+        rs = on_every_worker(s, lambda: call(s, quiet, "test_tool_with_logging"))
+        for r in rs:
+            assert r.status == 200 and b"notifications/message" not in r.body, (r.status, r.body)
+            assert b"Tool with logging executed successfully" in r.body, r.body
+    finally:
+        s.reconfigure("mcp_fixture", {})
+
+
 # --- streams ------------------------------------------------------------------
 
 def test_progress_streams_as_sse(s):
