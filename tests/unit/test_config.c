@@ -49,6 +49,7 @@ test_defaults(void)
 	T_OK(c.step_timeout_ms == 10000, "default step timeout");
 	T_OK(c.run_budget_ms == 30000, "default run budget");
 	T_OK(c.pbkdf2_iterations == 100000, "default PBKDF2 iterations");
+	T_OK(c.mcp_session_cache_ms == 1000, "default MCP session trust 1 s");
 	T_STR(config_get(&c, CFG_DATABASE_URL), "dbname=orchestrix", "default DB URL");
 	T_STR(config_get(&c, CFG_SOCKET), ".run/orchestrix.sock", "default socket");
 	T_STR(config_get(&c, CFG_PUBLIC_URL), "http://127.0.0.1:8080",
@@ -118,6 +119,10 @@ test_refusals(void)
 	    "ORX_JSON_MAX_DEPTH must be a number in [2, 256]");
 	refused("ORX_MAX_BODY", "1023",
 	    "ORX_MAX_BODY must be a number in [1024, 67108864]");
+	refused("ORX_MCP_SESSION_CACHE_MS", "-1",
+	    "ORX_MCP_SESSION_CACHE_MS must be a number in [0, 3600000]");
+	refused("ORX_MCP_SESSION_CACHE_MS", "1s",
+	    "ORX_MCP_SESSION_CACHE_MS must be a number in [0, 3600000]");
 	refused("ORX_LOG_LEVEL", "bogus",
 	    "ORX_LOG_LEVEL must be error, warn, info or debug");
 	refused("ORX_LOG_LEVEL", "INFO",
@@ -131,6 +136,10 @@ test_refusals(void)
 	config_free(&c);
 	setenv("ORX_WORKERS", "1", 1);
 	T_OK(load(&c, err, sizeof(err)) == 0 && c.workers == 1, "ORX_WORKERS=1 ok");
+	config_free(&c);
+	setenv("ORX_MCP_SESSION_CACHE_MS", "0", 1);
+	T_OK(load(&c, err, sizeof(err)) == 0 && c.mcp_session_cache_ms == 0,
+	    "ORX_MCP_SESSION_CACHE_MS=0 (the cache off) ok");
 	config_free(&c);
 	clean_env();
 }
