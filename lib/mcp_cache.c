@@ -28,24 +28,33 @@ mcp_cache_sync(struct mcp_cache *c, unsigned long long gen)
 	c->gen = gen;
 }
 
+/* The entry of session id at endpoint, trusted or not, or NULL. */
+static struct mcp_cached_session *
+entry_of(struct mcp_cache *c, const char *id, const char *endpoint)
+{
+	for (int i = 0; i < MCP_CACHE_ENTRIES; i++) {
+		struct mcp_cached_session *s = &c->e[i];
+
+		if (s->read_us != 0 && strcmp(s->id, id) == 0 &&
+		    strcmp(s->endpoint, endpoint) == 0)
+			return s;
+	}
+	return NULL;
+}
+
 /*
  * The session id of endpoint, if it was read from the database less than
  * trust_us before now_us; NULL otherwise. Borrowed: valid until the next
  * put or sync.
  */
 const struct mcp_cached_session *
-mcp_cache_find(const struct mcp_cache *c, const char *id, const char *endpoint,
+mcp_cache_find(struct mcp_cache *c, const char *id, const char *endpoint,
     long long now_us, long long trust_us)
 {
-	for (int i = 0; i < MCP_CACHE_ENTRIES; i++) {
-		const struct mcp_cached_session *s = &c->e[i];
+	const struct mcp_cached_session *s = entry_of(c, id, endpoint);
 
-		if (s->read_us != 0 && strcmp(s->id, id) == 0 &&
-		    strcmp(s->endpoint, endpoint) == 0)
-			return now_us - s->read_us < trust_us &&
-			    now_us >= s->read_us ? s : NULL;
-	}
-	return NULL;
+	return s != NULL && now_us >= s->read_us && now_us - s->read_us < trust_us ?
+	    s : NULL;
 }
 
 /* Copies v into dst[size]: 0, or -1 (nothing copied) when it does not fit. */
@@ -82,17 +91,11 @@ mcp_cache_put(struct mcp_cache *c, const char *id, const char *endpoint,
 	    copy(v.caps, sizeof(v.caps), caps) == -1)
 		return -1;
 	v.read_us = now_us != 0 ? now_us : 1;
-	for (int i = 0; i < MCP_CACHE_ENTRIES; i++) {
-		struct mcp_cached_session *s = &c->e[i];
-
-		if (s->read_us != 0 && strcmp(s->id, id) == 0 &&
-		    strcmp(s->endpoint, endpoint) == 0) {
-			slot = s;
-			break;
-		}
-		if (slot == NULL || s->read_us < slot->read_us)
-			slot = s;
-	}
+	/* Empty entries have read_us 0: the oldest of all. */
+	if ((slot = entry_of(c, id, endpoint)) == NULL)
+		for (int i = 0; i < MCP_CACHE_ENTRIES; i++)
+			if (slot == NULL || c->e[i].read_us < slot->read_us)
+				slot = &c->e[i];
 	*slot = v;
 	return 0;
 }

@@ -38,7 +38,7 @@ struct mcp_cache *mcp_cache_new(void);
 void	mcp_cache_free(struct mcp_cache *);
 void	mcp_cache_sync(struct mcp_cache *, unsigned long long gen);
 const struct mcp_cached_session *
-	mcp_cache_find(const struct mcp_cache *, const char *id, const char *endpoint,
+	mcp_cache_find(struct mcp_cache *, const char *id, const char *endpoint,
 	    long long now_us, long long trust_us);
 int	mcp_cache_put(struct mcp_cache *, const char *id, const char *endpoint,
 	    const char *protocol_version, const char *owner, const char *get_stream,

