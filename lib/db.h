@@ -14,6 +14,9 @@
 
 struct arena;
 
+/* What a request that needed the database is told while it is away (503). */
+#define DB_UNAVAILABLE_MESSAGE	"the database is unavailable; try again shortly"
+
 struct db {
 	PGconn		*conn;
 	char		*conninfo;

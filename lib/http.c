@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "db.h"
 #include "http.h"
 #include "json.h"
 
@@ -282,8 +283,8 @@ int
 resp_unavailable(struct resp *w)
 {
 	resp_header(w, "Retry-After", "1");
-	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",
-	    "the database is unavailable; try again shortly");
+	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable", "%s",
+	    DB_UNAVAILABLE_MESSAGE);
 }
 
 /*

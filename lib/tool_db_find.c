@@ -35,7 +35,7 @@ tool_db_find_run(struct tool_ctx *ctx)
 	arena_init(&a, 1024);
 	res = db_query(ctx->env->db, &a, Q_DOC_FIND, 4, params);
 	if (res == NULL || !db_ok(res)) {
-		rc = tool_fail(ctx, 503, "unavailable", "the database is unavailable");
+		rc = tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
 		goto out;
 	}
 	n = PQntuples(res);

@@ -99,7 +99,7 @@ tool_db_insert_run(struct tool_ctx *ctx)
 	arena_init(&a, 1024);
 	res = db_query(ctx->env->db, &a, Q_DOC_INSERT, 5, params);
 	if (res == NULL)
-		rc = tool_fail(ctx, 503, "unavailable", "the database is unavailable");
+		rc = tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
 	else if (strcmp(db_sqlstate(res), "23505") == 0) {
 		duplicate_field(res, field, sizeof(field));
 		ctx->err_details = json_object_new_array();

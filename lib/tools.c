@@ -143,7 +143,7 @@ tool_tx(struct tool_ctx *ctx)
 	if (ctx->env->in_tx)
 		return 0;
 	if (db_begin(ctx->env->db) == -1)
-		return tool_fail(ctx, 503, "unavailable", "the database is unavailable");
+		return tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
 	ctx->env->in_tx = 1;
 	return 0;
 }

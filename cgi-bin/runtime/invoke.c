@@ -138,11 +138,14 @@ commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
 	return rt_commit_outcome(pg, field, fieldsz);
 }
 
-/* Replaces a run's result with the failure of a commit (out, not GC_OK). */
+/*
+ * Replaces a run's result with the failure of a commit (out, not GC_OK):
+ * 409 with the taken field, or 503 as when the database is away.
+ */
 static void
 run_not_stored(struct exec_result *res, enum gc_outcome out, const char *field)
 {
-	struct json_object *details = json_object_new_array();
+	struct json_object *details = NULL;
 	char msg[200];
 
 	exec_result_free(res);
@@ -150,18 +153,20 @@ run_not_stored(struct exec_result *res, enum gc_outcome out, const char *field)
 	res->status = EXEC_FAILED;
 	res->http_status = out == GC_DUPLICATE ? HTTP_CONFLICT : HTTP_SERVICE_UNAVAILABLE;
 	if (out == GC_DUPLICATE) {
+		details = json_object_new_array();
 		snprintf(msg, sizeof(msg), "/%s", field);
 		errs_add(details, msg, "is already taken");
 		snprintf(msg, sizeof(msg), "a document with this %s already exists", field);
 	} else if (out == GC_UNKNOWN)
 		snprintf(msg, sizeof(msg), "the worker committing this call stopped: its write may or may not be stored");
 	else
-		snprintf(msg, sizeof(msg), "the database is unavailable");
+		snprintf(msg, sizeof(msg), "%s", DB_UNAVAILABLE_MESSAGE);
 	res->error = json_object_new_object();
 	json_object_object_add(res->error, "code",
 	    json_object_new_string(out == GC_DUPLICATE ? "duplicate" : "unavailable"));
 	json_object_object_add(res->error, "message", json_object_new_string(msg));
-	json_object_object_add(res->error, "details", details);
+	if (details != NULL)
+		json_object_object_add(res->error, "details", details);
 }
 
 /*
@@ -236,6 +241,10 @@ h_agent_invoke(struct req *r, struct resp *w)
 		}
 	} else {
 		struct json_object *e = res.error;
+
+		/* The database away, in a tool or at the commit: as on every route. */
+		if (res.http_status == HTTP_SERVICE_UNAVAILABLE)
+			resp_header(w, "Retry-After", "1");
 		resp_error_details(w, res.http_status,
 		    e ? json_get_str(e, "code") : "failed",
 		    e && json_get_str(e, "message") ? json_get_str(e, "message") : "the run failed",

@@ -5,6 +5,7 @@ import os
 import signal
 import threading
 import time
+import urllib.parse
 
 from pylib.stack import kill, wait_for
 
@@ -84,3 +85,48 @@ def test_database_outage_gives_503_then_heals(s):
     assert wait_for(lambda: all(s.get(f"/mcp/servers/{sid}").status == 200
                                 for _ in range(6)), timeout=15)
     assert s.get("/healthz", key=None).status == 200
+
+
+def test_runtime_survives_database_outage(s):
+    """A deployed agent's workers, its group commit and the log writer of
+    the runtime reconnect on their own once PostgreSQL is back (SPEC §10)."""
+    doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
+    sid = s.post("/mcp/servers", doc).json["serverId"]
+    assert s.put(f"/mcp/servers/{sid}/secrets/jwtKey",
+                 {"value": "outage-signing-key-0123456789abcdef"}).status == 204
+    agent = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    path = urllib.parse.urlparse(agent["endpoint"]).path
+    answered = {}  # email -> status
+
+    def call():
+        email = f"u{len(answered)}@example.com"
+        r = s.request("POST", path, key=None,
+                      raw=json.dumps({"email": email, "name": "U"}).encode())
+        answered[email] = r.status
+        return r
+
+    for _ in range(12):  # every worker has read the agent
+        assert call().status == 200
+    s.pg_ctl("stop")
+    try:
+        for _ in range(6):
+            r = call()
+            # Refused at the commit as on any route: one envelope, a retry hint.
+            assert r.status == 503 and r.header("Retry-After") == "1", r
+            assert r.json == {"error": {"code": "unavailable", "message":
+                              "the database is unavailable; try again shortly"}}, r
+    finally:
+        s.pg_ctl("start")
+    assert wait_for(lambda: all(call().status == 200 for _ in range(8)), timeout=15), answered
+    ok = {e for e, st in answered.items() if st == 200}
+    stored = s.sql("select string_agg(data ->> 'email', ',') from archestra.documents "
+                   "where scope = :'p0'", agent["agentId"])
+    assert set(stored.split(",")) == ok, (stored, answered)
+    # The log writer kept the rows it could not write meanwhile: every call
+    # answered 200 is logged, and so are the six refused at the commit.
+    counts = ("select count(*) filter (where status = 200) || ' ' || "
+              "(count(*) filter (where status = 503) >= 6) from archestra.invocations "
+              "where agent_id = :'p0'")
+    assert wait_for(lambda: s.sql(counts, agent["agentId"]) == f"{len(ok)} true", timeout=10), \
+        (s.sql("select string_agg(status::text, ',') from archestra.invocations "
+               "where agent_id = :'p0'", agent["agentId"]), answered)
