@@ -67,6 +67,9 @@ pair_ratio() {  # a b -> the median over rounds of a's req/s / b's req/s
     paste "$RUN/$1.runs" "$RUN/$2.runs" | awk '{ print $3 / $10 }' | sort -n | sed -n 2p |
         awk '{ printf "%.2f", $1 }'
 }
+rounds() {  # tag -> the p99 of each of tag's runs, in order
+    awk '{ printf "%s%s", (NR > 1 ? " / " : ""), $5 }' "$RUN/$1.runs"
+}
 ratio() { awk -v a="$(cat "$RUN/$1.rps")" -v b="$(cat "$RUN/$2.rps")" 'BEGIN { printf "%.2f", a / b }'; }
 if part orchestrix; then
 echo "== through nginx: wrk -t2 -c$CONN -d${DUR}s, median of 3 ($ORX_WORKERS workers)"
@@ -121,6 +124,8 @@ report insert "floor: one prepared INSERT"
 report lite "agent: signup-lite (one insert)"
 echo "ratio no-DB agent / hello floor:   $(pair_ratio nodb hello)   (target >= 0.8; median of rounds)"
 echo "ratio signup-lite / INSERT floor:  $(pair_ratio lite insert)   (target >= 0.8; median of rounds)"
+echo "p99 no-DB agent / signup-lite:     $(cat "$RUN/nodb.p99") / $(cat "$RUN/lite.p99") ms   (target <= 10 ms; median run)"
+echo "p99 by round: signup-lite $(rounds lite) ms, INSERT floor $(rounds insert) ms"
 rss=$(ps -o rss= --ppid "$(cat "$RUN/runtime.pid")" | sort -n | tail -1)
 echo "largest runtime worker RSS: $((rss / 1024)) MB   (target <= 16 MB)"
 fi
