@@ -67,6 +67,12 @@ PG_WAL="-c max_wal_size=4GB -c min_wal_size=1GB -c checkpoint_timeout=15min -c w
 # had p99 7.7-30 ms (median 19); 1 GB wrote none and had 7.1-20 ms (median 8.1).
 pg_shared_buffers() {
     local mb
+    if [ -n "${ORX_PG_SHARED_BUFFERS:-}" ]; then
+        [[ $ORX_PG_SHARED_BUFFERS =~ ^[1-9][0-9]{0,6}(kB|MB|GB)$ ]] ||
+            die "ORX_PG_SHARED_BUFFERS must be a size such as 512MB or 2GB"
+        echo "$ORX_PG_SHARED_BUFFERS"
+        return
+    fi
     mb=$(awk '/^MemTotal:/ { print int($2 / 4096) }' /proc/meminfo)
     [ "${mb:-0}" -lt 128 ] && mb=128
     [ "$mb" -gt 1024 ] && mb=1024
@@ -108,10 +114,11 @@ host  all all 127.0.0.1/32 scram-sha-256
 host  all all ::1/128 scram-sha-256
 EOF
     fi
-    local port; port=$(cat "$RUN/pg/port")
+    local port buffers; port=$(cat "$RUN/pg/port")
+    buffers=$(pg_shared_buffers) || exit 1
     if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         as_pg "$PGBIN/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 30 \
-            -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200 -c shared_buffers=${ORX_PG_SHARED_BUFFERS:-$(pg_shared_buffers)} $PG_WAL" \
+            -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200 -c shared_buffers=$buffers $PG_WAL" \
             start >/dev/null || die "PostgreSQL did not start; see $RUN/pg/postgres.log"
     fi
     if ! psql -qAt -h "$sock" -p "$port" -U postgres -d postgres \
