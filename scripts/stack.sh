@@ -97,7 +97,8 @@ SQL
 }
 
 pg_start() {
-    local data=$RUN/pg/data sock=$RUN/pg/sock fresh=0
+    local data=$RUN/pg/data sock=$RUN/pg/sock fresh=0 buffers
+    buffers=$(pg_shared_buffers) || exit 1
     if [ ! -f "$data/PG_VERSION" ]; then
         fresh=1
         mkdir -p "$RUN/pg"
@@ -114,8 +115,7 @@ host  all all 127.0.0.1/32 scram-sha-256
 host  all all ::1/128 scram-sha-256
 EOF
     fi
-    local port buffers; port=$(cat "$RUN/pg/port")
-    buffers=$(pg_shared_buffers) || exit 1
+    local port; port=$(cat "$RUN/pg/port")
     if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         as_pg "$PGBIN/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 30 \
             -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200 -c shared_buffers=$buffers $PG_WAL" \
