@@ -378,7 +378,7 @@ jp_object(struct jp *p, struct json_object **out)
 {
 	struct json_object *o = json_object_new_object(), *v;
 	const char *key;
-	char kbuf[64], *k, *kheap = NULL;
+	char kbuf[64], *k;
 	size_t klen;
 	int more;
 
@@ -392,9 +392,9 @@ jp_object(struct jp *p, struct json_object **out)
 		}
 		if (jp_string(p, &key, &klen) == -1)
 			break;
-		/* Out of the text (not NUL-terminated) or the scratch (reused). */
-		if ((k = klen < sizeof(kbuf) ? kbuf : (kheap = malloc(klen + 1))) == NULL)
-			abort();
+		/* Out of the text (not NUL-terminated) or the scratch (reused);
+		 * a long key on the parser's arena, freed with it. */
+		k = klen < sizeof(kbuf) ? kbuf : arena_alloc(&p->arena, klen + 1);
 		memcpy(k, key, klen);
 		k[klen] = '\0';
 		if (!jp_take(p, ':')) {
@@ -406,12 +406,9 @@ jp_object(struct jp *p, struct json_object **out)
 		/* A repeated key: the last one wins, as with json-c. */
 		if (json_object_object_add(o, k, v) != 0)
 			abort();
-		free(kheap);
-		kheap = NULL;
 		if ((more = jp_next(p, '}')) == -1)
 			break;
 	}
-	free(kheap);
 	return jp_end(o, more != 0, out);
 }
 

@@ -352,6 +352,8 @@ test_strings(void)
 	    strlen(json_get_str(v, want)) == 301 && json_get_str(v, want)[0] == 'A',
 	    "a 300-byte key, a 301-byte escaped string");
 	json_object_put(v);
+	snprintf(doc, sizeof(doc), "{\"%s\":[1,", want);
+	expect(doc, JP_MALFORMED, "a document cut after a 300-byte key");
 }
 
 static void
