@@ -71,7 +71,7 @@ struct mcp_ctx {
 	const char		*endpoint;  /* the request's path */
 	const char		*session_id;
 	const char		*protocol_version;
-	struct json_object	*client_caps;   /* borrowed; {} if none */
+	const char		*client_caps;   /* the client's capabilities, JSON text */
 	struct json_object	*request_id;    /* of the request being served */
 	struct json_object	*progress_token;/* params._meta.progressToken */
 	enum mcp_log_level	 log_level;     /* the session's logging/setLevel */

@@ -114,7 +114,6 @@ load_session(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 	struct mcp_cache *cache;
 	const struct mcp_cached_session *hit = NULL;
 	struct session_row row;
-	struct json_object *v;
 	long long now = mono_us();
 	int lv;
 
@@ -165,8 +164,7 @@ load_session(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 		    "Session not found: it ended or expired; initialize a new one");
 	c->session_id = h->session;
 	c->protocol_version = arena_strdup(c->arena, row.protocol_version);
-	if (json_parse_strict(row.caps, strlen(row.caps), 64, &v, NULL) == JP_OK)
-		c->client_caps = arena_defer(c->arena, json_put_cb, v);
+	c->client_caps = arena_strdup(c->arena, row.caps);  /* parsed if asked */
 	snprintf(c->stream->session_stream, sizeof(c->stream->session_stream), "%s",
 	    row.get_stream);
 	lv = mcp_log_level_parse(row.log_level);

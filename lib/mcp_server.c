@@ -356,6 +356,21 @@ read_answer(struct mcp_ctx *c, const char *id, struct json_object **result,
 	return 1;
 }
 
+/* Whether the session's client declared capability cap. */
+static int
+client_has(const struct mcp_ctx *c, const char *cap)
+{
+	struct json_object *caps;
+	int has;
+
+	if (c->client_caps == NULL || json_parse_strict(c->client_caps,
+	    strlen(c->client_caps), 64, &caps, NULL) != JP_OK)
+		return 0;
+	has = json_object_object_get_ex(caps, cap, NULL);
+	json_object_put(caps);
+	return has;
+}
+
 /*
  * Sends a request to the client and waits for its answer, which any worker
  * may receive (it stores it and NOTIFYs "r:<session>:<id>").
@@ -366,14 +381,14 @@ mcp_request(struct mcp_ctx *c, const char *method, struct json_object *params,
 {
 	struct db *d = c->req->app->db;
 	const char *cap = needed_capability(method), *p[3];
-	struct json_object *m, *caps = c->client_caps, *x;
+	struct json_object *m;
 	char id[40], rid[25], rkey[128], ckey[320];
 	const char *keys[2];
 	long long deadline;
 	int rc = MCP_INTERNAL_ERROR, got;
 
 	*result = NULL;
-	if (cap != NULL && (caps == NULL || !json_object_object_get_ex(caps, cap, &x))) {
+	if (cap != NULL && !client_has(c, cap)) {
 		json_object_put(params);
 		return mcp_fail(c, MCP_INVALID_REQUEST,
 		    "the client does not support %s", cap);
