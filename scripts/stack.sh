@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stack.sh start|stop|status|fixture RUN_DIR PORT BUILD_DIR
+# stack.sh start|stop|status|fixture|db-start|db-stop RUN_DIR PORT BUILD_DIR
 #
 # Starts (or stops) a whole private stack under RUN_DIR: a PostgreSQL cluster
 # (unix socket in RUN_DIR/pg/sock plus a free loopback port), migrated; the
@@ -14,9 +14,12 @@
 # (tests/mcp_fixture: BUILD_DIR/tests/mcp_fixture, ORX_FIXTURE_WORKERS
 # workers, sessions in the stack's database, schema public) at
 # /fixture/mcp, through RUN_DIR/nginx/extra-fixture.conf and a reload.
+#
+# `db-stop` and `db-start` stop and start the stack's PostgreSQL alone, with
+# the settings above (the fault tests take the database away this way).
 set -euo pipefail
 
-cmd=${1:?usage: stack.sh start|stop|status|fixture RUN_DIR PORT BUILD_DIR}
+cmd=${1:?usage: stack.sh start|stop|status|fixture|db-start|db-stop RUN_DIR PORT BUILD_DIR}
 RUN=${2:?run dir}
 PORT=${3:-8080}
 BUILD=${4:-build/rel}
@@ -94,6 +97,12 @@ end
 $$;
 checkpoint;
 SQL
+}
+
+pg_stop() {
+    if [ -f "$RUN/pg/data/PG_VERSION" ]; then
+        as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
 }
 
 pg_start() {
@@ -238,9 +247,13 @@ stop)
     stop_pidfile "$RUN/runtime.pid"
     stop_pidfile "$RUN/mcp_fixture.pid"
     rm -f "$RUN/nginx/extra-fixture.conf"
-    if [ -f "$RUN/pg/data/PG_VERSION" ]; then
-        as_pg "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m fast -w stop >/dev/null 2>&1 || true
-    fi
+    pg_stop
+    ;;
+db-start)
+    pg_start
+    ;;
+db-stop)
+    pg_stop
     ;;
 fixture)
     fixture_start

@@ -132,14 +132,8 @@ class Stack:
             return False
 
     def pg_ctl(self, action):
-        pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
-        subprocess.run(["runuser", "-u", "postgres", "--",
-                        f"/usr/lib/postgresql/{pgbin}/bin/pg_ctl", "-D",
-                        os.path.join(self.run, "pg", "data"), "-m", "fast", "-w",
-                        "-l", os.path.join(self.run, "pg", "postgres.log"),
-                        "-o", f"-k {self.run}/pg/sock -p {open(self.run + '/pg/port').read().strip()}"
-                        " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                        action], check=True, capture_output=True, timeout=60)
+        """Stops or starts the stack's PostgreSQL alone (stack.sh db-stop/db-start)."""
+        self.script(f"db-{action}", self.run, str(self.port), self.build)
 
     def reconfigure(self, prog, settings):
         """Writes prog's config file (KEY=VALUE overrides) and reloads it with
