@@ -218,12 +218,20 @@ int
 h_agent_invoke(struct req *r, struct resp *w)
 {
 	struct json_object *input = r->json;
+	long long t0 = mono_us(), at = wall_us();
 	struct exec_result res;
 	struct plan *p;
 	int st;
 
-	if ((p = rt_agent(r, w, &st)) == NULL)
+	if ((p = rt_agent(r, w, &st)) == NULL) {
+		/* The agent could not be read (database away): still a call
+		 * its dashboard shows, once the log writer can write it. Its
+		 * version is not known here: 0. */
+		if (st == HTTP_SERVICE_UNAVAILABLE)
+			log_call(r, r->param[0], 0, "http", st, mono_us() - t0, at,
+			    DB_UNAVAILABLE_MESSAGE);
 		return st;
+	}
 	if (input == NULL) {
 		input = json_object_new_object();
 		arena_defer(r->arena, json_put_cb, input);

@@ -23,9 +23,11 @@ def load(s, seconds, results):
             results.append(repr(e))
 
 
-def deploy_lite(s):
+def deploy_lite(s, name=None):
     """Deploys the bench's signup-lite agent (one insert); its deploy answer."""
     doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
+    if name is not None:
+        doc["name"] = name
     sid = s.post("/mcp/servers", doc).json["serverId"]
     assert s.put(f"/mcp/servers/{sid}/secrets/jwtKey",
                  {"value": "faults-signing-key-0123456789abcdef"}).status == 204
@@ -102,18 +104,26 @@ def test_database_outage_gives_503_then_heals(s):
 def test_runtime_survives_database_outage(s):
     """A deployed agent's workers, its group commit and the log writer of
     the runtime reconnect on their own once PostgreSQL is back (SPEC §10)."""
+    # The log writer back from the last test's outage has told every worker
+    # to read its agents again: the calls below start after that.
+    assert wait_for(lambda: s.sql("select count(*) from pg_stat_activity where "
+                                  "application_name = 'runtime-log' and query <> ''") == "1",
+                    timeout=10)
     agent = deploy_lite(s)
+    cold = deploy_lite(s, "Sign up (never called)")
     path = urllib.parse.urlparse(agent["endpoint"]).path
+    unavailable = {"error": {"code": "unavailable",
+                             "message": "the database is unavailable; try again shortly"}}
     answered = {}  # email -> status
 
-    def call():
+    def call(p=path):
         email = f"u{len(answered)}@example.com"
-        r = s.request("POST", path, key=None,
+        r = s.request("POST", p, key=None,
                       raw=json.dumps({"email": email, "name": "U"}).encode())
         answered[email] = r.status
         return r
 
-    for _ in range(12):  # every worker has read the agent
+    for _ in range(12):  # the workers have read the agent
         assert call().status == 200
     s.pg_ctl("stop")
     try:
@@ -121,8 +131,12 @@ def test_runtime_survives_database_outage(s):
             r = call()
             # Refused at the commit as on any route: one envelope, a retry hint.
             assert r.status == 503 and r.header("Retry-After") == "1", r
-            assert r.json == {"error": {"code": "unavailable", "message":
-                              "the database is unavailable; try again shortly"}}, r
+            assert r.json == unavailable, r
+        # No worker has read this one: refused before it runs, the same way.
+        for _ in range(2):
+            r = call(urllib.parse.urlparse(cold["endpoint"]).path)
+            assert r.status == 503 and r.header("Retry-After") == "1", r
+            assert r.json == unavailable, r
     finally:
         s.pg_ctl("start")
     assert wait_for(lambda: all(call().status == 200 for _ in range(8)), timeout=15), answered
@@ -138,6 +152,10 @@ def test_runtime_survives_database_outage(s):
     assert wait_for(lambda: s.sql(counts, agent["agentId"]) == f"{len(ok)} true", timeout=10), \
         (s.sql("select string_agg(status::text, ',') from archestra.invocations "
                "where agent_id = :'p0'", agent["agentId"]), answered)
+    # The calls refused before the agent was read are logged too, as version 0.
+    assert wait_for(lambda: s.sql("select string_agg(status || ' v' || version, ',') from "
+                                  "archestra.invocations where agent_id = :'p0'",
+                                  cold["agentId"]) == "503 v0,503 v0", timeout=10)
 
 
 def test_runtime_worker_killed_under_insert_load(s):
