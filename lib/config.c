@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -50,6 +51,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "comma-separated extra origins (scheme://host[:port]) and hosts MCP endpoints accept" },
 	[CFG_MCP_SESSION_CACHE_MS] = { "ORX_MCP_SESSION_CACHE_MS", "1000",
 	    "how long a worker trusts an MCP session it read from the database (0: read every time)" },
+	[CFG_BUSY_WORKERS] = { "ORX_BUSY_WORKERS", "",
+	    "workers of a program at work on the CPU at once (0-64; empty: the CPU count; 0: no limit); a worker waiting on the database or the network does not count" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -169,6 +172,12 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_RUN_BUDGET_MS, 10, 3600000, run_budget_ms);
 	NUM(CFG_PBKDF2_ITERATIONS, 1000, 10000000, pbkdf2_iterations);
 	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
+	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->busy_workers = n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	} else
+		NUM(CFG_BUSY_WORKERS, 0, 64, busy_workers);
 #undef NUM
 	for (k = 0; k < LOG__MAX; k++)
 		if (strcmp(c->str[CFG_LOG_LEVEL], log_level_names[k]) == 0)

@@ -30,6 +30,7 @@ enum cfg_key {
 	CFG_LLM_MODEL,
 	CFG_MCP_ALLOWED_ORIGINS,
 	CFG_MCP_SESSION_CACHE_MS,
+	CFG_BUSY_WORKERS,
 	CFG__MAX
 };
 
@@ -44,6 +45,7 @@ struct config {
 	char		*str[CFG__MAX];   /* every value as text, malloc'd */
 	/* parsed views of the above */
 	int		 workers;
+	int		 busy_workers;   /* the CPU gate's places (lib/gate.h); 0 = none */
 	size_t		 max_body;
 	int		 json_max_depth;
 	int		 log_level;

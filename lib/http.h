@@ -39,6 +39,8 @@ const char	*http_reason(int status);
 #define REQ_MAX_PARAMS	4
 #define RESP_MAX_HEADERS 16
 
+#include "gate.h"
+
 struct log_ring;
 struct mcp_cache;
 
@@ -52,6 +54,9 @@ struct app {
 	int			 slot;   /* the worker's slot in the master, 0.. */
 	void			*prog;   /* the program's own per-worker state */
 	struct mcp_cache	*mcp_cache; /* lib/mcp's sessions (made at first use), or NULL */
+	/* The worker's place at the program's CPU gate (lib/gate.h): given
+	 * back before a wait outside the process (gate_leave). */
+	struct gate_pass	 pass;
 };
 
 struct auth {

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "gate.h"
 #include "log.h"
 #include "mcp_private.h"
 
@@ -81,6 +82,7 @@ mcp_wait(struct db *d, const char *const *keys, int nkeys, int client_fd,
 		return -1;
 	if (drain(d, keys, nkeys))
 		return 1;
+	gate_leave(d->pass);
 	for (;;) {
 		long long left = deadline_ms - mono_ms();
 		int np = 1, rc;

@@ -1,12 +1,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -380,8 +382,11 @@ worker_run(const struct program *p, const struct config *cfg,
 	app.log_ring = RING(rings, slot);
 	app.shared = shared;
 	app.slot = slot;
+	app.pass.gate = metrics != NULL ? &metrics->gate : NULL;
+	app.pass.slot = slot;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
+	db.pass = &app.pass;
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
 	if (p->worker_init != NULL && p->worker_init(&app) != 0) {
 		log_error("%s: worker init failed", p->name);
@@ -390,6 +395,11 @@ worker_run(const struct program *p, const struct config *cfg,
 	arena_init(&arena, 32768);
 	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!got_term) {
+		/* A place at the CPU gate first: without one, the request
+		 * waits in the socket's backlog rather than in the run queue. */
+		gate_enter(&app.pass, &got_term);
+		if (got_term)
+			break;
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (got_term)
 				break;
@@ -398,7 +408,9 @@ worker_run(const struct program *p, const struct config *cfg,
 		if (!serve_one(p, &app, &fr, &arena))
 			finish(&fr);
 		arena_reset(&arena);
+		gate_done(&app.pass);
 	}
+	gate_leave(&app.pass);
 	FCGX_Free(&fr, 1);
 	if (p->worker_fini != NULL)
 		p->worker_fini(&app);
@@ -447,6 +459,15 @@ alive(const struct slot *s, int n)
 	return c;
 }
 
+/* 1 if a connection waits on the listening socket sock. */
+static int
+backlog(int sock)
+{
+	struct pollfd pfd = { sock, POLLIN, 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
 /* The log writer's process: the program's writer, stopped by SIGTERM. */
 static pid_t
 spawn_writer(const struct program *p, const struct config *cfg,
@@ -483,6 +504,7 @@ server_main(const struct program *p, int argc, char **argv)
 	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
 	long long last_spawn_fail = 0;
 	struct metrics *shared_metrics;
+	struct gate_watch watch = { 0, 0 };
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
 	pid_t writer = 0;
@@ -549,6 +571,8 @@ server_main(const struct program *p, int argc, char **argv)
 	sigemptyset(&none);
 
 	memset(slots, 0, sizeof(slots));
+	if (shared_metrics != NULL)
+		gate_init(&shared_metrics->gate, (unsigned)cfg[cur].busy_workers);
 	writer = spawn_writer(p, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
 		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, rings, i);
@@ -558,8 +582,15 @@ server_main(const struct program *p, int argc, char **argv)
 	    (long)getpid(), path, cfg[cur].workers);
 
 	while (!got_term) {
-		if (!got_chld && !got_hup)
-			sigsuspend(&none);
+		if (!got_chld && !got_hup) {
+			/* Signals, or the CPU gate's next look (lib/gate.h). */
+			struct timespec tick = { 0, GATE_TICK_MS * 1000000L };
+
+			if (pselect(0, NULL, NULL, NULL, &tick, &none) == 0 &&
+			    shared_metrics != NULL)
+				(void)gate_tick(&shared_metrics->gate, &watch,
+				    backlog(sock));
+		}
 		if (got_hup) {
 			int next = 1 - cur;
 
@@ -573,6 +604,9 @@ server_main(const struct program *p, int argc, char **argv)
 			cur = next;
 			gen++;
 			log_set_level((enum log_level)cfg[cur].log_level);
+			if (shared_metrics != NULL)
+				gate_set_limit(&shared_metrics->gate,
+				    (unsigned)cfg[cur].busy_workers);
 			/* New workers first, then the old ones finish and leave. */
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
@@ -607,6 +641,8 @@ server_main(const struct program *p, int argc, char **argv)
 					continue;
 				int old = slots[i].gen != gen;
 				slots[i].pid = 0;
+				if (shared_metrics != NULL)
+					gate_reclaim(&shared_metrics->gate, i);
 				if (old || got_term)
 					continue;
 				if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) {
@@ -635,8 +671,11 @@ server_main(const struct program *p, int argc, char **argv)
 		pid_t pid;
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 			for (int j = 0; j < nslots; j++)
-				if (slots[j].pid == pid)
+				if (slots[j].pid == pid) {
 					slots[j].pid = 0;
+					if (shared_metrics != NULL)
+						gate_reclaim(&shared_metrics->gate, j);
+				}
 		if (alive(slots, nslots) > 0)
 			usleep(100000);
 	}
@@ -700,5 +739,13 @@ metrics_write(struct buf *b, const char *prog, const struct metrics *m)
 	buf_printf(b, "# TYPE orx_db_unavailable_total counter\n"
 	    "orx_db_unavailable_total{program=\"%s\"} %llu\n", prog,
 	    (unsigned long long)atomic_load(&m->db_unavailable));
+	buf_printf(b, "# HELP orx_busy_workers_limit Workers allowed on the CPU at once (0: no limit).\n"
+	    "# TYPE orx_busy_workers_limit gauge\n"
+	    "orx_busy_workers_limit{program=\"%s\"} %u\n", prog,
+	    atomic_load(&m->gate.limit));
+	buf_printf(b, "# HELP orx_busy_gate_opened_total Times the master let workers past the limit: the busy ones had not moved while requests waited.\n"
+	    "# TYPE orx_busy_gate_opened_total counter\n"
+	    "orx_busy_gate_opened_total{program=\"%s\"} %llu\n", prog,
+	    (unsigned long long)atomic_load(&m->gate.opened));
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "gate.h"
 #include "router.h"
 
 struct log_rings;
@@ -17,7 +18,8 @@ struct log_rings;
 #define METRICS_BUCKETS 12
 #define STREAM_SLOTS	128
 
-/* Counters shared by all workers of a program (one MAP_SHARED page). */
+/* Counters shared by all workers of a program and its master (one
+ * MAP_SHARED mapping), and the workers' CPU gate. */
 struct metrics {
 	atomic_ullong	requests[6];       /* by status class: 1xx..5xx, other */
 	atomic_ullong	latency_us_sum;
@@ -30,6 +32,7 @@ struct metrics {
 	atomic_ullong	mcp_session_changes;
 	/* Workers holding an idle stream (an SSE GET): their pids, 0 = free. */
 	atomic_int	stream_pid[STREAM_SLOTS];
+	struct gate	gate;              /* lib/gate.h */
 };
 extern const double metrics_bounds_s[METRICS_BUCKETS];
 

@@ -26,6 +26,7 @@
 #include "crypto.h"
 #include "curlio.h"
 #include "db.h"
+#include "gate.h"
 #include "json.h"
 #include "log.h"
 #include "ssrf.h"
@@ -782,6 +783,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 	}
 #undef SET
 
+	gate_leave(ctx->env->pass);
 	t0 = mono_ms();
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK || c.oom || c.body.oom) {

@@ -166,12 +166,14 @@ static int
 chat_create(struct req *r, struct resp *w, const char *msg)
 {
 	struct build_result br;
-	enum build_status bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg,
-	    msg, &br);
+	enum build_status bs;
 	struct resp tmp;
 	struct json_object *stored;
 	struct chat c;
 
+	/* The builder may ask the LLM over HTTP: the CPU gate's place goes. */
+	gate_leave(&r->app->pass);
+	bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg, msg, &br);
 	if (bs != BUILD_OK)
 		return refused(w, &br, bs);
 	resp_init(&tmp, r->arena);

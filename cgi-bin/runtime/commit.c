@@ -168,5 +168,8 @@ rt_commit_grouped(struct req *r, const char *id, const char *scope,
 	if (total > GC_PAYLOAD || r->app->slot < 0 || r->app->slot >= GC_SLOTS ||
 	    r->app->db->in_tx)
 		return commit_alone(r, payload);
+	/* It sleeps until a leader has run its write, or leads and waits on
+	 * PostgreSQL: either way another worker may have its CPU gate place. */
+	gate_leave(&r->app->pass);
 	return gc_commit(gc, r->app->slot, payload, total, commit_batch, r);
 }

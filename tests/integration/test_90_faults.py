@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.parse
 
-from pylib.stack import kill, wait_for
+from pylib.stack import Skip, kill, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGNUP = json.load(open(os.path.join(ROOT, "examples", "signup.json")))
@@ -213,3 +213,132 @@ def test_runtime_worker_killed_under_insert_load(s):
         r = s.request("POST", path, key=None,
                       raw=json.dumps({"email": f"after{i}@example.com", "name": "U"}).encode())
         assert r.status == 200, r
+
+
+# --- the CPU gate (lib/gate.h) ------------------------------------------------
+
+def deploy_doc(s, doc):
+    """Deploys a workflow document; the path of its public endpoint."""
+    sid = s.post("/mcp/servers", doc).json["serverId"]
+    assert s.put(f"/mcp/servers/{sid}/secrets/jwtKey",
+                 {"value": "faults-signing-key-0123456789abcdef"}).status == 204
+    r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"})
+    assert r.status == 200, r
+    return urllib.parse.urlparse(r.json["endpoint"]).path
+
+
+def gate_opened(s):
+    body = s.get("/runtime/metrics", key=None).body.decode()
+    for line in body.splitlines():
+        if line.startswith('orx_busy_gate_opened_total{program="runtime"}'):
+            return int(line.split()[-1])
+    raise AssertionError("no orx_busy_gate_opened_total in the runtime's metrics")
+
+
+def call_in_thread(s, path, body):
+    out = []
+    t = threading.Thread(target=lambda: out.append(
+        s.request("POST", path, key=None, raw=json.dumps(body).encode(), timeout=30)))
+    t.start()
+    return t, out
+
+
+def test_busy_gate_a_call_waiting_on_http_gives_its_place(s):
+    """With one place at the runtime's CPU gate, a call whose http_request
+    waits on a slow server has given its place back: another agent is
+    served meanwhile, without the master having to open the gate."""
+    import http.server
+    import socketserver
+
+    armed, got, release = threading.Event(), threading.Event(), threading.Event()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if armed.is_set():
+                got.set()
+                release.wait(20)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"late":true}')
+
+        def log_message(self, *a):
+            pass
+
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    s.reconfigure("runtime", {"ORX_BUSY_WORKERS": "1"})
+    try:
+        assert 'orx_busy_workers_limit{program="runtime"} 1' in \
+            s.get("/runtime/metrics", key=None).body.decode()
+        slow = deploy_doc(s, {
+            "name": "Waits on HTTP", "inputSchema": {"type": "object"},
+            "tools": [{"toolId": "fetch", "name": "Fetch", "type": "http_request",
+                       "config": {"url": f"http://127.0.0.1:{srv.server_address[1]}/",
+                                  "timeoutMs": 20000}},
+                      {"toolId": "response", "name": "Respond", "type": "response",
+                       "config": {"status": 200, "body": {"got": "{{steps.fetch.body.late}}"}}}],
+            "executionOrder": ["fetch", "response"]})
+        token = deploy_doc(s, json.load(open(os.path.join(ROOT, "tests", "bench", "nodb.json"))))
+        # Every worker reads the agent first: reading it is a statement,
+        # which would give the place back before the HTTP call does.
+        for _ in range(12):
+            assert s.request("POST", slow, key=None, raw=b"{}").status == 200
+        opened = gate_opened(s)
+        armed.set()
+        t, out = call_in_thread(s, slow, {})
+        try:
+            assert got.wait(10), "the slow call never reached its server"
+            for i in range(4):
+                r = s.request("POST", token, key=None,
+                              raw=json.dumps({"email": f"g{i}@example.com", "name": "G"}).encode())
+                assert r.status == 200, r
+            assert t.is_alive(), "the slow call was not waiting any more"
+            assert gate_opened(s) == opened, "the gate had to be opened"
+        finally:
+            release.set()
+            t.join(30)
+        assert out and out[0].status == 200 and out[0].json == {"got": True}, out
+    finally:
+        srv.shutdown()
+        s.reconfigure("runtime", {})
+
+
+def test_busy_gate_opens_for_a_holder_that_does_not_move(s):
+    """With one place, the worker holding it stopped (SIGSTOP) in accept: a
+    call waits in the socket's backlog until the master sees the holder has
+    not moved while a connection waits, opens the gate, and another worker
+    takes the call."""
+    import platform
+    if platform.machine() != "x86_64":
+        raise Skip("finds the worker in accept by its x86-64 system call number")
+    s.reconfigure("runtime", {"ORX_BUSY_WORKERS": "1"})
+    try:
+        token = deploy_doc(s, json.load(open(os.path.join(ROOT, "tests", "bench", "nodb.json"))))
+        body = json.dumps({"email": "h@example.com", "name": "H"}).encode()
+        assert s.request("POST", token, key=None, raw=body).status == 200
+
+        def in_accept():   # accept(2) is 43 on x86-64, accept4(2) 288
+            out = []
+            for pid in s.workers("runtime"):
+                try:
+                    if open(f"/proc/{pid}/syscall").read().split()[0] in ("43", "288"):
+                        out.append(pid)
+                except OSError:
+                    pass
+            return out
+        # (Read before the holder is found: the metrics read the database,
+        # and the worker that serves them gives its place to another.)
+        opened = gate_opened(s)
+        holders = wait_for(lambda: (h := in_accept()) and len(h) == 1 and h, timeout=10)
+        assert holders, f"not one worker in accept: {in_accept()}"
+        os.kill(holders[0], signal.SIGSTOP)
+        try:
+            r = s.request("POST", token, key=None, raw=body, timeout=20)
+            assert r.status == 200, r
+        finally:
+            os.kill(holders[0], signal.SIGCONT)
+        assert gate_opened(s) == opened + 1, (opened, gate_opened(s))
+        assert s.request("POST", token, key=None, raw=body).status == 200
+    finally:
+        s.reconfigure("runtime", {})
