@@ -4,17 +4,21 @@
  * one before it accepts a request. It keeps its place from request to
  * request while it works on the CPU, and gives it back as soon as it is
  * about to wait on something outside its process (a statement, the group
- * commit, an HTTP call, an MCP stream); it takes one again before its next
- * accept. Workers without a place wait on the gate, so requests queue in
- * the socket's backlog, in order, instead of in the scheduler's run queue
- * between many runnable workers -- where nginx, which feeds them, got an
- * ever smaller share of the CPU.
+ * commit, an HTTP call, an MCP stream); its next accept then goes without
+ * a place (workers that wait are seldom all runnable at once), and after a
+ * request that did not wait it comes back to the gate. Workers without a
+ * place wait on the gate, so requests queue in the socket's backlog, in
+ * order, instead of in the scheduler's run queue between many runnable
+ * workers -- where nginx, which feeds them, got an ever smaller share of
+ * the CPU.
  *
  * Measured on two cores, 16 workers, wrk -c32 against the no-DB agent:
- * limit 1-2 served 19,000-21,000 calls/s at p99 5.9-6.2 ms, against
- * 13,300-14,200 at p99 9.9-13.1 ms without the gate; limit 3 gained a
- * fraction of that. An agent that inserts sleeps in the group commit,
- * place given back, and is served as before.
+ * limit 1-2 served 19,000-24,000 calls/s at p99 5-6 ms, against
+ * 13,300-19,000 at p99 6-13 ms without the gate (in the same phases of the
+ * machine), with 0.8 context switches per call in the workers against
+ * 1.7; limit 3 gained a fraction of that. The agent that inserts waits at
+ * every call: 1.5-1.6 context switches per call with or without the gate,
+ * but 1.7-1.8 when it had to wait for a place after each commit.
  *
  * A place is a bit per worker slot, so a worker that dies holding one is
  * found by its slot (gate_reclaim). A holder that waits somewhere the code
@@ -46,6 +50,7 @@ struct gate_pass {
 	struct gate	*gate;
 	int		 slot;
 	int		 held;
+	int		 waited;   /* gate_leave() since the last gate_enter() */
 };
 
 /* The master's memory between two gate_tick()s (zeroed at first). */

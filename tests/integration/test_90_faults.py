@@ -243,6 +243,35 @@ def call_in_thread(s, path, body):
     return t, out
 
 
+def settle(s, path, body):
+    """Calls path (calls that do not wait) until one runtime worker is in
+    accept: the holder of the only place. A worker whose request waited
+    accepts the next without a place; a call that does not wait brings it
+    back to the gate. Returns the holder's pid."""
+    import platform
+    if platform.machine() != "x86_64":
+        raise Skip("finds the worker in accept by its x86-64 system call number")
+
+    def in_accept():   # accept(2) is 43 on x86-64, accept4(2) 288
+        out = []
+        for pid in s.workers("runtime"):
+            try:
+                if open(f"/proc/{pid}/syscall").read().split()[0] in ("43", "288"):
+                    out.append(pid)
+            except OSError:
+                pass
+        return out
+
+    def one():
+        h = in_accept()
+        if len(h) != 1:
+            assert s.request("POST", path, key=None, raw=body).status == 200
+        return len(h) == 1 and h
+    holders = wait_for(one, timeout=10)
+    assert holders, f"not one worker in accept: {in_accept()}"
+    return holders[0]
+
+
 def test_busy_gate_a_call_waiting_on_http_gives_its_place(s):
     """With one place at the runtime's CPU gate, a call whose http_request
     waits on a slow server has given its place back: another agent is
@@ -281,10 +310,13 @@ def test_busy_gate_a_call_waiting_on_http_gives_its_place(s):
             "executionOrder": ["fetch", "response"]})
         token = deploy_doc(s, json.load(open(os.path.join(ROOT, "tests", "bench", "nodb.json"))))
         # Every worker reads the agent first: reading it is a statement,
-        # which would give the place back before the HTTP call does.
+        # which would give the place back before the HTTP call does. (Each
+        # of these calls waits on HTTP, so the next call finds every worker
+        # in accept, and they share them.)
         for _ in range(12):
             assert s.request("POST", slow, key=None, raw=b"{}").status == 200
         opened = gate_opened(s)
+        settle(s, token, json.dumps({"email": "s@example.com", "name": "S"}).encode())
         armed.set()
         t, out = call_in_thread(s, slow, {})
         try:
@@ -309,35 +341,19 @@ def test_busy_gate_opens_for_a_holder_that_does_not_move(s):
     call waits in the socket's backlog until the master sees the holder has
     not moved while a connection waits, opens the gate, and another worker
     takes the call."""
-    import platform
-    if platform.machine() != "x86_64":
-        raise Skip("finds the worker in accept by its x86-64 system call number")
     s.reconfigure("runtime", {"ORX_BUSY_WORKERS": "1"})
     try:
         token = deploy_doc(s, json.load(open(os.path.join(ROOT, "tests", "bench", "nodb.json"))))
         body = json.dumps({"email": "h@example.com", "name": "H"}).encode()
-        assert s.request("POST", token, key=None, raw=body).status == 200
-
-        def in_accept():   # accept(2) is 43 on x86-64, accept4(2) 288
-            out = []
-            for pid in s.workers("runtime"):
-                try:
-                    if open(f"/proc/{pid}/syscall").read().split()[0] in ("43", "288"):
-                        out.append(pid)
-                except OSError:
-                    pass
-            return out
-        # (Read before the holder is found: the metrics read the database,
-        # and the worker that serves them gives its place to another.)
+        # Read before the holder is found: the metrics read the database.
         opened = gate_opened(s)
-        holders = wait_for(lambda: (h := in_accept()) and len(h) == 1 and h, timeout=10)
-        assert holders, f"not one worker in accept: {in_accept()}"
-        os.kill(holders[0], signal.SIGSTOP)
+        holder = settle(s, token, body)
+        os.kill(holder, signal.SIGSTOP)
         try:
             r = s.request("POST", token, key=None, raw=body, timeout=20)
             assert r.status == 200, r
         finally:
-            os.kill(holders[0], signal.SIGCONT)
+            os.kill(holder, signal.SIGCONT)
         assert gate_opened(s) == opened + 1, (opened, gate_opened(s))
         assert s.request("POST", token, key=None, raw=body).status == 200
     finally:

@@ -47,7 +47,7 @@ pause_us(long us)
 static struct gate_pass
 pass_of(struct shared *sh, int slot)
 {
-	struct gate_pass p = { &sh->g, slot, 0 };
+	struct gate_pass p = { &sh->g, slot, 0, 0 };
 
 	return p;
 }
@@ -72,8 +72,8 @@ exited_ok(pid_t pid)
 
 /*
  * WORKERS workers serve ROUNDS requests each: a place first; every third
- * request waits "on the database" (gives its place back), the others
- * finish and keep it.
+ * request waits "on the database" (gives its place back, and the next
+ * request goes without one), the others finish and keep it.
  */
 static void
 test_limit(struct shared *sh, unsigned limit)
@@ -91,8 +91,12 @@ test_limit(struct shared *sh, unsigned limit)
 				int now, m;
 
 				gate_enter(&p, &stop);
-				if (!p.held)
-					_exit(2);
+				if (!p.held) {
+					if (k == 0 || (k - 1) % 3 != 0)
+						_exit(2);   /* no place, and no wait before */
+					pause_us(50);
+					continue;
+				}
 				now = atomic_fetch_add(&sh->inside, 1) + 1;
 				while (now > (m = atomic_load(&sh->inside_max)) &&
 				    !atomic_compare_exchange_weak(&sh->inside_max, &m, now))
@@ -110,12 +114,32 @@ test_limit(struct shared *sh, unsigned limit)
 	}
 	for (int w = 0; w < WORKERS; w++)
 		clean &= exited_ok(pid[w]);
-	T_OK(clean, "limit %u: %d workers served %d requests each, each with a place",
-	    limit, WORKERS, ROUNDS);
+	T_OK(clean, "limit %u: %d workers served %d requests each, with a place "
+	    "unless the one before waited", limit, WORKERS, ROUNDS);
 	T_OK(atomic_load(&sh->inside_max) == (int)limit,
 	    "never more than %u at work at once, and that many were (%d)", limit,
 	    atomic_load(&sh->inside_max));
 	T_OK(gate_holders(&sh->g) == 0, "every place was given back");
+}
+
+/* After a wait (gate_leave), one request goes without a place. */
+static void
+test_after_a_wait(struct shared *sh)
+{
+	struct gate_pass p = pass_of(sh, 3);
+
+	gate_set_limit(&sh->g, 1);
+	gate_enter(&p, &stop);
+	T_OK(p.held && gate_holders(&sh->g) == 1, "a place taken");
+	gate_leave(&p);
+	T_OK(!p.held && gate_holders(&sh->g) == 0, "given back before a wait");
+	gate_enter(&p, &stop);
+	T_OK(!p.held && gate_holders(&sh->g) == 0, "the request after a wait takes none");
+	gate_done(&p);
+	gate_enter(&p, &stop);
+	T_OK(p.held && gate_holders(&sh->g) == 1, "the one after that takes one again");
+	gate_leave(&p);
+	p.waited = 0;
 }
 
 /* No limit: all WORKERS get in at once (each waits for all inside). */
@@ -231,11 +255,13 @@ test_tick(struct shared *sh)
 	gate_leave(&holder);
 	T_OK(gate_holders(&sh->g) == 0, "a second gate_leave is a no-op");
 
+	holder = pass_of(sh, 0);
 	gate_enter(&holder, &stop);
 	memset(&watch, 0, sizeof(watch));
 	gate_set_limit(&sh->g, 2);
 	(void)gate_tick(&sh->g, &watch, 1);
-	T_OK(gate_tick(&sh->g, &watch, 1) == 0, "places left: never opened");
+	T_OK(holder.held && gate_tick(&sh->g, &watch, 1) == 0,
+	    "one of two places held, stuck: never opened");
 	gate_leave(&holder);
 }
 
@@ -244,7 +270,7 @@ main(void)
 {
 	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct gate_pass none = { NULL, 0, 0 };
+	struct gate_pass none = { NULL, 0, 0, 0 };
 
 	if (sh == MAP_FAILED)
 		return 1;
@@ -254,6 +280,7 @@ main(void)
 	gate_done(&none);
 	gate_leave(NULL);
 	T_OK(!none.held, "no gate: enter, leave and done do nothing");
+	test_after_a_wait(sh);
 	test_limit(sh, 1);
 	test_limit(sh, 2);
 	test_limit(sh, 3);
