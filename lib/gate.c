@@ -7,7 +7,6 @@
  * again). A worker that finds no place sleeps on gate->seq, which moves
  * whenever a place frees, the limit changes or the gate opens.
  */
-#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -83,8 +82,8 @@ gate_enter(struct gate_pass *p, volatile sig_atomic_t *stop)
 		return;
 	/* A worker whose last request waited outside its process goes on
 	 * without a place: such workers are seldom all runnable at once, and
-	 * a place to wait for at every request cost the agent that inserts
-	 * (waits in the group commit at each call) throughput and p99. */
+	 * waiting for a place after every commit cost the agent that inserts
+	 * a context switch more per call. */
 	if (p->waited) {
 		p->waited = 0;
 		return;

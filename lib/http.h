@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "gate.h"
 
 struct json_object;
 struct config;
@@ -38,8 +39,6 @@ const char	*http_reason(int status);
 
 #define REQ_MAX_PARAMS	4
 #define RESP_MAX_HEADERS 16
-
-#include "gate.h"
 
 struct log_ring;
 struct mcp_cache;
