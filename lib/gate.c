@@ -48,11 +48,12 @@ gate_init(struct gate *g, unsigned limit)
 	atomic_store(&g->limit, limit);
 }
 
-/* A new limit (0: no gate), e.g. on reload; waiters look again. */
+/* A new limit (0: no gate), e.g. on reload, shut; waiters look again. */
 void
 gate_set_limit(struct gate *g, unsigned limit)
 {
 	atomic_store(&g->limit, limit);
+	atomic_store(&g->open, 0);
 	wake(g, INT_MAX);
 }
 

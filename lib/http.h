@@ -79,6 +79,7 @@ struct req {
 	size_t			 body_len;
 	struct json_object	*json;    /* parsed body, owned by the arena */
 	struct auth		 auth;
+	long long		 started_us;  /* mono_us() when it was accepted */
 	/* Body reader, supplied by the server glue: returns bytes read or -1. */
 	long			(*read)(void *io, char *, size_t);
 	void			*io;

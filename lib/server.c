@@ -248,6 +248,7 @@ serve_one(const struct program *p, struct app *app, FCGX_Request *fr,
 	memset(&r, 0, sizeof(r));
 	r.arena = a;
 	r.app = app;
+	r.started_us = t0;
 	r.envp = fr->envp;
 	r.read = fcgi_read;
 	r.io = &io;
@@ -583,11 +584,14 @@ server_main(const struct program *p, int argc, char **argv)
 
 	while (!got_term) {
 		if (!got_chld && !got_hup) {
-			/* Signals, or the CPU gate's next look (lib/gate.h). */
+			/* Signals, or the CPU gate's next look (lib/gate.h),
+			 * when there is a gate. */
 			struct timespec tick = { 0, GATE_TICK_MS * 1000000L };
+			int gated = shared_metrics != NULL &&
+			    atomic_load(&shared_metrics->gate.limit) > 0;
 
-			if (pselect(0, NULL, NULL, NULL, &tick, &none) == 0 &&
-			    shared_metrics != NULL)
+			if (pselect(0, NULL, NULL, NULL, gated ? &tick : NULL, &none) == 0 &&
+			    gated)
 				(void)gate_tick(&shared_metrics->gate, &watch,
 				    backlog(sock));
 		}

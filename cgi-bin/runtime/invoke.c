@@ -219,7 +219,6 @@ int
 h_agent_invoke(struct req *r, struct resp *w)
 {
 	struct json_object *input = r->json;
-	long long t0 = mono_us(), at = wall_us();
 	struct exec_result res;
 	struct plan *p;
 	int st;
@@ -229,8 +228,8 @@ h_agent_invoke(struct req *r, struct resp *w)
 		 * its dashboard shows, once the log writer can write it. Its
 		 * version is not known here: 0. */
 		if (st == HTTP_SERVICE_UNAVAILABLE)
-			log_call(r, r->param[0], 0, "http", st, mono_us() - t0, at,
-			    DB_UNAVAILABLE_MESSAGE);
+			log_call(r, r->param[0], 0, "http", st, mono_us() - r->started_us,
+			    wall_us(), DB_UNAVAILABLE_MESSAGE);
 		return st;
 	}
 	if (input == NULL) {
