@@ -128,19 +128,31 @@ gc_init(struct gcommit *gc, int leaders)
 	return rc;
 }
 
-/*
- * Runs one batch as leader: the caller's slot me first, then what is
- * queued. me is not queued (no other leader can take it). Afterwards the
- * lead passes to a waiting worker, or is given up.
- */
-static void
-lead(struct gcommit *gc, int me, gc_run_fn *run, void *ctx)
+/* Rings the committer if it sleeps; under gc->lock. 1: wake it after. */
+static int
+ring_locked(struct gcommit *gc)
 {
-	int take[GC_BATCH_MAX], n = 0, next;
-	pid_t self = getpid();
+	if (gc->committer == 0 || atomic_load(&gc->bell) == 0)
+		return 0;
+	atomic_store(&gc->bell, 0);
+	return 1;
+}
 
-	lock(gc);
-	take[n++] = me;
+static void
+wake_committer(struct gcommit *gc)
+{
+	syscall(SYS_futex, (unsigned *)&gc->bell, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Takes up to GC_BATCH_MAX queued writes into take[] after the n already
+ * there, for leader self; under gc->lock. Returns the new count.
+ */
+static int
+take_queued(struct gcommit *gc, int *take, int n, pid_t self)
+{
+	int next;
+
 	while (n < GC_BATCH_MAX && (next = queue_first(gc)) >= 0) {
 		queue_clear(gc, next);
 		take[n++] = next;
@@ -149,32 +161,61 @@ lead(struct gcommit *gc, int me, gc_run_fn *run, void *ctx)
 		gc->slot[take[i]].leader = self;
 		atomic_store(&gc->slot[take[i]].state, S_TAKEN);
 	}
-	unlock(gc);
+	return n;
+}
 
+/* Runs the writes of take[0..n) and wakes their owners, but me's (or -1). */
+static void
+run_batch(struct gcommit *gc, const int *take, int n, int me, gc_run_fn *run, void *ctx)
+{
 	run(ctx, gc, take, n);
 	atomic_fetch_add_explicit(&gc->batches, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&gc->writes, (unsigned long long)n, memory_order_relaxed);
-
 	for (int i = 0; i < n; i++) {
 		atomic_store(&gc->slot[take[i]].state, S_DONE);
 		if (take[i] != me)
 			wake(&gc->slot[take[i]]);
 	}
+}
+
+/*
+ * Runs one batch as leader: the caller's slot me first, then what is
+ * queued. me is not queued (no other leader can take it). Afterwards the
+ * lead passes to a waiting worker, or is given up -- always, when a
+ * committer has come meanwhile: what is queued is its.
+ */
+static void
+lead(struct gcommit *gc, int me, gc_run_fn *run, void *ctx)
+{
+	int take[GC_BATCH_MAX], n, next, ring = 0;
+	pid_t self = getpid();
+
 	lock(gc);
-	if ((next = queue_first(gc)) >= 0) {
+	take[0] = me;
+	n = take_queued(gc, take, 1, self);
+	unlock(gc);
+
+	run_batch(gc, take, n, me, run, ctx);
+
+	lock(gc);
+	if (gc->committer == 0 && (next = queue_first(gc)) >= 0) {
 		/* Out of the queue, so that no other leader hands it a lead too. */
 		queue_clear(gc, next);
 		leader_pass(gc, self, gc->slot[next].owner);
 		atomic_store(&gc->slot[next].state, S_LEAD);
 		wake(&gc->slot[next]);
-	} else
+	} else {
 		leader_pass(gc, self, 0);
+		ring = queue_first(gc) >= 0 && ring_locked(gc);
+	}
 	unlock(gc);
+	if (ring)
+		wake_committer(gc);
 }
 
 /*
  * Called by a waiter that slept WAIT_MS without news: frees the places of
- * leaders that died, settles what they held, and returns 1 when the caller
+ * leaders (and the committer) that died, settles what they held, and returns 1 when the caller
  * is to lead now (its write is still queued and a place is free).
  */
 static int
@@ -183,13 +224,17 @@ recover(struct gcommit *gc, int me)
 	int lead_now = 0;
 
 	lock(gc);
-	for (int i = 0; i < gc->leaders; i++) {
-		pid_t dead = gc->leader[i];
+	for (int i = -1; i < gc->leaders; i++) {
+		pid_t dead = i < 0 ? gc->committer : gc->leader[i];
 		int held = 0;
 
 		if (dead == 0 || kill(dead, 0) == 0 || errno != ESRCH)
 			continue;
-		gc->leader[i] = 0;
+		if (i < 0) {
+			gc->committer = 0;
+			atomic_store(&gc->bell, 0);
+		} else
+			gc->leader[i] = 0;
 		for (int s = 0; s < GC_SLOTS; s++) {
 			struct gc_slot *sl = &gc->slot[s];
 			unsigned st = atomic_load(&sl->state);
@@ -203,10 +248,11 @@ recover(struct gcommit *gc, int me)
 				atomic_store(&sl->state, S_IDLE);
 			}
 		}
-		log_warn("group commit: leader %ld died; %d writes it held are unknown",
-		    (long)dead, held);
+		log_warn("group commit: %s %ld died; %d writes it held are unknown",
+		    i < 0 ? "committer" : "leader", (long)dead, held);
 	}
-	if (atomic_load(&gc->slot[me].state) == S_QUEUED && leader_claim(gc, getpid())) {
+	if (atomic_load(&gc->slot[me].state) == S_QUEUED && gc->committer == 0 &&
+	    leader_claim(gc, getpid())) {
 		queue_clear(gc, me);
 		lead_now = 1;
 	}
@@ -226,7 +272,7 @@ gc_commit(struct gcommit *gc, int slot, const void *payload, size_t len,
 {
 	struct gc_slot *s;
 	enum gc_outcome out;
-	int lead_now;
+	int lead_now = 0, ring;
 
 	if (slot < 0 || slot >= GC_SLOTS || len > GC_PAYLOAD)
 		return GC_FAILED;
@@ -236,11 +282,14 @@ gc_commit(struct gcommit *gc, int slot, const void *payload, size_t len,
 	s->owner = getpid();
 	lock(gc);
 	atomic_store(&s->state, S_QUEUED);
-	/* Only a write that waits for another leader is queued: a queued
-	 * one may be taken into any leader's batch. */
-	if (!(lead_now = leader_claim(gc, s->owner)))
+	/* Only a write that waits for another leader (or the committer) is
+	 * queued: a queued one may be taken into any leader's batch. */
+	if (gc->committer != 0 || !(lead_now = leader_claim(gc, s->owner)))
 		queue_set(gc, slot);
+	ring = ring_locked(gc);
 	unlock(gc);
+	if (ring)
+		wake_committer(gc);
 	for (;;) {
 		unsigned st;
 
@@ -293,4 +342,50 @@ gc_slot_reset(struct gcommit *gc, int slot)
 		nanosleep(&ten_ms, NULL);
 	}
 	atomic_store(&s->state, S_IDLE);
+}
+
+/*
+ * The committer's loop (see gcommit.h), in a process of the program's own:
+ * runs every queued write, in batches of up to GC_BATCH_MAX, until *stop;
+ * then what is still queued, and the workers lead again. run() is called
+ * with ctx as a leader's would be.
+ */
+void
+gc_serve(struct gcommit *gc, gc_run_fn *run, void *ctx, volatile sig_atomic_t *stop)
+{
+	pid_t self = getpid();
+	int take[GC_BATCH_MAX], n, last = 0;
+
+	lock(gc);
+	gc->committer = self;
+	unlock(gc);
+	for (;;) {
+		if (*stop && !last) {
+			/* Nothing is queued for it after this. */
+			lock(gc);
+			gc->committer = 0;
+			atomic_store(&gc->bell, 0);
+			unlock(gc);
+			last = 1;
+		}
+		lock(gc);
+		n = take_queued(gc, take, 0, self);
+		if (n == 0) {
+			if (last) {
+				unlock(gc);
+				break;
+			}
+			atomic_store(&gc->bell, 1);
+			unlock(gc);
+			{
+				struct timespec ts = { 0, WAIT_MS * 1000000L };
+
+				syscall(SYS_futex, (unsigned *)&gc->bell, FUTEX_WAIT, 1,
+				    &ts, NULL, 0);
+			}
+			continue;
+		}
+		unlock(gc);
+		run_batch(gc, take, n, -1, run, ctx);
+	}
 }

@@ -13,14 +13,22 @@
  * this module. Under load, N calls cost PostgreSQL one round trip and one
  * WAL flush instead of N.
  *
- * A leader that dies mid-batch is found by the waiters (its pid is gone):
- * the writes it held get GC_UNKNOWN -- they may or may not have been
- * committed -- and the lead passes on.
+ * A program may also give the queue a committer: a process of its own
+ * (gc_serve) that runs every batch, one after the other, and has no call
+ * of its own to answer. While it is there workers never lead: they queue,
+ * ring it if it sleeps, and sleep until their write is run. No lead is
+ * handed from worker to worker, which cost every cycle a wake-up.
+ *
+ * A leader or committer that dies mid-batch is found by the waiters (its
+ * pid is gone): the writes it held get GC_UNKNOWN -- they may or may not
+ * have been committed -- and the lead passes on (to the workers, until a
+ * committer comes back).
  */
 #ifndef ORX_GCOMMIT_H
 #define ORX_GCOMMIT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +61,8 @@ struct gcommit {
 	atomic_ullong	batches;   /* statements run, for /metrics */
 	atomic_ullong	writes;    /* writes they committed or refused */
 	pid_t		leader[GC_LEADERS_MAX];   /* workers leading a batch; 0 = free */
+	pid_t		committer; /* the process serving the queue; 0 = none */
+	atomic_uint	bell;      /* futex word: 1 while the committer sleeps */
 	uint64_t	queued[GC_SLOTS / 64];
 	struct gc_slot	slot[GC_SLOTS];
 };
@@ -65,6 +75,8 @@ typedef void gc_run_fn(void *ctx, struct gcommit *gc, const int *slots, int n);
 
 int	gc_init(struct gcommit *, int leaders);
 void	gc_slot_reset(struct gcommit *, int slot);
+void	gc_serve(struct gcommit *, gc_run_fn *run, void *ctx,
+	    volatile sig_atomic_t *stop);
 enum gc_outcome gc_commit(struct gcommit *, int slot, const void *payload, size_t len,
 	    gc_run_fn *run, void *ctx);
 

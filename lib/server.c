@@ -469,14 +469,20 @@ backlog(int sock)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
 }
 
-/* The log writer's process: the program's writer, stopped by SIGTERM. */
+enum aux { AUX_WRITER, AUX_HELPER, AUX__MAX };
+
+/*
+ * A process of the program's own beside the workers: its log writer or its
+ * helper, stopped by SIGTERM. Returns its pid, or 0 when there is none.
+ */
 static pid_t
-spawn_writer(const struct program *p, const struct config *cfg,
+spawn_aux(const struct program *p, enum aux which, const struct config *cfg,
     struct log_rings *rings, void *shared)
 {
 	pid_t pid;
 
-	if (p->log_writer == NULL || rings == NULL)
+	if (which == AUX_WRITER ? p->log_writer == NULL || rings == NULL :
+	    p->helper == NULL || shared == NULL)
 		return 0;
 	if ((pid = fork()) != 0) {
 		if (pid < 0)
@@ -486,10 +492,25 @@ spawn_writer(const struct program *p, const struct config *cfg,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Named apart from the workers (ps, /proc/PID/comm), which it outlives
 	 * across reloads. */
-	prctl(PR_SET_NAME, "orx-log-writer");
+	prctl(PR_SET_NAME, which == AUX_WRITER ? "orx-log-writer" : p->helper_name);
 	child_signals();
-	p->log_writer(cfg, rings, shared, &got_term);
+	if (which == AUX_WRITER)
+		p->log_writer(cfg, rings, shared, &got_term);
+	else
+		p->helper(cfg, shared, &got_term);
 	exit(0);
+}
+
+/* Stops an aux process, waiting up to DRAIN_SECONDS. */
+static void
+stop_aux(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < DRAIN_SECONDS * 10 && waitpid(pid, NULL, WNOHANG) == 0; i++)
+		usleep(100000);
+	kill(pid, SIGKILL);
 }
 
 /*
@@ -508,7 +529,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct gate_watch watch = { 0, 0 };
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
-	pid_t writer = 0;
+	pid_t aux[AUX__MAX] = { 0, 0 };
 	const char *path;
 	sigset_t block, none;
 
@@ -574,7 +595,8 @@ server_main(const struct program *p, int argc, char **argv)
 	memset(slots, 0, sizeof(slots));
 	if (shared_metrics != NULL)
 		gate_init(&shared_metrics->gate, (unsigned)cfg[cur].busy_workers);
-	writer = spawn_writer(p, &cfg[cur], rings, shared);
+	for (int a = 0; a < AUX__MAX; a++)
+		aux[a] = spawn_aux(p, (enum aux)a, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
 		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, rings, i);
 		slots[i].gen = gen;
@@ -630,11 +652,18 @@ server_main(const struct program *p, int argc, char **argv)
 
 			got_chld = 0;
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				if (pid == writer) {
+				int a;
+
+				for (a = 0; a < AUX__MAX && aux[a] != pid; a++)
+					;
+				if (a < AUX__MAX) {
+					aux[a] = 0;
 					if (!got_term) {
-						log_warn("%s: log writer died; restarting it", p->name);
+						log_warn("%s: %s died; restarting it", p->name,
+						    a == AUX_WRITER ? "log writer" : p->helper_name);
 						usleep(100000);
-						writer = spawn_writer(p, &cfg[cur], rings, shared);
+						aux[a] = spawn_aux(p, (enum aux)a, &cfg[cur],
+						    rings, shared);
 					}
 					continue;
 				}
@@ -684,13 +713,10 @@ server_main(const struct program *p, int argc, char **argv)
 			usleep(100000);
 	}
 	signal_all(slots, nslots, SIGKILL, gen + 1);
-	/* The writer goes last: it takes what the workers sent before leaving. */
-	if (writer > 0) {
-		kill(writer, SIGTERM);
-		for (i = 0; i < DRAIN_SECONDS * 10 && waitpid(writer, NULL, WNOHANG) == 0; i++)
-			usleep(100000);
-		kill(writer, SIGKILL);
-	}
+	/* The helper outlives the workers, whose last calls may wait on it;
+	 * the writer goes last: it takes what they all sent before leaving. */
+	stop_aux(aux[AUX_HELPER]);
+	stop_aux(aux[AUX_WRITER]);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	log_rings_unmap(rings);

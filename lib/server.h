@@ -57,6 +57,15 @@ struct program {
 	/* Optional: sets that memory up in the master, before any fork;
 	 * returns 0, or -1 to stop the program. */
 	int			(*shared_init)(void *shared);
+	/*
+	 * Optional helper: a process of its own that serves the workers
+	 * through that memory (the runtime's committer, lib/gcommit.h). Like
+	 * the log writer it is restarted if it dies, outlives reloads, and is
+	 * stopped (*stop set) only once the workers are gone.
+	 */
+	void			(*helper)(const struct config *, void *shared,
+				    volatile sig_atomic_t *stop);
+	const char		*helper_name;  /* its process name, < 16 bytes */
 };
 
 int	server_main(const struct program *, int argc, char **argv);

@@ -61,7 +61,10 @@ static const struct route routes[] = {
 static const struct router router = { routes, orx_authenticate };
 
 static const struct program program = {
-	"orchestrix", &router, NULL, orx_worker_init, orx_worker_fini, NULL, 0, NULL,
+	.name = "orchestrix",
+	.router = &router,
+	.worker_init = orx_worker_init,
+	.worker_fini = orx_worker_fini,
 };
 
 int

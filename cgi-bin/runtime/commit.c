@@ -2,7 +2,9 @@
  * Commits a call's buffered insert together with other workers' (group
  * commit, lib/gcommit.h): the common run -- one document, at most one
  * unique field -- waits for its write like any other, but under load many
- * calls share one statement and one WAL flush.
+ * calls share one statement and one WAL flush. The batches run in the
+ * runtime's committer (rt_committer, a process of its own); workers lead
+ * them only while it is away.
  *
  * A slot's payload is five NUL-terminated strings: document id, scope
  * (the agent), collection, the document as JSON text, its unique field
@@ -10,15 +12,16 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "runtime.h"
 #include "tools.h"
 
 enum { P_ID, P_SCOPE, P_COLL, P_DOC, P_FIELD, P__MAX };
 
 /*
- * One batch at a time: on two cores, wrk -c32 against 16 workers, one
- * leader made batches of about 9 writes and served more calls than two
- * or four leaders (smaller batches, more statements).
+ * One batch at a time when workers lead: on two cores, wrk -c32 against 16
+ * workers, one leader made batches of about 9 writes and served more calls
+ * than two or four leaders (smaller batches, more statements).
  */
 #define LEADERS	1
 
@@ -55,16 +58,23 @@ rt_commit_outcome(PGresult *pg, char *field, size_t fieldsz)
 	return GC_FAILED;
 }
 
+/* Where a batch runs: a leading worker's connection and request arena,
+ * or the committer's. */
+struct committer {
+	struct db	*db;
+	struct arena	*arena;
+};
+
 /* One write alone: rt_commit_one, as an ungrouped run would. */
 static enum gc_outcome
-commit_alone(struct req *r, const char *payload)
+commit_alone(struct committer *c, const char *payload)
 {
 	const char *f[P__MAX], *params[5];
 	struct buf uniq;
 	PGresult *pg;
 
 	fields(payload, f);
-	buf_init(&uniq, r->arena, 64);
+	buf_init(&uniq, c->arena, 64);
 	buf_putc(&uniq, '[');
 	if (f[P_FIELD][0] != '\0')
 		buf_put_json_string(&uniq, f[P_FIELD], strlen(f[P_FIELD]));
@@ -74,7 +84,7 @@ commit_alone(struct req *r, const char *payload)
 	params[2] = f[P_COLL];
 	params[3] = f[P_DOC];
 	params[4] = uniq.data;
-	pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
+	pg = db_query(c->db, c->arena, Q_RT_COMMIT_ONE, 5, params);
 	return rt_commit_outcome(pg, NULL, 0);
 }
 
@@ -105,31 +115,31 @@ put_element(struct buf *b, const char *v)
 static void
 commit_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
 {
-	struct req *r = ctx;
+	struct committer *c = ctx;
 	struct buf arr[P__MAX];
 	const char *params[P__MAX];
 	PGresult *pg;
 
 	if (n == 1) {
-		gc->slot[slots[0]].outcome = commit_alone(r, gc->slot[slots[0]].payload);
+		gc->slot[slots[0]].outcome = commit_alone(c, gc->slot[slots[0]].payload);
 		return;
 	}
-	for (int c = 0; c < P__MAX; c++) {
-		buf_init(&arr[c], r->arena, c == P_DOC ? 256 * (size_t)n : 32 * (size_t)n);
-		buf_putc(&arr[c], '{');
+	for (int k = 0; k < P__MAX; k++) {
+		buf_init(&arr[k], c->arena, k == P_DOC ? 256 * (size_t)n : 32 * (size_t)n);
+		buf_putc(&arr[k], '{');
 	}
 	for (int i = 0; i < n; i++) {
 		const char *f[P__MAX];
 
 		fields(gc->slot[slots[i]].payload, f);
-		for (int c = 0; c < P__MAX; c++)
-			put_element(&arr[c], c == P_FIELD && f[c][0] == '\0' ? NULL : f[c]);
+		for (int k = 0; k < P__MAX; k++)
+			put_element(&arr[k], k == P_FIELD && f[k][0] == '\0' ? NULL : f[k]);
 	}
-	for (int c = 0; c < P__MAX; c++) {
-		buf_putc(&arr[c], '}');
-		params[c] = arr[c].data;
+	for (int k = 0; k < P__MAX; k++) {
+		buf_putc(&arr[k], '}');
+		params[k] = arr[k].data;
 	}
-	pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_BATCH, P__MAX, params);
+	pg = db_query(c->db, c->arena, Q_RT_COMMIT_BATCH, P__MAX, params);
 	for (int i = 0; i < n; i++) {
 		struct gc_slot *s = &gc->slot[slots[i]];
 
@@ -138,7 +148,7 @@ commit_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
 		else if (db_ok(pg))
 			s->outcome = GC_OK;
 		else
-			s->outcome = commit_alone(r, s->payload);
+			s->outcome = commit_alone(c, s->payload);
 	}
 }
 
@@ -154,6 +164,7 @@ rt_commit_grouped(struct req *r, const char *id, const char *scope,
 {
 	const char *v[P__MAX] = { id, scope, coll, doc, field != NULL ? field : "" };
 	struct gcommit *gc = &RT_SHARED(r)->commits;
+	struct committer here = { r->app->db, r->arena };
 	size_t len[P__MAX], total = 0, at = 0;
 	char *payload;
 
@@ -167,9 +178,39 @@ rt_commit_grouped(struct req *r, const char *id, const char *scope,
 	/* A worker inside a transaction must not carry others' writes in it. */
 	if (total > GC_PAYLOAD || r->app->slot < 0 || r->app->slot >= GC_SLOTS ||
 	    r->app->db->in_tx)
-		return commit_alone(r, payload);
+		return commit_alone(&here, payload);
 	/* It sleeps until a leader has run its write, or leads and waits on
 	 * PostgreSQL: either way another worker may have its CPU gate place. */
 	gate_leave(&r->app->pass);
-	return gc_commit(gc, r->app->slot, payload, total, commit_batch, r);
+	return gc_commit(gc, r->app->slot, payload, total, commit_batch, &here);
+}
+
+/* The committer's batch: commit_batch, then its arena is emptied. */
+static void
+serve_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
+{
+	struct committer *c = ctx;
+
+	commit_batch(c, gc, slots, n);
+	arena_reset(c->arena);
+}
+
+/*
+ * The runtime's committer (program.helper): runs the workers' grouped
+ * writes on a connection of its own until *stop (lib/gcommit.h).
+ */
+void
+rt_committer(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)
+{
+	struct gcommit *gc = &((struct rt_shared *)shared)->commits;
+	struct arena arena;
+	struct db db;
+	struct committer c = { &db, &arena };
+
+	db_init(&db, config_get(cfg, CFG_DATABASE_URL), "runtime-commit");
+	db_set_options(&db, "-c search_path=archestra");
+	arena_init(&arena, 64 * 1024);
+	gc_serve(gc, serve_batch, &c, stop);
+	arena_free(&arena);
+	db_close(&db);
 }

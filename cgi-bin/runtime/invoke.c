@@ -158,7 +158,7 @@ run_not_stored(struct exec_result *res, enum gc_outcome out, const char *field)
 		errs_add(details, msg, "is already taken");
 		snprintf(msg, sizeof(msg), "a document with this %s already exists", field);
 	} else if (out == GC_UNKNOWN)
-		snprintf(msg, sizeof(msg), "the worker committing this call stopped: its write may or may not be stored");
+		snprintf(msg, sizeof(msg), "the process committing this call stopped: its write may or may not be stored");
 	else
 		snprintf(msg, sizeof(msg), "%s", DB_UNAVAILABLE_MESSAGE);
 	res->error = json_object_new_object();

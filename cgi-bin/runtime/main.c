@@ -32,8 +32,16 @@ static const struct route routes[] = {
 static const struct router router = { routes, rt_authenticate };
 
 static const struct program program = {
-	"runtime", &router, "-c search_path=archestra", rt_worker_init, rt_worker_fini,
-	rt_log_writer, sizeof(struct rt_shared), rt_shared_init,
+	.name = "runtime",
+	.router = &router,
+	.db_options = "-c search_path=archestra",
+	.worker_init = rt_worker_init,
+	.worker_fini = rt_worker_fini,
+	.log_writer = rt_log_writer,
+	.shared_size = sizeof(struct rt_shared),
+	.shared_init = rt_shared_init,
+	.helper = rt_committer,
+	.helper_name = "orx-committer",
 };
 
 int

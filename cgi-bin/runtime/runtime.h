@@ -57,6 +57,7 @@ int	rt_shared_init(void *shared);
 enum gc_outcome rt_commit_outcome(PGresult *, char *field, size_t fieldsz);
 enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *scope,
 	    const char *collection, const char *document, const char *unique_field);
+void	rt_committer(const struct config *, void *shared, volatile sig_atomic_t *stop);
 
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);

@@ -158,11 +158,9 @@ def test_runtime_survives_database_outage(s):
                                   cold["agentId"]) == "503 v0,503 v0", timeout=10)
 
 
-def test_runtime_worker_killed_under_insert_load(s):
-    """Runtime workers SIGKILLed while calls that insert share the group
-    commit: no call hangs, a call answered 200 is stored once, a worker is
-    replaced, and the agent serves again."""
-    agent = deploy_lite(s)
+def insert_load(s, agent, kill_some):
+    """Six threads call agent (one that inserts) for 3 s while kill_some()
+    runs; returns [(email, status, error code)], once every thread is back."""
     path = urllib.parse.urlparse(agent["endpoint"]).path
     answered, lock = [], threading.Lock()
     stop = time.time() + 3.0
@@ -182,37 +180,86 @@ def test_runtime_worker_killed_under_insert_load(s):
                 answered.append((email, st, code))
             time.sleep(0.01)  # 6 threads stay under the agent's 1000 calls/s
 
-    before = s.workers("runtime")
     threads = [threading.Thread(target=load, args=(t,)) for t in range(6)]
     for t in threads:
         t.start()
-    for pid in before[:2]:
-        time.sleep(0.7)
-        kill(pid, signal.SIGKILL)
+    kill_some()
     for t in threads:
         t.join(timeout=20)
         assert not t.is_alive(), "a call hung"
-    after = wait_for(lambda: (w := s.workers("runtime")) and len(w) == len(before) and
-                     not set(w) & set(before[:2]) and w, timeout=10)
-    assert after, (before, s.workers("runtime"))
+    return answered
+
+
+def check_stored_once(s, agent, answered, may_fail):
+    """Every call answered 200 is stored once, nothing twice; at most
+    may_fail calls failed, each as 502 or 503 "unavailable" (a call whose
+    worker was killed, or whose write may or may not be stored) -- none
+    refused as a duplicate. Then the agent serves again."""
     ok = [e for e, st, _ in answered if st == 200]
     bad = [(st, code) for _, st, code in answered if st != 200]
     assert len(ok) > 30, (len(ok), collections.Counter(st for _, st, _ in answered))
-    # Only the calls on (or committing through) a killed worker may fail:
-    # 502 from nginx for a call its worker took down, 503 for one whose
-    # write may or may not be stored. None is refused as a duplicate.
     summary = collections.Counter(bad)
     assert all(st in (502, 503) and code == "unavailable" for st, code in bad), summary
-    assert len(bad) <= 12, (summary, len(ok))
+    assert len(bad) <= may_fail, (summary, len(ok))
     rows = s.sql("select count(*) || ' ' || count(distinct data ->> 'email') || ' ' || "
                  "count(*) filter (where data ->> 'email' = any(string_to_array(:'p1', ','))) "
                  "from archestra.documents where scope = :'p0'", agent["agentId"], ",".join(ok))
     total, distinct, stored_ok = map(int, rows.split())
     assert total == distinct and stored_ok == len(ok), (rows, len(ok), len(answered))
+    path = urllib.parse.urlparse(agent["endpoint"]).path
     for i in range(6):
         r = s.request("POST", path, key=None,
                       raw=json.dumps({"email": f"after{i}@example.com", "name": "U"}).encode())
         assert r.status == 200, r
+
+
+def test_runtime_worker_killed_under_insert_load(s):
+    """Runtime workers SIGKILLed while calls that insert share the group
+    commit: no call hangs, a call answered 200 is stored once, a worker is
+    replaced, and the agent serves again."""
+    agent = deploy_lite(s)
+    before = s.workers("runtime")
+
+    def kill_two():
+        for pid in before[:2]:
+            time.sleep(0.7)
+            kill(pid, signal.SIGKILL)
+    answered = insert_load(s, agent, kill_two)
+    after = wait_for(lambda: (w := s.workers("runtime")) and len(w) == len(before) and
+                     not set(w) & set(before[:2]) and w, timeout=10)
+    assert after, (before, s.workers("runtime"))
+    check_stored_once(s, agent, answered, 12)
+
+
+def test_runtime_committer_killed_under_insert_load(s):
+    """The committer (the process that runs the group commit's batches,
+    lib/gcommit.h) SIGKILLed twice under calls that insert: no call hangs;
+    only a call whose write it held may fail, as 503 (stored or not, said
+    so); every 200 is stored once; the workers lead meanwhile; the master
+    starts a new committer, which commits again."""
+    agent = deploy_lite(s)
+    killed = []
+
+    def kill_committer():
+        for _ in range(2):
+            time.sleep(0.7)
+            pid = wait_for(lambda: (p := s.aux("runtime", "orx-committer")) and
+                           p not in killed and p, timeout=5)
+            assert pid, "no committer running"
+            killed.append(pid)
+            kill(pid, signal.SIGKILL)
+    answered = insert_load(s, agent, kill_committer)
+    assert all(st != 502 for _, st, _ in answered), "no worker died"
+    check_stored_once(s, agent, answered, 2 * 6)
+    now = wait_for(lambda: (p := s.aux("runtime", "orx-committer")) and p not in killed and p,
+                   timeout=5)
+    assert now, "no new committer"
+    log = open(os.path.join(s.run, "log", "runtime.log")).read()
+    assert log.count("orx-committer died; restarting it") >= 2, log[-2000:]
+    # The new committer's connection carries the commits again.
+    assert wait_for(lambda: s.sql("select count(*) from pg_stat_activity "
+                                  "where application_name = 'runtime-commit'") == "1",
+                    timeout=5)
 
 
 # --- the CPU gate (lib/gate.h) ------------------------------------------------

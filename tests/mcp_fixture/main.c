@@ -475,7 +475,8 @@ static const struct route routes[] = {
 static const struct router router = { routes, NULL };
 
 static const struct program program = {
-	"mcp_fixture", &router, NULL, NULL, NULL, NULL, 0, NULL,
+	.name = "mcp_fixture",
+	.router = &router,
 };
 
 int

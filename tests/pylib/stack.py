@@ -121,15 +121,26 @@ class Stack:
     def workers(self, name="orchestrix"):
         master = self.pid(name)
         p = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-        return sorted(int(x) for x in p.stdout.split() if not self._log_writer(x))
+        return sorted(int(x) for x in p.stdout.split() if not self._aux(x))
+
+    def aux(self, name, comm):
+        """The pid of a program's child named comm (orx-log-writer,
+        orx-committer), or None."""
+        p = subprocess.run(["pgrep", "-P", str(self.pid(name))], capture_output=True, text=True)
+        return next((int(x) for x in p.stdout.split() if self._comm(x) == comm), None)
 
     @staticmethod
-    def _log_writer(pid):
-        """The runtime's log writer is a child of the master but no worker."""
+    def _comm(pid):
         try:
-            return open(f"/proc/{pid}/comm").read().strip() == "orx-log-writer"
+            return open(f"/proc/{pid}/comm").read().strip()
         except OSError:
-            return False
+            return None
+
+    @classmethod
+    def _aux(cls, pid):
+        """The runtime's log writer and committer are children of the
+        master but no workers."""
+        return cls._comm(pid) in ("orx-log-writer", "orx-committer")
 
     def pg_ctl(self, action):
         """Stops or starts the stack's PostgreSQL alone (stack.sh db-stop/db-start)."""

@@ -4,7 +4,9 @@
  * and its waiter gets the outcome its batch gave it; writes made at the
  * same time share batches; no more batches run at once than allowed; a
  * leader that dies mid-batch leaves GC_UNKNOWN to the writes it held and
- * its place to the others; a slot a dead worker left is usable again.
+ * its place to the others; a slot a dead worker left is usable again. With
+ * a committer (gc_serve) it runs every batch and no worker leads; when it
+ * stops or dies, or before it comes, the workers lead.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +32,9 @@ struct ledger {
 	atomic_int	wrong;                   /* waiters given another outcome */
 	atomic_int	die_in;                  /* pid whose run function _exits */
 	atomic_int	fast;                    /* run functions do not pause */
+	atomic_int	committer;               /* the committer's pid, or 0 */
+	atomic_int	by_committer;            /* batches it ran */
+	atomic_int	by_workers;              /* batches others ran */
 };
 
 struct shared {
@@ -61,6 +66,8 @@ run_record(void *ctx, struct gcommit *gc, const int *slots, int n)
 
 	if (atomic_load(&l->die_in) == getpid())
 		_exit(0);  /* a leader dying mid-batch */
+	atomic_fetch_add(atomic_load(&l->committer) == getpid() ? &l->by_committer :
+	    &l->by_workers, 1);
 	now = atomic_fetch_add(&l->running, 1) + 1;
 	while (now > (m = atomic_load(&l->running_max)) &&
 	    !atomic_compare_exchange_weak(&l->running_max, &m, now))
@@ -104,14 +111,12 @@ test_alone(struct shared *sh)
 	memset(&sh->l, 0, sizeof(sh->l));
 }
 
-static void
-test_workers_at_once(struct shared *sh, int leaders, int fast)
+/* Forks WORKERS workers that commit WRITES writes each; 1 if all exited 0. */
+static int
+workers_commit(struct shared *sh)
 {
 	pid_t pid[WORKERS];
-	int once = 1, clean = 1;
-
-	sh->gc.leaders = leaders;
-	atomic_store(&sh->l.fast, fast);
+	int clean = 1;
 
 	for (int w = 0; w < WORKERS; w++) {
 		if ((pid[w] = fork()) == 0) {
@@ -132,12 +137,30 @@ test_workers_at_once(struct shared *sh, int leaders, int fast)
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			clean = 0;
 	}
-	T_OK(clean, "%d leaders%s: %d workers committed %d writes each", leaders,
-	    fast ? ", instant batches" : "", WORKERS, WRITES);
+	return clean;
+}
+
+/* 1 if every write of workers_commit ran exactly once. */
+static int
+all_once(const struct shared *sh)
+{
 	for (int w = 0; w < WORKERS; w++)
 		for (int k = 0; k < WRITES; k++)
 			if (atomic_load(&sh->l.runs[w][k]) != 1)
-				once = 0;
+				return 0;
+	return 1;
+}
+
+static void
+test_workers_at_once(struct shared *sh, int leaders, int fast)
+{
+	int once;
+
+	sh->gc.leaders = leaders;
+	atomic_store(&sh->l.fast, fast);
+	T_OK(workers_commit(sh), "%d leaders%s: %d workers committed %d writes each", leaders,
+	    fast ? ", instant batches" : "", WORKERS, WRITES);
+	once = all_once(sh);
 	T_OK(once, "every write ran exactly once");
 	T_OK(atomic_load(&sh->l.wrong) == 0, "every waiter got its own write's outcome");
 	if (!fast)
@@ -200,6 +223,154 @@ test_leader_dies(struct shared *sh)
 	    "and the slot commits again");
 }
 
+
+/* --- a committer ---------------------------------------------------------- */
+
+static volatile sig_atomic_t committer_stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	committer_stop = 1;
+}
+
+/* Forks a committer serving sh->gc with run; it leaves on SIGTERM. */
+static pid_t
+committer_start(struct shared *sh, gc_run_fn *run)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigaction(SIGTERM, &sa, NULL);
+		atomic_store(&sh->l.committer, getpid());
+		gc_serve(&sh->gc, run, &sh->l, &committer_stop);
+		_exit(0);
+	}
+	/* Registered: it sets gc->committer before it first sleeps. */
+	for (int i = 0; i < 200 && sh->gc.committer != pid; i++)
+		pause_ms(5);
+	return pid;
+}
+
+static int
+committer_stop_wait(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Every batch runs in the committer; when it leaves, the workers lead. */
+static void
+test_committer(struct shared *sh)
+{
+	pid_t c;
+
+	memset(&sh->l, 0, sizeof(sh->l));
+	c = committer_start(sh, run_record);
+	T_OK(sh->gc.committer == c, "a committer registers itself");
+	T_OK(workers_commit(sh), "with a committer: %d workers committed %d writes each",
+	    WORKERS, WRITES);
+	T_OK(all_once(sh), "every write ran exactly once");
+	T_OK(atomic_load(&sh->l.wrong) == 0, "every waiter got its own write's outcome");
+	T_OK(atomic_load(&sh->l.by_workers) == 0 && atomic_load(&sh->l.by_committer) > 0,
+	    "the committer ran every batch (%d), the workers none (%d)",
+	    atomic_load(&sh->l.by_committer), atomic_load(&sh->l.by_workers));
+	T_OK(atomic_load(&sh->l.batch_max) > 1, "writes shared its batches (largest: %d)",
+	    atomic_load(&sh->l.batch_max));
+	T_OK(atomic_load(&sh->l.running_max) == 1, "one batch at a time");
+	pause_ms(20);
+	T_OK(gc_commit(&sh->gc, 3, "0/1", 4, run_record, &sh->l) == GC_OK &&
+	    atomic_load(&sh->l.by_workers) == 0,
+	    "a write after a pause wakes the committer, which runs it");
+
+	T_OK(committer_stop_wait(c), "the committer stops on SIGTERM");
+	T_OK(sh->gc.committer == 0, "and unregisters");
+	memset(&sh->l, 0, sizeof(sh->l));
+	T_OK(gc_commit(&sh->gc, 3, "0/2", 4, run_record, &sh->l) == GC_OK &&
+	    atomic_load(&sh->l.by_workers) == 1, "then a worker leads its own write");
+	memset(&sh->l, 0, sizeof(sh->l));
+}
+
+/*
+ * A worker leads a slow batch; another write queues behind it; then a
+ * committer comes: it takes the queued write (the worker that leads does
+ * not hand it the lead).
+ */
+static void
+test_committer_comes(struct shared *sh)
+{
+	pid_t a, b, c;
+	int st;
+
+	if ((a = fork()) == 0)
+		_exit(gc_commit(&sh->gc, 0, "0/1", 4, run_slow, &sh->l) == GC_OK ? 0 : 1);
+	pause_ms(50);
+	if ((b = fork()) == 0)
+		_exit(gc_commit(&sh->gc, 1, "1/1", 4, run_record, &sh->l) == GC_OK ? 0 : 1);
+	pause_ms(50);
+	c = committer_start(sh, run_record);
+	waitpid(a, &st, 0);
+	T_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a worker led before the committer came");
+	waitpid(b, &st, 0);
+	T_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the write queued behind it committed");
+	T_OK(atomic_load(&sh->l.by_workers) == 1 && atomic_load(&sh->l.by_committer) == 1,
+	    "in the committer's batch, not a lead handed on (workers %d, committer %d)",
+	    atomic_load(&sh->l.by_workers), atomic_load(&sh->l.by_committer));
+	T_OK(committer_stop_wait(c), "the committer stops");
+	memset(&sh->l, 0, sizeof(sh->l));
+}
+
+/* A slow batch in the committer, for writes to wait on it. */
+static void
+run_slow_committer(void *ctx, struct gcommit *gc, const int *slots, int n)
+{
+	struct ledger *l = ctx;
+
+	pause_ms(300);
+	if (atomic_load(&l->committer) == getpid())
+		_exit(0);  /* dies mid-batch */
+	run_record(ctx, gc, slots, n);
+}
+
+/*
+ * The committer dies holding a write: its waiter learns GC_UNKNOWN (not a
+ * wait forever), and the next writes are led by workers.
+ */
+static void
+test_committer_dies(struct shared *sh)
+{
+	pid_t a, c;
+	int st;
+
+	c = committer_start(sh, run_slow_committer);
+	if ((a = fork()) == 0)
+		_exit(gc_commit(&sh->gc, 0, "0/1", 4, run_record, &sh->l) == GC_UNKNOWN ? 0 : 1);
+	/* Bounded: a committer that never got the write would never die. */
+	for (int i = 0; i < 200 && waitpid(c, &st, WNOHANG) == 0; i++)
+		pause_ms(10);
+	if (waitpid(c, NULL, WNOHANG) == 0) {
+		kill(c, SIGKILL);
+		waitpid(c, &st, 0);
+		st = -1;
+	}
+	T_OK(st != -1 && WIFEXITED(st), "the committer died in its batch");
+	waitpid(a, &st, 0);
+	T_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the write it held: GC_UNKNOWN, not a wait forever");
+	T_OK(sh->gc.committer == 0, "its registration is gone");
+	T_OK(gc_commit(&sh->gc, 1, "1/2", 4, run_record, &sh->l) == GC_OK &&
+	    atomic_load(&sh->l.by_workers) == 1, "the next write is led by its worker");
+	memset(&sh->l, 0, sizeof(sh->l));
+}
+
 int
 main(void)
 {
@@ -218,6 +389,9 @@ main(void)
 	test_workers_at_once(sh, 3, 1);
 	sh->gc.leaders = 1;
 	test_leader_dies(sh);
+	test_committer(sh);
+	test_committer_comes(sh);
+	test_committer_dies(sh);
 	munmap(sh, sizeof(*sh));
 	return t_done();
 }
