@@ -28,6 +28,12 @@
 
 #define MAX_WORKERS	64
 #define DRAIN_SECONDS	10
+/*
+ * A worker told to stop the moment before it blocks in accept() sleeps
+ * there until the next connection: workers still draining are told again
+ * this often (a reload's old ones could outlive it by minutes when idle).
+ */
+#define NUDGE_MS	1000
 /* Worker slot i logs through ring i (one worker per slot at a time). */
 #define RING(rs, i)	((rs) != NULL ? &(rs)->ring[(i)] : NULL)
 _Static_assert(LOG_RINGS >= 2 * MAX_WORKERS, "a log ring per worker slot");
@@ -450,6 +456,16 @@ signal_all(struct slot *s, int n, int sig, int gen_below)
 			kill(s[i].pid, sig);
 }
 
+/* 1 if a worker of a generation before gen is still alive. */
+static int
+old_alive(const struct slot *s, int n, int gen)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].pid > 0 && s[i].gen < gen)
+			return 1;
+	return 0;
+}
+
 static int
 alive(const struct slot *s, int n)
 {
@@ -524,7 +540,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct config cfg[2];   /* current and previous, kept while old drain */
 	char err[256];
 	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
-	long long last_spawn_fail = 0;
+	long long last_spawn_fail = 0, last_nudge = 0;
 	struct metrics *shared_metrics;
 	struct gate_watch watch = { 0, 0 };
 	struct log_rings *rings = NULL;
@@ -607,15 +623,21 @@ server_main(const struct program *p, int argc, char **argv)
 	while (!got_term) {
 		if (!got_chld && !got_hup) {
 			/* Signals, or the CPU gate's next look (lib/gate.h),
-			 * when there is a gate. */
+			 * when there is a gate, or the next nudge of old
+			 * workers still draining. */
 			struct timespec tick = { 0, GATE_TICK_MS * 1000000L };
 			int gated = shared_metrics != NULL &&
 			    atomic_load(&shared_metrics->gate.limit) > 0;
+			int draining = old_alive(slots, nslots, gen);
 
-			if (pselect(0, NULL, NULL, NULL, gated ? &tick : NULL, &none) == 0 &&
-			    gated)
+			if (pselect(0, NULL, NULL, NULL, gated || draining ? &tick : NULL,
+			    &none) == 0 && gated)
 				(void)gate_tick(&shared_metrics->gate, &watch,
 				    backlog(sock));
+			if (draining && mono_ms() - last_nudge >= NUDGE_MS) {
+				signal_all(slots, nslots, SIGTERM, gen);
+				last_nudge = mono_ms();
+			}
 		}
 		if (got_hup) {
 			int next = 1 - cur;
@@ -643,6 +665,7 @@ server_main(const struct program *p, int argc, char **argv)
 					started++;
 				}
 			signal_all(slots, nslots, SIGTERM, gen);
+			last_nudge = mono_ms();
 			log_info("%s: reloaded (generation %d, %d workers)",
 			    p->name, gen, cfg[cur].workers);
 		}
@@ -711,6 +734,8 @@ server_main(const struct program *p, int argc, char **argv)
 				}
 		if (alive(slots, nslots) > 0)
 			usleep(100000);
+		if (i % (NUDGE_MS / 100) == NUDGE_MS / 100 - 1)
+			signal_all(slots, nslots, SIGTERM, gen + 1);
 	}
 	signal_all(slots, nslots, SIGKILL, gen + 1);
 	/* The helper outlives the workers, whose last calls may wait on it;
