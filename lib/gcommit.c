@@ -213,45 +213,69 @@ lead(struct gcommit *gc, int me, gc_run_fn *run, void *ctx)
 		wake_committer(gc);
 }
 
+/* Settles what dead held: its writes get GC_UNKNOWN, a lead it was handed
+ * is dropped. Under gc->lock; returns the writes. */
+static int
+settle_dead(struct gcommit *gc, pid_t dead)
+{
+	int held = 0;
+
+	for (int s = 0; s < GC_SLOTS; s++) {
+		struct gc_slot *sl = &gc->slot[s];
+		unsigned st = atomic_load(&sl->state);
+
+		if (st == S_TAKEN && sl->leader == dead) {
+			sl->outcome = GC_UNKNOWN;
+			atomic_store(&sl->state, S_DONE);
+			wake(sl);
+			held++;
+		} else if (st == S_LEAD && sl->owner == dead) {
+			atomic_store(&sl->state, S_IDLE);
+		}
+	}
+	return held;
+}
+
+static int
+gone(pid_t pid)
+{
+	return pid != 0 && kill(pid, 0) == -1 && errno == ESRCH;
+}
+
 /*
  * Called by a waiter that slept WAIT_MS without news: frees the places of
- * leaders (and the committer) that died, settles what they held, and returns 1 when the caller
- * is to lead now (its write is still queued and a place is free).
+ * leaders (and the committer) that died, settles what they held, and
+ * returns 1 when the caller is to lead now (its write is still queued and
+ * a place is free). The leader that took the caller's write is looked at
+ * too: a dead committer's place may be a new committer's already.
  */
 static int
 recover(struct gcommit *gc, int me)
 {
+	struct gc_slot *mine = &gc->slot[me];
 	int lead_now = 0;
 
 	lock(gc);
-	for (int i = -1; i < gc->leaders; i++) {
-		pid_t dead = i < 0 ? gc->committer : gc->leader[i];
-		int held = 0;
+	for (int i = -2; i < gc->leaders; i++) {
+		pid_t dead;
+		int was_committer;
 
-		if (dead == 0 || kill(dead, 0) == 0 || errno != ESRCH)
+		if (i == -2)
+			dead = atomic_load(&mine->state) == S_TAKEN ? mine->leader : 0;
+		else
+			dead = i < 0 ? gc->committer : gc->leader[i];
+		if (!gone(dead))
 			continue;
-		if (i < 0) {
+		if ((was_committer = dead == gc->committer)) {
 			gc->committer = 0;
 			atomic_store(&gc->bell, 0);
-		} else
-			gc->leader[i] = 0;
-		for (int s = 0; s < GC_SLOTS; s++) {
-			struct gc_slot *sl = &gc->slot[s];
-			unsigned st = atomic_load(&sl->state);
-
-			if (st == S_TAKEN && sl->leader == dead) {
-				sl->outcome = GC_UNKNOWN;
-				atomic_store(&sl->state, S_DONE);
-				wake(sl);
-				held++;
-			} else if (st == S_LEAD && sl->owner == dead) {
-				atomic_store(&sl->state, S_IDLE);
-			}
 		}
+		leader_pass(gc, dead, 0);
 		log_warn("group commit: %s %ld died; %d writes it held are unknown",
-		    i < 0 ? "committer" : "leader", (long)dead, held);
+		    was_committer ? "the committer" : "process", (long)dead,
+		    settle_dead(gc, dead));
 	}
-	if (atomic_load(&gc->slot[me].state) == S_QUEUED && gc->committer == 0 &&
+	if (atomic_load(&mine->state) == S_QUEUED && gc->committer == 0 &&
 	    leader_claim(gc, getpid())) {
 		queue_clear(gc, me);
 		lead_now = 1;

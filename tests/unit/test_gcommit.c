@@ -369,6 +369,26 @@ test_committer_dies(struct shared *sh)
 	T_OK(gc_commit(&sh->gc, 1, "1/2", 4, run_record, &sh->l) == GC_OK &&
 	    atomic_load(&sh->l.by_workers) == 1, "the next write is led by its worker");
 	memset(&sh->l, 0, sizeof(sh->l));
+
+	/* Again, but a new committer registers before the waiter looks. */
+	c = committer_start(sh, run_slow_committer);
+	if ((a = fork()) == 0)
+		_exit(gc_commit(&sh->gc, 0, "0/3", 4, run_record, &sh->l) == GC_UNKNOWN ? 0 : 1);
+	waitpid(c, &st, 0);
+	c = committer_start(sh, run_record);
+	for (int i = 0; i < 300 && waitpid(a, &st, WNOHANG) == 0; i++)
+		pause_ms(10);
+	if (waitpid(a, NULL, WNOHANG) == 0) {
+		kill(a, SIGKILL);
+		waitpid(a, &st, 0);
+		st = -1;
+	}
+	T_OK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "a write the dead committer held is settled when a new one has its place");
+	T_OK(gc_commit(&sh->gc, 1, "1/4", 4, run_record, &sh->l) == GC_OK &&
+	    atomic_load(&sh->l.by_committer) == 1, "and the new committer commits");
+	T_OK(committer_stop_wait(c), "the new committer stops");
+	memset(&sh->l, 0, sizeof(sh->l));
 }
 
 int
