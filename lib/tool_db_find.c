@@ -34,8 +34,14 @@ tool_db_find_run(struct tool_ctx *ctx)
 	params[3] = limit;
 	arena_init(&a, 1024);
 	res = db_query(ctx->env->db, &a, Q_DOC_FIND, 4, params);
-	if (res == NULL || !db_ok(res)) {
+	if (res == NULL) {
 		rc = tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
+		goto out;
+	}
+	if (!db_ok(res)) {
+		/* The database is up and refused the statement (logged by
+		 * db.c): the step's fault, as db_insert answers it. */
+		rc = tool_fail(ctx, 500, "internal", "the documents could not be read");
 		goto out;
 	}
 	n = PQntuples(res);

@@ -253,6 +253,25 @@ def test_db_find_and_if_empty(s):
     assert find["count"] == 1 and find["first"]["k"] == "a" and find["first"]["id"].startswith("doc_")
 
 
+def test_db_find_failed_query_is_not_an_outage(s):
+    """A find the database answers with an error (here: a column renamed
+    under the running statement) fails as 500, not as 503 "the database is
+    unavailable" -- it is up."""
+    tools = [{"toolId": "find", "type": "db_find",
+              "config": {"collection": "items", "where": {"k": "{{input.k}}"}}}]
+    sid = deploy_local(s, {"name": "find-broken", "tools": tools, "executionOrder": ["find"]})
+    assert run(s, sid, {"k": 1}).status == 200
+    s.sql("alter table documents rename column data to data_renamed")
+    try:
+        r = run(s, sid, {"k": 1})
+    finally:
+        s.sql("alter table documents rename column data_renamed to data")
+    assert r.status == 500 and r.json["error"]["code"] == "internal", r
+    assert r.json["error"]["message"] == "the documents could not be read", r
+    r = run(s, sid, {"k": 1})
+    assert r.status == 200 and r.json["output"]["count"] == 0, r
+
+
 def test_password_and_jwt_tools(s):
     tools = [{"toolId": "h", "type": "password_hash", "config": {"password": "{{input.pw}}",
                                                                  "iterations": 1000}},
