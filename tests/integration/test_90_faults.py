@@ -383,6 +383,20 @@ def test_busy_gate_a_call_waiting_on_http_gives_its_place(s):
         s.reconfigure("runtime", {})
 
 
+def worker_states(s):
+    """Each runtime worker's pid, state, system call and wait channel."""
+    out = []
+    for pid in s.workers("runtime"):
+        try:
+            st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+            sc = open(f"/proc/{pid}/syscall").read().split()[0]
+            wc = open(f"/proc/{pid}/wchan").read()
+        except OSError as e:
+            st = sc = wc = repr(e)
+        out.append(f"{pid} {st} syscall {sc} {wc}")
+    return out
+
+
 def test_busy_gate_opens_for_a_holder_that_does_not_move(s):
     """With one place, the worker holding it stopped (SIGSTOP) in accept: a
     call waits in the socket's backlog until the master sees the holder has
@@ -397,7 +411,18 @@ def test_busy_gate_opens_for_a_holder_that_does_not_move(s):
         holder = settle(s, token, body)
         os.kill(holder, signal.SIGSTOP)
         try:
-            r = s.request("POST", token, key=None, raw=body, timeout=20)
+            try:
+                r = s.request("POST", token, key=None, raw=body, timeout=20)
+            except TimeoutError:
+                # Seen once in a full clean-clone run, never alone: say
+                # where every worker was, for the next time.
+                states = "; ".join(worker_states(s))
+                try:
+                    m = s.request("GET", "/runtime/metrics", key=None, timeout=5).body.decode()
+                    gate = " ".join(l for l in m.splitlines() if l.startswith("orx_busy"))
+                except OSError as e:
+                    gate = f"metrics unanswered ({e!r})"
+                raise AssertionError(f"no answer in 20 s; holder {holder}; {states}; {gate}")
             assert r.status == 200, r
         finally:
             os.kill(holder, signal.SIGCONT)
