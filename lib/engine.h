@@ -16,7 +16,6 @@
 
 struct arena;
 struct config;
-struct gate_pass;
 struct db;
 struct js_schema;
 struct id_pool;
@@ -68,8 +67,6 @@ struct exec_env {
 	int			 no_trace;  /* skip steps[] and logs[] (production) */
 	struct id_pool		*ids;       /* document ids from here (NULL: id_new) */
 	struct json_object	*pending;   /* [{id,collection,document,unique}] */
-	struct gate_pass	*pass;      /* the worker's CPU gate place, given back
-					     * before an HTTP call (NULL: none) */
 };
 
 enum exec_status { EXEC_SUCCEEDED, EXEC_FAILED, EXEC_STATUS__MAX };

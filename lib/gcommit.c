@@ -144,6 +144,15 @@ wake_committer(struct gcommit *gc)
 	syscall(SYS_futex, (unsigned *)&gc->bell, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/* The committer sleeps until rung, or WAIT_MS (to look at its stop flag). */
+static void
+sleep_bell(struct gcommit *gc)
+{
+	struct timespec ts = { 0, WAIT_MS * 1000000L };
+
+	syscall(SYS_futex, (unsigned *)&gc->bell, FUTEX_WAIT, 1, &ts, NULL, 0);
+}
+
 /*
  * Takes up to GC_BATCH_MAX queued writes into take[] after the n already
  * there, for leader self; under gc->lock. Returns the new count.
@@ -401,12 +410,7 @@ gc_serve(struct gcommit *gc, gc_run_fn *run, void *ctx, volatile sig_atomic_t *s
 			}
 			atomic_store(&gc->bell, 1);
 			unlock(gc);
-			{
-				struct timespec ts = { 0, WAIT_MS * 1000000L };
-
-				syscall(SYS_futex, (unsigned *)&gc->bell, FUTEX_WAIT, 1,
-				    &ts, NULL, 0);
-			}
+			sleep_bell(gc);
 			continue;
 		}
 		unlock(gc);

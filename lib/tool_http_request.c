@@ -783,7 +783,9 @@ tool_http_request_run(struct tool_ctx *ctx)
 	}
 #undef SET
 
-	gate_leave(ctx->env->pass);
+	/* The worker's CPU gate place (its connection's) goes meanwhile. */
+	if (ctx->env->db != NULL)
+		gate_leave(ctx->env->db->pass);
 	t0 = mono_ms();
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK || c.oom || c.body.oom) {

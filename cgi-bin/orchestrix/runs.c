@@ -200,7 +200,6 @@ run_current(struct req *r, struct resp *w, struct json_object *input)
 	}
 	memset(&env, 0, sizeof(env));
 	env.db = r->app->db;
-	env.pass = &r->app->pass;
 	env.cfg = r->app->cfg;
 	env.scope = r->param[0];
 	env.secrets = secrets;

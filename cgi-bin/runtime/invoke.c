@@ -189,7 +189,6 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 	memset(&env, 0, sizeof(env));
 	env.ids = &RT(r)->kit.ids;
 	env.db = r->app->db;
-	env.pass = &r->app->pass;
 	env.cfg = r->app->cfg;
 	env.scope = agent_id;
 	env.secrets = p->secrets;
