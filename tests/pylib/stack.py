@@ -118,29 +118,27 @@ class Stack:
     def pid(self, name):
         return int(open(os.path.join(self.run, f"{name}.pid")).read())
 
+    # The runtime's log writer and committer are children of the master
+    # but no workers.
+    AUX = ("orx-log-writer", "orx-committer")
+
+    def _children(self, name):
+        """(pid, comm) of each child of program name's master."""
+        p = subprocess.run(["pgrep", "-P", str(self.pid(name))], capture_output=True, text=True)
+        out = []
+        for x in p.stdout.split():
+            try:
+                out.append((int(x), open(f"/proc/{x}/comm").read().strip()))
+            except OSError:   # gone meanwhile
+                pass
+        return out
+
     def workers(self, name="orchestrix"):
-        master = self.pid(name)
-        p = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-        return sorted(int(x) for x in p.stdout.split() if not self._aux(x))
+        return sorted(pid for pid, comm in self._children(name) if comm not in self.AUX)
 
     def aux(self, name, comm):
-        """The pid of a program's child named comm (orx-log-writer,
-        orx-committer), or None."""
-        p = subprocess.run(["pgrep", "-P", str(self.pid(name))], capture_output=True, text=True)
-        return next((int(x) for x in p.stdout.split() if self._comm(x) == comm), None)
-
-    @staticmethod
-    def _comm(pid):
-        try:
-            return open(f"/proc/{pid}/comm").read().strip()
-        except OSError:
-            return None
-
-    @classmethod
-    def _aux(cls, pid):
-        """The runtime's log writer and committer are children of the
-        master but no workers."""
-        return cls._comm(pid) in ("orx-log-writer", "orx-committer")
+        """The pid of a program's child named comm (one of AUX), or None."""
+        return next((pid for pid, c in self._children(name) if c == comm), None)
 
     def pg_ctl(self, action):
         """Stops or starts the stack's PostgreSQL alone (stack.sh db-stop/db-start)."""
