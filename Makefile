@@ -17,7 +17,10 @@ PYTHON   ?= /usr/bin/python3
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-INCS     := -Ilib -I/usr/include/json-c -I/usr/include/postgresql
+# lib/ is in layers, one folder each, from the bottom up (README, Layout):
+# a file includes only headers of its own layer and of those below it.
+LIB_LAYERS := base db schema engine archestra builder http mcp proc
+INCS     := $(addprefix -Ilib/,$(LIB_LAYERS)) -I/usr/include/json-c -I/usr/include/postgresql
 LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lm
 
 CFLAGS_rel  := -O2 -g
@@ -25,14 +28,15 @@ CFLAGS_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-
 LDFLAGS_rel :=
 LDFLAGS_asan := -fsanitize=address,undefined
 
-LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_SRC   := $(sort $(wildcard $(addsuffix /*.c,$(addprefix lib/,$(LIB_LAYERS)))))
+LIB_HDR   := $(wildcard $(addsuffix /*.h,$(addprefix lib/,$(LIB_LAYERS))))
 QUERY_SQL := $(sort $(wildcard sql/queries/*.sql))
 PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin tests/mcp_fixture
 # Each program: its sources (a folder of them, or one file).
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
 SRC_cgi-bin/runtime    := $(sort $(wildcard cgi-bin/runtime/*.c))
 SRC_tools/orx-admin    := tools/orx-admin.c
-# The MCP conformance fixture (lib/mcp*.c serving the suite's fixtures).
+# The MCP conformance fixture (lib/mcp/ serving the suite's fixtures).
 SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 # Fuzz harnesses (tests/fuzz/fuzz_<name>.c): `make test` links each with a
@@ -66,7 +70,7 @@ endef
 
 # variant_rules(variant)
 define variant_rules
-build/$(1)/obj/%.o: %.c build/gen/queries.h $(wildcard lib/*.h)
+build/$(1)/obj/%.o: %.c build/gen/queries.h $(LIB_HDR)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC [$(1)] $$<"
 	@$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS_$(1)) $$(INCS) -Ibuild/gen -c $$< -o $$@
@@ -158,7 +162,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS_fuzz  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/gen/queries.o
 
-build/fuzz/obj/%.o: %.c build/gen/queries.h $(wildcard lib/*.h) tests/fuzz/fuzz.h
+build/fuzz/obj/%.o: %.c build/gen/queries.h $(LIB_HDR) tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
 	@echo "  CC [fuzz] $<"
 	@$(FUZZ_CC) $(CSTD) $(WARN) $(CFLAGS_fuzz) $(INCS) -Ibuild/gen -c $< -o $@

@@ -29,8 +29,8 @@ cleanup() {
 }
 [ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
 # 16 workers per program: a runtime worker whose call inserts sleeps in the
-# group commit (lib/gcommit.h) for most of the call, so on two cores 8
-# workers left a fifth of the CPU idle; the CPU gate (lib/gate.h) keeps the
+# group commit (lib/proc/gcommit.h) for most of the call, so on two cores 8
+# workers left a fifth of the CPU idle; the CPU gate (lib/proc/gate.h) keeps the
 # agents that only compute on as many workers as there are CPUs. Each floor
 # runs at the worker count it does best at (two cores, wrk -c32, measured
 # 2/4/8/16 and 8/16/32): hello 8 (16 kept its req/s at p99 8-9 ms against

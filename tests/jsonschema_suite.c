@@ -1,6 +1,6 @@
 /*
  * Runs the official JSON Schema Test Suite (draft 2020-12) against
- * lib/jsonschema.c: jsonschema_suite <suite-dir>, where <suite-dir> holds
+ * lib/schema/jsonschema.c: jsonschema_suite <suite-dir>, where <suite-dir> holds
  * draft2020-12/ (or tests/draft2020-12/).
  *
  * For every file of a keyword we claim, each group's schema is compiled;
@@ -18,7 +18,7 @@
 
 #include "jsonschema.h"
 
-/* The files of the keywords and formats lib/jsonschema.c supports. */
+/* The files of the keywords and formats lib/schema/jsonschema.c supports. */
 static const char *const files[] = {
 	"additionalProperties.json",
 	"allOf.json",

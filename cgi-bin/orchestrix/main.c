@@ -51,7 +51,7 @@ static const struct route routes[] = {
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_SERVER_ID } },
 	{ HTTP_GET,    "/mcp/servers/:serverId/deployments", h_deployments, S_READ, 0, 0,
 	    { PARAM_SERVER_ID } },
-	/* Orchestrix as an MCP server (Streamable HTTP; lib/mcp*.c reads the body). */
+	/* Orchestrix as an MCP server (Streamable HTTP; lib/mcp/ reads the body). */
 	{ HTTP_POST,   "/mcp", h_mcp, S_READ, MB, 0, {0} },
 	{ HTTP_GET,    "/mcp", h_mcp, S_READ, 0, 0, {0} },
 	{ HTTP_DELETE, "/mcp", h_mcp, S_READ, 0, 0, {0} },

@@ -1,6 +1,6 @@
 /*
  * Commits a call's buffered insert together with other workers' (group
- * commit, lib/gcommit.h): the common run -- one document, at most one
+ * commit, lib/proc/gcommit.h): the common run -- one document, at most one
  * unique field -- waits for its write like any other, but under load many
  * calls share one statement and one WAL flush. The batches run in the
  * runtime's committer (rt_committer, a process of its own); workers lead
@@ -197,7 +197,7 @@ serve_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
 
 /*
  * The runtime's committer (program.helper): runs the workers' grouped
- * writes on a connection of its own until *stop (lib/gcommit.h).
+ * writes on a connection of its own until *stop (lib/proc/gcommit.h).
  */
 void
 rt_committer(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)

@@ -1,6 +1,6 @@
 /*
  * The runtime's log writer: a process of its own that drains the workers'
- * log rings (lib/logring.h; one line of COPY text per call) every TICK_MS
+ * log rings (lib/proc/logring.h; one line of COPY text per call) every TICK_MS
  * and gives the rows to PostgreSQL with COPY -- at most every 100 ms, or
  * once 200 rows are in -- so a call never waits for its log line and never
  * wakes this process. Small COPYs under load: one of 1000 rows kept the
@@ -10,7 +10,7 @@
  * are kept (up to a cap) and retried.
  *
  * It is also the runtime's ear for agents changed elsewhere: it LISTENs on
- * channel agents and publishes each NOTIFY in shared memory (lib/changes.h),
+ * channel agents and publishes each NOTIFY in shared memory (lib/proc/changes.h),
  * where the workers look before every call.
  */
 #include <poll.h>

@@ -18,7 +18,7 @@ static const struct route routes[] = {
 	    { PARAM_AGENT_ID } },
 	{ HTTP_POST,   "/agents/:agentId", h_agent_invoke, 0, MB, ROUTE_JSON,
 	    { PARAM_AGENT_ID } },
-	/* The agent as an MCP server (Streamable HTTP; lib/mcp*.c reads the body). */
+	/* The agent as an MCP server (Streamable HTTP; lib/mcp/ reads the body). */
 	{ HTTP_POST,   "/agents/:agentId/mcp", h_agent_mcp, 0, MB, 0, { PARAM_AGENT_ID } },
 	{ HTTP_GET,    "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
 	{ HTTP_DELETE, "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },

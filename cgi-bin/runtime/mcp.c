@@ -1,6 +1,6 @@
 /*
  * A deployed agent as an MCP server (SPEC §6, §8): /agents/:agentId/mcp,
- * Streamable HTTP through lib/mcp*.c. The agent is one tool: its name comes
+ * Streamable HTTP through lib/mcp/. The agent is one tool: its name comes
  * from the workflow's, its inputSchema is the workflow's, its outputSchema
  * the response tool's when it declares one. A call runs the graph exactly
  * as the public endpoint does (rt_agent, rt_run: same key, same log), so a

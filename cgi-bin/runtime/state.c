@@ -1,7 +1,7 @@
 /*
  * The runtime worker's state, the platform key check, and the plan cache.
  * A redeploy or delete is published in the runtime's shared memory
- * (lib/changes.h) by the worker that made it and, for changes made on
+ * (lib/proc/changes.h) by the worker that made it and, for changes made on
  * other hosts, by the log writer, which LISTENs for NOTIFY agents; every
  * worker applies what is new before serving a call -- an atomic load, no
  * query and no system call per call.

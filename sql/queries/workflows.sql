@@ -1,7 +1,7 @@
 -- Workflows and their versions. Every statement that changes a workflow
 -- writes its version row in the same statement, so the two cannot diverge.
 -- Statements that return documents return the columns workflow_render()
--- (lib/wfrender.c) expects, in this order:
+-- (lib/engine/wfrender.c) expects, in this order:
 --   server_id, owner_id, doc, version, created_at, updated_at,
 --   archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
 --   archestra_deployed_at, seq

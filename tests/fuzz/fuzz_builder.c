@@ -1,5 +1,5 @@
 /*
- * Fuzz harness: the builder (lib/builder*.c) on arbitrary chat text. The
+ * Fuzz harness: the builder (lib/builder/) on arbitrary chat text. The
  * input is one message, or two: the text up to the first newline creates
  * a workflow, the rest edits it (or edits a fixed sign-up workflow when
  * nothing was created; one line is used for both). Text reaches the

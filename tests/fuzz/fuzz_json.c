@@ -1,5 +1,5 @@
 /*
- * Fuzz harness: lib/json.c strict intake. The input is a request body,
+ * Fuzz harness: lib/base/json.c strict intake. The input is a request body,
  * parsed with the limits of the programs (1 MiB, depth 32 by default, and
  * the extremes of ORX_JSON_MAX_DEPTH). What is accepted must be valid UTF-8,
  * hold no NUL and no non-finite number, and survive a round trip: its

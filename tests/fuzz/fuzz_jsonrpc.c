@@ -1,6 +1,6 @@
 /*
  * Fuzz harness: MCP's JSON-RPC intake and header checks
- * (lib/mcp_jsonrpc.c). The input is a request: eight header lines, then
+ * (lib/mcp/mcp_jsonrpc.c). The input is a request: eight header lines, then
  * the body.
  *
  *	MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Accept, Origin,

@@ -1,5 +1,5 @@
 /*
- * Fuzz harness: JSON Schema compilation and validation (lib/jsonschema.c).
+ * Fuzz harness: JSON Schema compilation and validation (lib/schema/jsonschema.c).
  * The input is a schema, optionally followed by a NUL byte and an
  * instance. The schema is compiled as a workflow's inputSchema would be;
  * when it compiles, the instance (if it parses) and a fixed set of

@@ -1,5 +1,5 @@
 /*
- * Fuzz harness: templates in workflow configs (lib/template.c). The input
+ * Fuzz harness: templates in workflow configs (lib/engine/template.c). The input
  * is a config: a JSON value when it parses, else one string of its bytes.
  * tpl_scan reports its references or syntax errors; tpl_render resolves
  * them against a fixed scope, and a template tpl_scan accepts is one

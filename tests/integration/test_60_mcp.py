@@ -1,4 +1,4 @@
-"""MCP over Streamable HTTP (issue 5): the layer in lib/mcp*.c, served by the
+"""MCP over Streamable HTTP (issue 5): the layer in lib/mcp/, served by the
 conformance fixture (tests/mcp_fixture) at /fixture/mcp behind the test
 stack's nginx. HTTP-level rules (session header, protocol version, Origin and
 Host, Accept, 202 for notifications and answers, DELETE, GET streams), one
@@ -298,13 +298,13 @@ def on_every_worker(s, send, prog="mcp_fixture"):
 
 
 def test_session_cache_follows_changes_on_every_worker(s):
-    """Workers keep the sessions they read in memory (lib/mcp_cache.h). Made
+    """Workers keep the sessions they read in memory (lib/mcp/mcp_cache.h). Made
     to trust them for ten minutes here, so that a worker still answering
     from its cache would show: a session ended or changed through one worker
     is ended or changed on all of them at their next request; one deleted by
     hand in the database is not seen until the trust runs out."""
     fixture(s)
-    # No CPU gate (lib/gate.h): it keeps a burst on the workers that hold
+    # No CPU gate (lib/proc/gate.h): it keeps a burst on the workers that hold
     # its places, and here every worker must answer.
     s.reconfigure("mcp_fixture", {"ORX_MCP_SESSION_CACHE_MS": "600000",
                                   "ORX_BUSY_WORKERS": "0"})

@@ -233,7 +233,7 @@ def test_runtime_worker_killed_under_insert_load(s):
 
 def test_runtime_committer_killed_under_insert_load(s):
     """The committer (the process that runs the group commit's batches,
-    lib/gcommit.h) SIGKILLed twice under calls that insert: no call hangs;
+    lib/proc/gcommit.h) SIGKILLed twice under calls that insert: no call hangs;
     only a call whose write it held may fail, as 503 (stored or not, said
     so); every 200 is stored once; the workers lead meanwhile; the master
     starts a new committer, which commits again."""
@@ -262,7 +262,7 @@ def test_runtime_committer_killed_under_insert_load(s):
                     timeout=5)
 
 
-# --- the CPU gate (lib/gate.h) ------------------------------------------------
+# --- the CPU gate (lib/proc/gate.h) ------------------------------------------------
 
 def deploy_doc(s, doc):
     """Deploys a workflow document; the path of its public endpoint."""

@@ -1,5 +1,5 @@
 /*
- * mcp_fixture: the MCP conformance fixture. It serves, through lib/mcp*.c,
+ * mcp_fixture: the MCP conformance fixture. It serves, through lib/mcp/,
  * every tool, resource and prompt the official conformance suite
  * (@modelcontextprotocol/conformance) names, at /fixture/mcp. Its sessions
  * live in the stack's PostgreSQL, schema public (tables of migration 004).

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/archestra.c: the deployment package both ways, and the
+ * Unit tests for lib/archestra/archestra.c: the deployment package both ways, and the
  * client driven for real against a small HTTP/1.1 server this test forks on
  * 127.0.0.1 (a free port; one process per connection). Nothing leaves the
  * loopback interface.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/arena.c: 16-byte alignment, small and oversized
+ * Unit tests for lib/base/arena.c: 16-byte alignment, small and oversized
  * allocations, string helpers, deferred cleanups (newest first) and the
  * reuse of the first block across resets. ASan checks that every byte
  * handed out is usable and that arena_free releases everything.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/auth.c: scope lists both ways, SHA-256 hex, the shape
+ * Unit tests for lib/http/auth.c: scope lists both ways, SHA-256 hex, the shape
  * of new ids, and the Bearer token taken from a fake FastCGI environment.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/buf.c: growth from the arena, printf across a growth,
+ * Unit tests for lib/base/buf.c: growth from the arena, printf across a growth,
  * and JSON string quoting (every result is also parsed back with json-c).
  */
 #include <limits.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the builder (lib/builder*.c): phrasings of each template
+ * Unit tests for the builder (lib/builder/): phrasings of each template
  * and each edit with the key properties of the document they must give,
  * refusals of nonsense (nothing guessed, the input document untouched),
  * the supervisor's intents, and every produced document passing

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/changes.c: a reader gets every id published since it
+ * Unit tests for lib/proc/changes.c: a reader gets every id published since it
  * last looked, in order, and nothing when nothing changed; it is told to
  * drop everything when it fell too far behind, when CHANGES_ALL was
  * published, or when a slot is half written; and ids published by forked

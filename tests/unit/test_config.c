@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/config.c: defaults in a clean environment, environment
+ * Unit tests for lib/base/config.c: defaults in a clean environment, environment
  * overrides, refusal of out-of-range numbers and unknown log levels, and the
  * ORX_CONFIG_FILE (comments, "export ", quotes, unknown keys) which wins
  * over the environment. Every config is freed (LSan checks).

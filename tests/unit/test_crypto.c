@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/crypto.c: known-answer vectors (FIPS 180-2, RFC 4231,
+ * Unit tests for lib/base/crypto.c: known-answer vectors (FIPS 180-2, RFC 4231,
  * RFC 4648, RFC 6070-style PBKDF2-SHA256, McGrew-Viega GCM) plus edge cases.
  * Expected values were computed independently (openssl CLI, Python
  * cryptography), not with this code.

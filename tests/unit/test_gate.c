@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/gate.c, with forked processes as the workers and the
+ * Unit tests for lib/proc/gate.c, with forked processes as the workers and the
  * gate in memory shared as the master shares it: no more workers hold a
  * place than the limit, and each place is used; with no limit everyone
  * passes; a place a dead worker held is freed by gate_reclaim; a waiter

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/gcommit.c, with forked processes as the workers and
+ * Unit tests for lib/proc/gcommit.c, with forked processes as the workers and
  * memory shared as the master shares it: every write is run exactly once
  * and its waiter gets the outcome its batch gave it; writes made at the
  * same time share batches; no more batches run at once than allowed; a

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/http.c: percent-decoding, query and environment
+ * Unit tests for lib/http/http.c: percent-decoding, query and environment
  * look-ups on hand-made requests, the error envelope, resp_json's
  * ownership of its value, headers and reason phrases.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/tool_http_request.c, driven for real against a small
+ * Unit tests for lib/engine/tool_http_request.c, driven for real against a small
  * HTTP/1.1 server this test forks on 127.0.0.1 (a free port; one process per
  * connection, so a slow answer blocks nothing else). Nothing leaves the
  * loopback interface: targets the SSRF guard must refuse are loopback too.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/json.c: strict body parsing (each jp_status), the
+ * Unit tests for lib/base/json.c: strict body parsing (each jp_status), the
  * UTF-8 validator on its boundaries, errs_add, JSON pointer escaping, the
  * typed getters, and json_text against json-c's own serialiser.
  */

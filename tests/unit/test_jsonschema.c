@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/jsonschema.c: the error list of a signup form (every
+ * Unit tests for lib/schema/jsonschema.c: the error list of a signup form (every
  * field, right instance paths), refusals with their schema paths (unknown
  * and unsupported keywords, remote $ref, formats, regex features), invalid
  * schemas, $ref cycles and deep recursion, the ECMA-262 to POSIX regex

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/jwt.c. Expected tokens were computed independently
+ * Unit tests for lib/base/jwt.c. Expected tokens were computed independently
  * with `openssl dgst -sha256 -hmac` (and -mac HMAC -macopt hexkey:...) or
  * taken from RFC 7515 Appendix A.1 and jwt.io.
  */

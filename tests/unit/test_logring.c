@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/logring.c: rows come out whole and in order, across
+ * Unit tests for lib/proc/logring.c: rows come out whole and in order, across
  * the ring's wrap-around; a full ring refuses a row and then takes rows
  * again once drained; bad lengths are refused; scribbled-on memory is
  * dropped rather than read past; and a forked producer's rows reach the

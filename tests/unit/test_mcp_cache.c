@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/mcp_cache.c: a session is found by id and endpoint
+ * Unit tests for lib/mcp/mcp_cache.c: a session is found by id and endpoint
  * while it is trusted and not after; a sync with a moved counter drops
  * everything; a put replaces the same session's entry, then a free one,
  * then the one read longest ago; a session with a field too long for its

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/router.c: a static route table with dummy handlers and
+ * Unit tests for lib/http/router.c: a static route table with dummy handlers and
  * a fake authenticator, driven through dispatch() with hand-made requests
  * and a body reader that copies from a string. Checks what the dispatcher
  * refuses before a handler runs (404, 405, 400, 413, 415, auth, bad JSON)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/ssrf.c: the class of many IPv4 and IPv6 addresses
+ * Unit tests for lib/base/ssrf.c: the class of many IPv4 and IPv6 addresses
  * (public ones allowed, every special range refused, IPv4 embedded in IPv6
  * judged as IPv4), allow-list matching, and the combined check.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/template.c: tpl_scan (references, their segments and
+ * Unit tests for lib/engine/template.c: tpl_scan (references, their segments and
  * the JSON pointer of the string they sit in; syntax errors with paths),
  * tpl_render (a lone reference keeps its JSON type, interpolation as text,
  * array indexes, recursion) and tpl_has_refs.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/workflow.c: the example document passes and its
+ * Unit tests for lib/engine/workflow.c: the example document passes and its
  * canonical form is exact; a broken document reports every problem with
  * its JSON pointer in one call; toolid_valid. Run from the project root
  * (examples/signup.json is read relative to it).

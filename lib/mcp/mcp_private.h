@@ -1,7 +1,7 @@
 /*
- * The MCP layer's private parts, shared by lib/mcp_*.c (programs include
+ * The MCP layer's private parts, shared by lib/mcp/mcp_*.c (programs include
  * mcp.h only): the response stream of a request, dispatch, and the
- * cross-worker waits of lib/mcp_wait.c (LISTEN/NOTIFY on the worker's own
+ * cross-worker waits of lib/mcp/mcp_wait.c (LISTEN/NOTIFY on the worker's own
  * connection, bounded, ended by the client's departure).
  */
 #ifndef ORX_MCP_PRIVATE_H

@@ -1,6 +1,6 @@
 /*
- * Tool types' implementations: one file per type (lib/tool_<type>.c), one
- * table (lib/tools.c) that registers them with the JSON Schema of their
+ * Tool types' implementations: one file per type (lib/engine/tool_<type>.c), one
+ * table (lib/engine/tools.c) that registers them with the JSON Schema of their
  * config. A tool gets its config already rendered (templates resolved) and
  * sets ctx->output, or fails with an HTTP status and a message.
  */
@@ -51,7 +51,7 @@ int	tool_fail(struct tool_ctx *, int status, const char *code,
 int	tool_tx(struct tool_ctx *);
 void	duplicate_field(PGresult *, char *out, size_t outsz);
 
-/* One prototype per type, defined in lib/tool_<type>.c. */
+/* One prototype per type, defined in lib/engine/tool_<type>.c. */
 int	tool_input_run(struct tool_ctx *);
 int	tool_validate_run(struct tool_ctx *);
 int	tool_validate_compile(struct json_object *, const char *, struct json_object *, void **);

@@ -4,7 +4,7 @@
  * The rendered config is checked again here (it was at save time, but
  * templates may have filled it with anything). Every connection libcurl
  * opens goes through hr_opensocket, which refuses loopback, private and
- * other special addresses (lib/ssrf.c) unless ORX_HTTP_ALLOW lists the host
+ * other special addresses (lib/base/ssrf.c) unless ORX_HTTP_ALLOW lists the host
  * as written in the URL: the check is on the address actually connected
  * to, so DNS rebinding gains nothing. Redirects are not followed; proxies from the
  * environment are not used; the response is capped at maxBytes.

@@ -1,6 +1,6 @@
 /*
  * jwt_sign and jwt_verify: HS256 with a key from the workflow's secrets
- * (lib/jwt.c). The key is looked up by name; it never enters the config.
+ * (lib/base/jwt.c). The key is looked up by name; it never enters the config.
  */
 #include <stdlib.h>
 #include <string.h>

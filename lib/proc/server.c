@@ -622,7 +622,7 @@ server_main(const struct program *p, int argc, char **argv)
 
 	while (!got_term) {
 		if (!got_chld && !got_hup) {
-			/* Signals, or the CPU gate's next look (lib/gate.h),
+			/* Signals, or the CPU gate's next look (lib/proc/gate.h),
 			 * when there is a gate, or the next nudge of old
 			 * workers still draining. */
 			struct timespec tick = { 0, GATE_TICK_MS * 1000000L };

@@ -28,11 +28,11 @@ struct metrics {
 	atomic_ullong	db_unavailable;
 	atomic_ullong	log_dropped;      /* log rows the writer could not take */
 	/* MCP sessions ended or changed by a worker: each worker's session
-	 * cache (lib/mcp_cache.h) is dropped when this moves. */
+	 * cache (lib/mcp/mcp_cache.h) is dropped when this moves. */
 	atomic_ullong	mcp_session_changes;
 	/* Workers holding an idle stream (an SSE GET): their pids, 0 = free. */
 	atomic_int	stream_pid[STREAM_SLOTS];
-	struct gate	gate;              /* lib/gate.h */
+	struct gate	gate;              /* lib/proc/gate.h */
 };
 extern const double metrics_bounds_s[METRICS_BUCKETS];
 
@@ -45,7 +45,7 @@ struct program {
 	void			(*worker_fini)(struct app *);
 	/*
 	 * Optional log writer: runs in its own process (restarted if it dies)
-	 * and drains the rows workers put with app_log() (lib/logring.h), so
+	 * and drains the rows workers put with app_log() (lib/proc/logring.h), so
 	 * workers never wait on a log write. It returns when told to stop
 	 * (*stop set).
 	 */
@@ -59,7 +59,7 @@ struct program {
 	int			(*shared_init)(void *shared);
 	/*
 	 * Optional helper: a process of its own that serves the workers
-	 * through that memory (the runtime's committer, lib/gcommit.h). Like
+	 * through that memory (the runtime's committer, lib/proc/gcommit.h). Like
 	 * the log writer it is restarted if it dies, outlives reloads, and is
 	 * stopped (*stop set) only once the workers are gone.
 	 */

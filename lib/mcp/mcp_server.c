@@ -3,7 +3,7 @@
  * handlers, the initialize result, and what a handler sends to the client
  * while it runs (notifications, server-to-client requests, closing its
  * stream). Every SSE event is stored in PostgreSQL before it is written, so
- * a client resumes on any worker (lib/mcp_http.c replays).
+ * a client resumes on any worker (lib/mcp/mcp_http.c replays).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * The parts of the MCP layer that need no I/O: JSON-RPC 2.0 message intake
- * (strict parsing by lib/json.c, batches refused), response and error
+ * (strict parsing by lib/base/json.c, batches refused), response and error
  * texts, protocol versions, the shapes of session and event ids, Accept,
  * Origin and Host checks.
  */

@@ -1,5 +1,5 @@
 /*
- * libcurl helpers shared by the outbound calls (lib/curlio.h).
+ * libcurl helpers shared by the outbound calls (lib/base/curlio.h).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * HTTP request and response as the handlers see them, independent of
- * FastCGI (lib/server.c fills them in). The one error envelope lives here:
+ * FastCGI (lib/proc/server.c fills them in). The one error envelope lives here:
  * {"error":{"code":"...","message":"...","details":[...]?}}.
  */
 #ifndef ORX_HTTP_H
@@ -53,7 +53,7 @@ struct app {
 	int			 slot;   /* the worker's slot in the master, 0.. */
 	void			*prog;   /* the program's own per-worker state */
 	struct mcp_cache	*mcp_cache; /* lib/mcp's sessions (made at first use), or NULL */
-	/* The worker's place at the program's CPU gate (lib/gate.h): given
+	/* The worker's place at the program's CPU gate (lib/proc/gate.h): given
 	 * back before a wait outside the process (gate_leave). */
 	struct gate_pass	 pass;
 };
@@ -91,7 +91,7 @@ struct http_header {
 };
 
 /*
- * Streaming output, supplied by the server glue (lib/server.c). A handler
+ * Streaming output, supplied by the server glue (lib/proc/server.c). A handler
  * that streams (Server-Sent Events) calls resp_stream_begin() once: the
  * status line and headers go out at once (with X-Accel-Buffering: no, so
  * nginx passes each chunk on), then every resp_stream_write() is sent and

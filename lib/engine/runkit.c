@@ -1,5 +1,5 @@
 /*
- * The per-worker kit of both programs (lib/runkit.h).
+ * The per-worker kit of both programs (lib/engine/runkit.h).
  */
 #include <string.h>
 

@@ -45,7 +45,7 @@ struct config {
 	char		*str[CFG__MAX];   /* every value as text, malloc'd */
 	/* parsed views of the above */
 	int		 workers;
-	int		 busy_workers;   /* the CPU gate's places (lib/gate.h); 0 = none */
+	int		 busy_workers;   /* the CPU gate's places (lib/proc/gate.h); 0 = none */
 	size_t		 max_body;
 	int		 json_max_depth;
 	int		 log_level;

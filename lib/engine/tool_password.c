@@ -1,6 +1,6 @@
 /*
  * password_hash and password_verify: PBKDF2-HMAC-SHA256 with a random salt
- * (lib/crypto.c). Both types share this file: they share their limits.
+ * (lib/base/crypto.c). Both types share this file: they share their limits.
  */
 #include <string.h>
 

@@ -178,7 +178,7 @@ int	mcp_close_stream(struct mcp_ctx *);
 /* 1 if the client cancelled this request (notifications/cancelled). */
 int	mcp_cancelled(struct mcp_ctx *);
 
-/* --- JSON-RPC and header checks (lib/mcp_jsonrpc.c; no I/O) ------------- */
+/* --- JSON-RPC and header checks (lib/mcp/mcp_jsonrpc.c; no I/O) ------------- */
 
 enum mcp_msg_kind {
 	MCP_MSG_REQUEST, MCP_MSG_NOTIFICATION, MCP_MSG_RESPONSE, MCP_MSG__MAX
