@@ -89,6 +89,18 @@ def run_unit(t, build, only, logdir):
             t.fail(f"{name}: sanitizer", open(r, errors="replace").read()[-4000:])
 
 
+def run_layers(t, only):
+    """lib/'s layers (tests/layers.py): every include points down or level."""
+    if only and not re.search(only, "layers"):
+        return
+    import layers
+    found = layers.problems(ROOT)
+    if found:
+        t.fail("layers: lib/ includes only its own and lower layers", "\n".join(found))
+    else:
+        t.ok("layers: lib/ includes only its own and lower layers")
+
+
 def run_schema_suite(t, build, only, logdir):
     exe = os.path.join(ROOT, build, "tests", "jsonschema_suite")
     if only and not re.search(only, "jsonschema_suite"):
@@ -212,6 +224,7 @@ def main():
     logdir = os.path.join(ROOT, "tests", ".tmp", "sanitizers")
     subprocess.run(["rm", "-rf", logdir])
     t0 = time.time()
+    run_layers(t, a.only)
     run_unit(t, a.build, a.only, logdir)
     run_schema_suite(t, a.build, a.only, logdir)
     run_fuzz_replay(t, a.build, a.only, logdir)

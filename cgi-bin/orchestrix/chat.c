@@ -172,7 +172,7 @@ chat_create(struct req *r, struct resp *w, const char *msg)
 	struct chat c;
 
 	/* The builder may ask the LLM over HTTP: the CPU gate's place goes. */
-	gate_leave(&r->app->pass);
+	waiter_notify(&r->app->waiter);
 	bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg, msg, &br);
 	if (bs != BUILD_OK)
 		return refused(w, &br, bs);

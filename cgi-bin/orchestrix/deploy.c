@@ -119,7 +119,7 @@ ship(struct req *r, struct resp *w, enum deploy_action act, PGresult *lk,
 	}
 	memset(&ar, 0, sizeof(ar));
 	/* The runtime answers over HTTP: the CPU gate's place goes meanwhile. */
-	gate_leave(&r->app->pass);
+	waiter_notify(&r->app->waiter);
 	if (act == ACT_DEPLOY) {
 		/* The same logical deploy, retried, must not make a second agent. */
 		snprintf(seed, sizeof(seed), "%s:%s:%s", r->param[0], version,
@@ -298,7 +298,7 @@ h_undeploy(struct req *r, struct resp *w)
 		return st;
 	arc_client_from_config(&client, r->app->cfg, endpoint, sizeof(endpoint));
 	memset(&ar, 0, sizeof(ar));
-	gate_leave(&r->app->pass);
+	waiter_notify(&r->app->waiter);
 	/* An agent already gone at the runtime is as good as deleted. */
 	if (arc_delete(&client, PQgetvalue(lk, 0, L_AGENT), &ar) != ARC_OK &&
 	    ar.status != ARC_NOT_FOUND) {

@@ -96,7 +96,7 @@ h_workflow_create(struct req *r, struct resp *w)
 	if ((st = chat_text_check(w, p, "/prompt")) != 0)
 		return st;
 	/* The builder may ask the LLM over HTTP: the CPU gate's place goes. */
-	gate_leave(&r->app->pass);
+	waiter_notify(&r->app->waiter);
 	bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg,
 	    json_object_get_string(p), &br);
 	if (bs == BUILD_OK)

@@ -181,7 +181,7 @@ rt_commit_grouped(struct req *r, const char *id, const char *scope,
 		return commit_alone(&here, payload);
 	/* It sleeps until a leader has run its write, or leads and waits on
 	 * PostgreSQL: either way another worker may have its CPU gate place. */
-	gate_leave(&r->app->pass);
+	waiter_notify(&r->app->waiter);
 	return gc_commit(gc, r->app->slot, payload, total, commit_batch, &here);
 }
 

@@ -7,8 +7,8 @@
 #include "arena.h"
 #include "clock.h"
 #include "db.h"
-#include "gate.h"
 #include "log.h"
+#include "waiter.h"
 
 #define BACKOFF_MIN_MS	50
 #define BACKOFF_MAX_MS	2000
@@ -79,7 +79,7 @@ db_ready(struct db *d)
 	vals[2] = d->app_name;
 	vals[3] = d->options[0] != '\0' ? d->options : NULL;
 	vals[4] = NULL;  /* libpq skips a key whose value is NULL */
-	gate_leave(d->pass);
+	waiter_notify(d->waiter);
 	d->conn = PQconnectdbParams(keys, vals, 1);
 	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK) {
 		log_warn("db: connect failed: %s", d->conn ?
@@ -110,7 +110,7 @@ exec_once(struct db *d, enum query q, int n, const char *const *values,
     const int *lengths, const int *formats)
 {
 	/* PostgreSQL works on it meanwhile: another worker may use the CPU. */
-	gate_leave(d->pass);
+	waiter_notify(d->waiter);
 	if (!d->prepared[q]) {
 		PGresult *p = PQprepare(d->conn, query_names[q], query_sql[q], 0, NULL);
 		int ok = p != NULL && PQresultStatus(p) == PGRES_COMMAND_OK;
@@ -189,7 +189,7 @@ db_copy_in(struct db *d, enum query q, const char *data, size_t len)
 
 	if (d->in_tx || len > INT_MAX || db_ready(d) == -1)
 		return -1;
-	gate_leave(d->pass);
+	waiter_notify(d->waiter);
 	res = PQexec(d->conn, query_sql[q]);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COPY_IN;
 	PQclear(res);
@@ -232,7 +232,7 @@ simple(struct db *d, const char *sql)
 
 	if (db_ready(d) == -1)
 		return -1;
-	gate_leave(d->pass);
+	waiter_notify(d->waiter);
 	res = PQexec(d->conn, sql);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)

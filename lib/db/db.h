@@ -13,7 +13,7 @@
 #include "queries.h"
 
 struct arena;
-struct gate_pass;
+struct waiter;
 
 /* What a request that needed the database is told while it is away (503). */
 #define DB_UNAVAILABLE_MESSAGE	"the database is unavailable; try again shortly"
@@ -28,9 +28,9 @@ struct db {
 	char		 app_name[64];
 	char		 options[128];     /* libpq "options", e.g. a search_path */
 	unsigned long	 generation;       /* +1 on every new connection */
-	/* The worker's place at its CPU gate, given back before the
-	 * connection waits on the server (NULL: none). */
-	struct gate_pass *pass;
+	/* Told before the connection waits on the server (the worker's
+	 * CPU gate place goes back); NULL: nobody. */
+	const struct waiter *waiter;
 };
 
 void		 db_init(struct db *, const char *conninfo, const char *app_name);

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "auth.h"
+#include "ids.h"
 
 struct catalog;
 struct config;

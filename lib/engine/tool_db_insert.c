@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
+#include "ids.h"
 #include "json.h"
 #include "tools.h"
 

@@ -26,11 +26,11 @@
 #include "crypto.h"
 #include "curlio.h"
 #include "db.h"
-#include "gate.h"
 #include "json.h"
 #include "log.h"
 #include "ssrf.h"
 #include "tools.h"
+#include "waiter.h"
 
 #define HR_TIMEOUT_MAX		60000L
 #define HR_MAX_BYTES_DEFAULT	1048576L
@@ -785,7 +785,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 
 	/* The worker's CPU gate place (its connection's) goes meanwhile. */
 	if (ctx->env->db != NULL)
-		gate_leave(ctx->env->db->pass);
+		waiter_notify(ctx->env->db->waiter);
 	t0 = mono_ms();
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK || c.oom || c.body.oom) {

@@ -10,7 +10,7 @@
 
 #include "arena.h"
 #include "buf.h"
-#include "gate.h"
+#include "waiter.h"
 
 struct json_object;
 struct config;
@@ -42,6 +42,7 @@ const char	*http_reason(int status);
 
 struct log_ring;
 struct mcp_cache;
+struct mcp_shared;
 
 /* What lives across requests in one worker. */
 struct app {
@@ -53,9 +54,10 @@ struct app {
 	int			 slot;   /* the worker's slot in the master, 0.. */
 	void			*prog;   /* the program's own per-worker state */
 	struct mcp_cache	*mcp_cache; /* lib/mcp's sessions (made at first use), or NULL */
-	/* The worker's place at the program's CPU gate (lib/proc/gate.h): given
-	 * back before a wait outside the process (gate_leave). */
-	struct gate_pass	 pass;
+	struct mcp_shared	*mcp_shared; /* lib/mcp's memory shared by the workers, or NULL */
+	/* Told before a wait outside the process (waiter_notify): the
+	 * program's CPU gate takes the worker's place back (lib/proc/gate.h). */
+	struct waiter		 waiter;
 };
 
 struct auth {

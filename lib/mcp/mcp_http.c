@@ -23,7 +23,7 @@
 #include "mcp.h"
 #include "mcp_cache.h"
 #include "mcp_private.h"
-#include "server.h"
+#include "mcp_shared.h"
 
 #define DEFAULT_TTL_S		3600
 #define DEFAULT_HOLD_MS		10000
@@ -71,23 +71,12 @@ session_cache(struct mcp_ctx *c)
 {
 	struct app *app = c->req->app;
 
-	if (app->cfg->mcp_session_cache_ms <= 0 || app->metrics == NULL)
+	if (app->cfg->mcp_session_cache_ms <= 0 || app->mcp_shared == NULL)
 		return NULL;
 	if (app->mcp_cache == NULL && (app->mcp_cache = mcp_cache_new()) == NULL)
 		return NULL;
-	mcp_cache_sync(app->mcp_cache, atomic_load(&app->metrics->mcp_session_changes));
+	mcp_cache_sync(app->mcp_cache, atomic_load(&app->mcp_shared->session_changes));
 	return app->mcp_cache;
-}
-
-/*
- * After a session ended or changed here: every worker's cache (this one's
- * too) drops what it holds at its next MCP request.
- */
-void
-mcp_sessions_changed(struct mcp_ctx *c)
-{
-	if (c->req->app->metrics != NULL)
-		atomic_fetch_add(&c->req->app->metrics->mcp_session_changes, 1);
 }
 
 static const char *
@@ -337,7 +326,7 @@ follow(struct mcp_ctx *c, const char *stream, long long after, int is_post)
 	 */
 	slot = -1;
 	if (!is_post) {
-		slot = app_stream_claim(c->req->app, limit > 0 ? limit : 1);
+		slot = mcp_stream_claim(c->req->app->mcp_shared, limit > 0 ? limit : 1);
 		p[0] = c->session_id;
 		res = slot >= 0 ? db_query(d, c->arena, Q_MCP_GET_LOCK, 1, p) : NULL;
 		v = db_ok(res) ? db_value(res, 0, 0) : NULL;
@@ -389,7 +378,7 @@ out:
 		p[0] = c->session_id;
 		(void)db_query(d, c->arena, Q_MCP_GET_UNLOCK, 1, p);
 	}
-	app_stream_release(c->req->app, slot);
+	mcp_stream_release(c->req->app->mcp_shared, slot);
 }
 
 static int
@@ -450,7 +439,7 @@ del(struct mcp_ctx *c, const struct hdrs *h, struct resp *w)
 	p[1] = c->endpoint;
 	if (db_query(c->req->app->db, c->arena, Q_MCP_SESSION_DELETE, 2, p) == NULL)
 		return resp_unavailable(w);
-	mcp_sessions_changed(c);
+	mcp_sessions_changed(c->req->app->mcp_shared);
 	w->status = HTTP_NO_CONTENT;
 	return HTTP_NO_CONTENT;
 }

@@ -42,7 +42,6 @@ struct json_object *mcp_initialize_result(const struct mcp_server *,
 int	mcp_sse_event(struct mcp_ctx *, const char *stream, long long n,
 	    const char *data);
 /* After a session ended or changed: every worker's session cache drops it. */
-void	mcp_sessions_changed(struct mcp_ctx *);
 
 int	mcp_listen(struct db *, int on);
 int	mcp_wait(struct db *, const char *const *keys, int nkeys, int client_fd,

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "mcp_private.h"
+#include "mcp_shared.h"
 
 int
 mcp_fail(struct mcp_ctx *c, int code, const char *fmt, ...)
@@ -601,7 +602,7 @@ mcp_dispatch(struct mcp_ctx *c, const char *method, struct json_object *params,
 		if (!db_ok(db_query(c->req->app->db, c->arena, Q_MCP_SESSION_SET_LEVEL,
 		    2, p)))
 			return mcp_fail(c, MCP_INTERNAL_ERROR, "could not store the level");
-		mcp_sessions_changed(c);
+		mcp_sessions_changed(c->req->app->mcp_shared);
 		c->log_level = (enum mcp_log_level)lv;
 		break;
 	}

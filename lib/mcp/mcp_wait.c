@@ -16,8 +16,8 @@
 
 #include "clock.h"
 #include "db.h"
-#include "gate.h"
 #include "log.h"
+#include "waiter.h"
 #include "mcp_private.h"
 
 /*
@@ -82,7 +82,7 @@ mcp_wait(struct db *d, const char *const *keys, int nkeys, int client_fd,
 		return -1;
 	if (drain(d, keys, nkeys))
 		return 1;
-	gate_leave(d->pass);
+	waiter_notify(d->waiter);
 	for (;;) {
 		long long left = deadline_ms - mono_ms();
 		int np = 1, rc;

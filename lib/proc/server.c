@@ -331,44 +331,11 @@ child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/*
- * Claims a slot for a stream that only waits (an SSE GET), so that idle
- * clients never hold more than limit of the program's workers. Slots of
- * workers that died are taken back on the way. Returns the slot (pass it to
- * app_stream_release) or -1 when limit streams are held already.
- */
-int
-app_stream_claim(struct app *app, int limit)
+/* The waiter of a worker's app and connection: its gate place goes back. */
+static void
+leave_gate(void *pass)
 {
-	struct metrics *m = app->metrics;
-	int held = 0, free_slot = -1, me = (int)getpid();
-
-	if (m == NULL)
-		return -1;
-	for (int i = 0; i < STREAM_SLOTS; i++) {
-		int pid = atomic_load(&m->stream_pid[i]);
-		if (pid != 0 && kill(pid, 0) == -1 && errno == ESRCH)
-			(void)atomic_compare_exchange_strong(&m->stream_pid[i], &pid, 0);
-		pid = atomic_load(&m->stream_pid[i]);
-		if (pid != 0)
-			held++;
-		else if (free_slot < 0)
-			free_slot = i;
-	}
-	while (held < limit && free_slot >= 0 && free_slot < STREAM_SLOTS) {
-		int zero = 0;
-		if (atomic_compare_exchange_strong(&m->stream_pid[free_slot], &zero, me))
-			return free_slot;
-		free_slot++;
-	}
-	return -1;
-}
-
-void
-app_stream_release(struct app *app, int slot)
-{
-	if (app->metrics != NULL && slot >= 0 && slot < STREAM_SLOTS)
-		atomic_store(&app->metrics->stream_pid[slot], 0);
+	gate_leave(pass);
 }
 
 static void
@@ -379,21 +346,27 @@ worker_run(const struct program *p, const struct config *cfg,
 	struct arena arena;
 	struct db db;
 	struct app app;
+	struct gate_pass pass;
+
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	child_signals();
 
 	memset(&app, 0, sizeof(app));
+	memset(&pass, 0, sizeof(pass));
 	app.cfg = cfg;
 	app.db = &db;
 	app.metrics = metrics;
+	app.mcp_shared = metrics != NULL ? &metrics->mcp : NULL;
 	app.log_ring = RING(rings, slot);
 	app.shared = shared;
 	app.slot = slot;
-	app.pass.gate = metrics != NULL ? &metrics->gate : NULL;
-	app.pass.slot = slot;
+	pass.gate = metrics != NULL ? &metrics->gate : NULL;
+	pass.slot = slot;
+	app.waiter.fn = leave_gate;
+	app.waiter.ctx = &pass;
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), p->name);
 	db_set_options(&db, p->db_options);
-	db.pass = &app.pass;
+	db.waiter = &app.waiter;
 	(void)db_ready(&db);  /* warm up; failure is handled per request */
 	if (p->worker_init != NULL && p->worker_init(&app) != 0) {
 		log_error("%s: worker init failed", p->name);
@@ -404,7 +377,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	while (!got_term) {
 		/* A place at the CPU gate first: without one, the request
 		 * waits in the socket's backlog rather than in the run queue. */
-		gate_enter(&app.pass, &got_term);
+		gate_enter(&pass, &got_term);
 		if (got_term)
 			break;
 		if (FCGX_Accept_r(&fr) < 0) {
@@ -415,9 +388,9 @@ worker_run(const struct program *p, const struct config *cfg,
 		if (!serve_one(p, &app, &fr, &arena))
 			finish(&fr);
 		arena_reset(&arena);
-		gate_done(&app.pass);
+		gate_done(&pass);
 	}
-	gate_leave(&app.pass);
+	gate_leave(&pass);
 	FCGX_Free(&fr, 1);
 	if (p->worker_fini != NULL)
 		p->worker_fini(&app);

@@ -11,12 +11,12 @@
 #include <stdatomic.h>
 
 #include "gate.h"
+#include "mcp_shared.h"
 #include "router.h"
 
 struct log_rings;
 
 #define METRICS_BUCKETS 12
-#define STREAM_SLOTS	128
 
 /* Counters shared by all workers of a program and its master (one
  * MAP_SHARED mapping), and the workers' CPU gate. */
@@ -27,11 +27,7 @@ struct metrics {
 	atomic_ullong	worker_restarts;
 	atomic_ullong	db_unavailable;
 	atomic_ullong	log_dropped;      /* log rows the writer could not take */
-	/* MCP sessions ended or changed by a worker: each worker's session
-	 * cache (lib/mcp/mcp_cache.h) is dropped when this moves. */
-	atomic_ullong	mcp_session_changes;
-	/* Workers holding an idle stream (an SSE GET): their pids, 0 = free. */
-	atomic_int	stream_pid[STREAM_SLOTS];
+	struct mcp_shared mcp;            /* lib/mcp/mcp_shared.h */
 	struct gate	gate;              /* lib/proc/gate.h */
 };
 extern const double metrics_bounds_s[METRICS_BUCKETS];
@@ -71,7 +67,5 @@ struct program {
 int	server_main(const struct program *, int argc, char **argv);
 int	metrics_write(struct buf *, const char *prog, const struct metrics *);
 int	app_log(struct app *, const char *, size_t);
-int	app_stream_claim(struct app *, int limit);
-void	app_stream_release(struct app *, int slot);
 
 #endif

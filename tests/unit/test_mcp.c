@@ -16,7 +16,7 @@
 #include "json.h"
 #include "mcp.h"
 #include "mcp_private.h"
-#include "server.h"
+#include "mcp_shared.h"
 #include "t.h"
 
 /* Parses s; returns the code (0 = ok) and fills m; the root is dropped. */
@@ -407,30 +407,27 @@ test_mutations(void)
 static void
 test_stream_slots(void)
 {
-	struct metrics *m = calloc(1, sizeof(*m));
-	struct app app;
+	struct mcp_shared *m = calloc(1, sizeof(*m));
 	int a, b, c, status;
 	pid_t dead;
 
-	memset(&app, 0, sizeof(app));
-	T_OK(app_stream_claim(&app, 2) == -1, "no shared page, no slot");
-	app.metrics = m;
-	a = app_stream_claim(&app, 2);
-	b = app_stream_claim(&app, 2);
-	c = app_stream_claim(&app, 2);
+	T_OK(mcp_stream_claim(NULL, 2) == -1, "no shared page, no slot");
+	a = mcp_stream_claim(m, 2);
+	b = mcp_stream_claim(m, 2);
+	c = mcp_stream_claim(m, 2);
 	T_OK(a >= 0 && b >= 0 && a != b && c == -1, "at most limit slots");
-	app_stream_release(&app, a);
-	T_OK((c = app_stream_claim(&app, 2)) >= 0, "a released slot is free again");
-	app_stream_release(&app, b);
-	app_stream_release(&app, c);
+	mcp_stream_release(m, a);
+	T_OK((c = mcp_stream_claim(m, 2)) >= 0, "a released slot is free again");
+	mcp_stream_release(m, b);
+	mcp_stream_release(m, c);
 	if ((dead = fork()) == 0)
 		_exit(0);
 	waitpid(dead, &status, 0);
 	atomic_store(&m->stream_pid[0], (int)dead);
 	atomic_store(&m->stream_pid[1], (int)getpid());
-	a = app_stream_claim(&app, 2);
+	a = mcp_stream_claim(m, 2);
 	T_OK(a == 0, "the slot of a dead worker is taken back");
-	T_OK(app_stream_claim(&app, 2) == -1, "live holders still count");
+	T_OK(mcp_stream_claim(m, 2) == -1, "live holders still count");
 	free(m);
 }
 
