@@ -19,7 +19,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # lib/ is in layers, one folder each, from the bottom up (README, Layout):
 # a file includes only headers of its own layer and of those below it.
-LIB_LAYERS := base db schema engine archestra builder http mcp proc
+LIB_LAYERS := base db schema engine archestra builder ops http mcp proc
 INCS     := $(addprefix -Ilib/,$(LIB_LAYERS)) -I/usr/include/json-c -I/usr/include/postgresql
 LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lm
 
@@ -39,12 +39,16 @@ SRC_tools/orx-admin    := tools/orx-admin.c
 # The MCP conformance fixture (lib/mcp/ serving the suite's fixtures).
 SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+# Unit tests that need a database (tests/dbunit/dbtest_*.c): tests/run.py
+# runs them against its scratch stack's PostgreSQL (DATABASE_URL).
+DBTEST_SRC := $(sort $(wildcard tests/dbunit/dbtest_*.c))
 # Fuzz harnesses (tests/fuzz/fuzz_<name>.c): `make test` links each with a
 # replay driver and runs it over its committed corpus and regression inputs;
 # `make fuzz` links them with libFuzzer.
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
+             $(patsubst tests/dbunit/%.c,tests/%,$(DBTEST_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c)) \
              $(patsubst tests/fuzz/%.c,tests/%,$(FUZZ_SRC))
 
@@ -88,6 +92,11 @@ $(foreach p,$(PROGS),$(eval $(call prog_rule,$(1),$(p))))
 
 # Every unit test links the loopback test server (tests/unit/loopback.c).
 build/$(1)/tests/%: build/$(1)/obj/tests/unit/%.o build/$(1)/obj/tests/unit/loopback.o build/$(1)/liborx.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD [$(1)] $$@"
+	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)
+
+build/$(1)/tests/dbtest_%: build/$(1)/obj/tests/dbunit/dbtest_%.o build/$(1)/liborx.a
 	@mkdir -p $$(dir $$@)
 	@echo "  LD [$(1)] $$@"
 	@$$(CC) $$(LDFLAGS_$(1)) -o $$@ $$^ $$(LIBS)

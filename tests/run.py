@@ -61,9 +61,11 @@ def sanitizer_reports(logdir):
                   glob.glob(os.path.join(logdir, "ubsan*")))
 
 
-def run_unit(t, build, only, logdir):
+def run_unit(t, build, only, logdir, prefix="test_", database_url=None):
     env = sanitizer_env(logdir)
-    for exe in sorted(glob.glob(os.path.join(ROOT, build, "tests", "test_*"))):
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    for exe in sorted(glob.glob(os.path.join(ROOT, build, "tests", prefix + "*"))):
         name = os.path.basename(exe)
         if only and not re.search(only, name):
             continue
@@ -169,7 +171,7 @@ def run_fuzz_replay(t, build, only, logdir):
             t.ok(f"{label} ({len(files)} inputs)")
 
 
-def run_integration(t, build, only, keep):
+def run_integration(t, build, only, keep, logdir):
     files = sorted(glob.glob(os.path.join(ROOT, "tests", "integration", "test_*.py")))
     mods = []
     for f in files:
@@ -183,7 +185,10 @@ def run_integration(t, build, only, keep):
         tests = [(n, fn) for n, fn in tests if not only or re.search(only, f"{name}::{n}")]
         if tests:
             mods.append((name, mod, tests))
-    if not mods:
+    dbtests = [os.path.basename(x) for x in
+               glob.glob(os.path.join(ROOT, build, "tests", "dbtest_*"))
+               if not only or re.search(only, os.path.basename(x))]
+    if not mods and not dbtests:
         return
     st = stackmod.Stack(ROOT, build)
     try:
@@ -195,6 +200,10 @@ def run_integration(t, build, only, keep):
         st.stop(keep=keep)
         return
     try:
+        # The C tests that need a database: against the stack's.
+        if dbtests:
+            run_unit(t, build, only, logdir, prefix="dbtest_",
+                     database_url=st.database_url)
         for name, mod, tests in mods:
             for tname, fn in tests:
                 label = f"{name}::{tname}"
@@ -228,7 +237,7 @@ def main():
     run_unit(t, a.build, a.only, logdir)
     run_schema_suite(t, a.build, a.only, logdir)
     run_fuzz_replay(t, a.build, a.only, logdir)
-    run_integration(t, a.build, a.only, a.keep)
+    run_integration(t, a.build, a.only, a.keep, logdir)
     print(f"# {time.time() - t0:.0f}s")
     if t.failures:
         print("# failed: " + ", ".join(t.failures[:40]))

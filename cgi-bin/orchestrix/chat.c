@@ -1,10 +1,10 @@
 /*
  * The supervisor (SPEC §1, §5): POST /api/v1/chat {message, serverId?}.
  * A message is read as create, edit, run, deploy or explain
- * (builder_intent) and carried out through the same functions as the
- * routes that do each thing (workflow_insert, workflow_replace,
- * run_current, deploy_current), so the chat can do nothing a route could
- * not. The answer says what was done, in the seed's log shape:
+ * (builder_intent) and carried out by the operations the routes that do
+ * each thing call (lib/ops/: create, replace, run, deploy), so the chat can
+ * do nothing a route could not; each operation checks the key's scopes
+ * itself. The answer says what was done, in the seed's log shape:
  *
  *   {"intent","reply","serverId"?,"workflow"?,"changes"?,"execution"?,
  *    "deployment"?,"logs":[{timestamp,type,message,details?}]}
@@ -19,9 +19,6 @@
 #include "clock.h"
 #include "config.h"
 #include "orchestrix.h"
-#include "wfrender.h"
-
-#define CHAT_MAX_CHARS	4000
 
 /* The answer being built: the body object and its logs. */
 struct chat {
@@ -65,86 +62,43 @@ chat_answer(struct resp *w, struct chat *c, int status, const char *reply)
 	return resp_raw_json(w, status, s, strlen(s));
 }
 
-/*
- * JSON we wrote ourselves (a sub-call's body, a rendered row), parsed;
- * arena-owned, or NULL.
- */
+/* The operation's result as a value of the answer, without parsing it. */
 static struct json_object *
-parse_own(struct req *r, const struct buf *b)
+raw_body(struct req *r, const struct op_result *res)
 {
-	/* Our own output: as deep as what was accepted, plus a few levels. */
-	struct json_tokener *tok = json_tokener_new_ex(r->app->cfg->json_max_depth + 8);
-	struct json_object *v;
-
-	if (tok == NULL)
-		return NULL;
-	v = json_tokener_parse_ex(tok, b->data, (int)b->len);
-	json_tokener_free(tok);
-	if (v != NULL)
-		arena_defer(r->arena, json_put_cb, v);
-	return v;
+	return json_raw_new(r->arena, res->body.data, res->body.len);
 }
 
-/* Passes a sub-call's answer (an error) through unchanged. */
+/* create: build, store like POST /mcp/servers, answer 201 with what was made. */
 static int
-pass(struct resp *w, struct resp *tmp)
+chat_create(struct req *r, struct resp *w, const char *msg)
 {
-	return resp_raw_json(w, tmp->status, tmp->body.data, tmp->body.len);
+	struct json_object *changes = NULL;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
+	struct chat c;
+
+	orx_op(r, &env, &who, &res);
+	if (op_workflow_build_changes(&env, &who, msg, &res, &changes) != OP_CREATED)
+		return orx_answer(w, &res);
+	resp_header(w, "Location", res.location);
+	chat_init(r, &c, INTENT_CREATE);
+	json_object_object_add(c.body, "serverId", json_object_new_string(res.server_id));
+	json_object_object_add(c.body, "workflow", raw_body(r, &res));
+	json_object_object_add(c.body, "changes", json_object_get(changes));
+	chat_log(&c, "info", "Building a workflow from the message", NULL);
+	chat_log(&c, "success", res.message, json_object_get(changes));
+	chat_log(&c, "success", "Workflow stored as version 1",
+	    json_object_new_string(res.server_id));
+	return chat_answer(w, &c, HTTP_CREATED, arena_printf(r->arena,
+	    "%s It is stored as %s.", res.message, res.server_id));
 }
 
 /*
- * A chat message or prompt: a non-empty string of at most 4000 characters
- * (the body is already valid UTF-8). Returns 0 or the 400 answer.
+ * The builder's refusal of an instruction: not understood, or understood
+ * but its result invalid (422 either way, with what it can do or why).
  */
-int
-chat_text_check(struct resp *w, struct json_object *v, const char *path)
-{
-	const char *s;
-	size_t chars = 0;
-	int blank = 1;
-
-	if (v == NULL || !json_object_is_type(v, json_type_string)) {
-		struct json_object *errors = json_object_new_array();
-		errs_add(errors, path, "a string is required");
-		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
-		    "send the text as a string", errors);
-	}
-	for (s = json_object_get_string(v); *s != '\0'; s++) {
-		chars += ((unsigned char)*s & 0xc0) != 0x80;
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			blank = 0;
-	}
-	if (blank || chars > CHAT_MAX_CHARS)
-		return resp_error(w, HTTP_BAD_REQUEST, "validation_failed",
-		    "%s must be 1 to %d characters of text", path + 1, CHAT_MAX_CHARS);
-	return 0;
-}
-
-/* The stored workflow r->param[0] as JSON (arena-owned); answers 404/503. */
-static struct json_object *
-load_workflow(struct req *r, struct resp *w, int *st)
-{
-	const char *params[2] = { r->param[0], r->auth.owner_id };
-	struct json_object *doc;
-	struct buf b;
-	PGresult *res;
-
-	if ((res = db_query(r->app->db, r->arena, Q_WORKFLOW_GET, 2, params)) == NULL) {
-		*st = unavailable(w);
-		return NULL;
-	}
-	if (!db_ok(res) || PQntuples(res) == 0) {
-		*st = db_ok(res) ? resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow") :
-		    resp_error(w, HTTP_INTERNAL_ERROR, "internal", "lookup failed");
-		return NULL;
-	}
-	buf_init(&b, r->arena, 4096);
-	workflow_render(&b, res, 0);
-	if ((doc = parse_own(r, &b)) == NULL)
-		*st = resp_error(w, HTTP_INTERNAL_ERROR, "internal", "stored document unreadable");
-	return doc;
-}
-
 static int
 refused(struct resp *w, struct build_result *br, enum build_status bs)
 {
@@ -161,80 +115,43 @@ refused(struct resp *w, struct build_result *br, enum build_status bs)
 	return st;
 }
 
-/* create: build, store like POST /mcp/servers, answer 201 with what was made. */
-static int
-chat_create(struct req *r, struct resp *w, const char *msg)
-{
-	struct build_result br;
-	enum build_status bs;
-	struct resp tmp;
-	struct json_object *stored;
-	struct chat c;
-
-	/* The builder may ask the LLM over HTTP: the CPU gate's place goes. */
-	waiter_notify(&r->app->waiter);
-	bs = builder_create_with(r->arena, STATE(r)->kit.catalog, r->app->cfg, msg, &br);
-	if (bs != BUILD_OK)
-		return refused(w, &br, bs);
-	resp_init(&tmp, r->arena);
-	workflow_insert(r, &tmp, br.doc);
-	if (tmp.status != HTTP_CREATED || (stored = parse_own(r, &tmp.body)) == NULL) {
-		build_result_clear(&br);
-		return pass(w, &tmp);
-	}
-	for (size_t i = 0; i < tmp.nheaders; i++)
-		resp_header(w, tmp.headers[i].name, tmp.headers[i].value);
-	chat_init(r, &c, INTENT_CREATE);
-	json_object_object_add(c.body, "serverId",
-	    json_object_get(json_object_object_get(stored, "serverId")));
-	json_object_object_add(c.body, "workflow", json_object_get(stored));
-	json_object_object_add(c.body, "changes", json_object_get(br.changes));
-	chat_log(&c, "info", "Building a workflow from the message", NULL);
-	chat_log(&c, "success", br.summary, json_object_get(br.changes));
-	chat_log(&c, "success", "Workflow stored as version 1",
-	    json_object_get(json_object_object_get(stored, "serverId")));
-	int st = chat_answer(w, &c, HTTP_CREATED, arena_printf(r->arena, "%s It is stored as %s.",
-	    br.summary, json_get_str(stored, "serverId")));
-	build_result_clear(&br);
-	return st;
-}
-
 /*
  * edit: the stored document, the instruction applied, stored like PUT at
  * the version it was read at (a concurrent change answers 409).
  */
 static int
-chat_edit(struct req *r, struct resp *w, const char *msg)
+chat_edit(struct req *r, struct resp *w, const char *sid, const char *msg)
 {
 	struct build_result br;
-	struct json_object *doc, *stored;
+	struct json_object *doc;
 	enum build_status bs;
-	struct resp tmp;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
 	struct chat c;
 	int st;
 
-	if ((doc = load_workflow(r, w, &st)) == NULL)
-		return st;
-	bs = builder_edit(r->arena, STATE(r)->kit.catalog, doc, msg, &br);
+	orx_op(r, &env, &who, &res);
+	if (op_workflow_doc(&env, &who, sid, &doc, &res) != OP_OK)
+		return orx_answer(w, &res);
+	bs = builder_edit(r->arena, env.kit->catalog, doc, msg, &br);
 	if (bs != BUILD_OK)
 		return refused(w, &br, bs);
-	resp_init(&tmp, r->arena);
-	workflow_replace(r, &tmp, br.doc,
-	    json_object_get_int64(json_object_object_get(doc, "version")));
-	if (tmp.status != HTTP_OK || (stored = parse_own(r, &tmp.body)) == NULL) {
+	op_result_init(&res, r->arena);
+	if (op_workflow_replace(&env, &who, sid, br.doc, json_object_get_int64(
+	    json_object_object_get(doc, "version")), &res) != OP_OK) {
 		build_result_clear(&br);
-		return pass(w, &tmp);
+		return orx_answer(w, &res);
 	}
 	chat_init(r, &c, INTENT_EDIT);
-	json_object_object_add(c.body, "serverId", json_object_new_string(r->param[0]));
-	json_object_object_add(c.body, "workflow", json_object_get(stored));
+	json_object_object_add(c.body, "serverId", json_object_new_string(sid));
+	json_object_object_add(c.body, "workflow", raw_body(r, &res));
 	json_object_object_add(c.body, "changes", json_object_get(br.changes));
 	chat_log(&c, "info", "Applying the instruction to the workflow", NULL);
 	for (size_t i = 0; i < json_object_array_length(br.changes); i++)
 		chat_log(&c, "success", json_object_get_string(
 		    json_object_array_get_idx(br.changes, i)), NULL);
-	const char *saved = arena_printf(r->arena, "Saved as version %d",
-	    json_object_get_int(json_object_object_get(stored, "version")));
+	const char *saved = arena_printf(r->arena, "Saved as version %d", res.version);
 	chat_log(&c, "success", saved, NULL);
 	st = chat_answer(w, &c, HTTP_OK, arena_printf(r->arena, "%s %s.", br.summary, saved));
 	build_result_clear(&br);
@@ -284,29 +201,31 @@ input_in(struct req *r, const char *msg, const char **why)
  * in execution.status and execution.httpStatus.
  */
 static int
-chat_run(struct req *r, struct resp *w, const char *msg)
+chat_run(struct req *r, struct resp *w, const char *sid, const char *msg)
 {
+	struct json_object *input;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
 	const char *why;
-	struct json_object *input = input_in(r, msg, &why), *ex;
-	struct resp tmp;
 	struct chat c;
 	char line[160];
 
-	if (input == NULL)
+	orx_op(r, &env, &who, &res);
+	/* The key's right to run comes before what the message lacks. */
+	if (op_allowed(&who, S_RUN, &res) != OP_OK)
+		return orx_answer(w, &res);
+	if ((input = input_in(r, msg, &why)) == NULL)
 		return resp_error(w, HTTP_UNPROCESSABLE, "input_required", "%s", why);
-	resp_init(&tmp, r->arena);
-	run_current(r, &tmp, input);
-	if ((ex = parse_own(r, &tmp.body)) == NULL || json_get_str(ex, "executionId") == NULL)
-		return pass(w, &tmp);
+	if (op_run(&env, &who, sid, input, &res) != OP_OK)
+		return orx_answer(w, &res);
 	chat_init(r, &c, INTENT_RUN);
-	json_object_object_add(c.body, "serverId", json_object_new_string(r->param[0]));
-	json_object_object_add(c.body, "execution", json_object_get(ex));
+	json_object_object_add(c.body, "serverId", json_object_new_string(sid));
+	json_object_object_add(c.body, "execution", raw_body(r, &res));
 	chat_log(&c, "info", "Running the workflow with the input from the message", NULL);
 	snprintf(line, sizeof(line), "Execution %s %s with HTTP status %d",
-	    json_get_str(ex, "executionId"), json_get_str(ex, "status"),
-	    json_object_get_int(json_object_object_get(ex, "httpStatus")));
-	int ok = strcmp(json_get_str(ex, "status"), "succeeded") == 0;
-	chat_log(&c, ok ? "success" : "error", line, NULL);
+	    res.execution_id, res.state, res.http);
+	chat_log(&c, strcmp(res.state, "succeeded") == 0 ? "success" : "error", line, NULL);
 	return chat_answer(w, &c, HTTP_OK, arena_printf(r->arena, "Ran the workflow: %s.",
 	    line));
 }
@@ -316,50 +235,43 @@ chat_run(struct req *r, struct resp *w, const char *msg)
  * deployed, 500 failed) come back as "deployment" with the same status.
  */
 static int
-chat_deploy(struct req *r, struct resp *w)
+chat_deploy(struct req *r, struct resp *w, const char *sid)
 {
-	struct json_object *dep;
-	struct resp tmp;
 	struct chat c;
 	const char *reply;
 
-	resp_init(&tmp, r->arena);
-	deploy_current(r, &tmp);
-	if ((dep = parse_own(r, &tmp.body)) == NULL ||
-	    json_get(dep, "error", json_type_object) != NULL)
-		return pass(w, &tmp);
+	OP_LOCALS(r);
+	if (op_deploy(&env, &who, sid, &res) != OP_OK && !res.raw)
+		return orx_answer(w, &res);
 	chat_init(r, &c, INTENT_DEPLOY);
-	json_object_object_add(c.body, "serverId", json_object_new_string(r->param[0]));
-	json_object_object_add(c.body, "deployment", json_object_get(dep));
+	json_object_object_add(c.body, "serverId", json_object_new_string(sid));
+	json_object_object_add(c.body, "deployment", raw_body(r, &res));
 	chat_log(&c, "info", "Deploying the current version to Archestra", NULL);
-	if (tmp.status == HTTP_OK) {
+	if (!op_failed(&res)) {
 		reply = arena_printf(r->arena, "Deployed as %s; the endpoint is %s.",
-		    json_get_str(dep, "agentId"), json_get_str(dep, "endpoint"));
+		    res.agent_id, res.endpoint);
 		chat_log(&c, "success", reply, NULL);
 	} else {
-		reply = arena_printf(r->arena, "Not deployed: %s.", json_get_str(dep, "error") ?
-		    json_get_str(dep, "error") : "the deployment failed");
+		reply = arena_printf(r->arena, "Not deployed: %s.", res.message);
 		chat_log(&c, "error", reply, NULL);
 	}
-	return chat_answer(w, &c, tmp.status, reply);
+	return chat_answer(w, &c, op_http(&res), reply);
 }
 
 static int
-chat_explain(struct req *r, struct resp *w)
+chat_explain(struct req *r, struct resp *w, const char *sid)
 {
 	struct json_object *doc;
-	const char *text;
 	struct chat c;
-	int st;
 
-	if ((doc = load_workflow(r, w, &st)) == NULL)
-		return st;
-	text = builder_explain(r->arena, doc);
+	OP_LOCALS(r);
+	if (op_workflow_doc(&env, &who, sid, &doc, &res) != OP_OK)
+		return orx_answer(w, &res);
 	chat_init(r, &c, INTENT_EXPLAIN);
-	json_object_object_add(c.body, "serverId", json_object_new_string(r->param[0]));
-	json_object_object_add(c.body, "workflow", json_object_get(doc));
+	json_object_object_add(c.body, "serverId", json_object_new_string(sid));
+	json_object_object_add(c.body, "workflow", raw_body(r, &res));
 	chat_log(&c, "info", "Explaining the workflow", NULL);
-	return chat_answer(w, &c, HTTP_OK, text);
+	return chat_answer(w, &c, HTTP_OK, builder_explain(r->arena, doc));
 }
 
 /* POST /api/v1/chat {"message": "...", "serverId"?: "mcp_..."} */
@@ -367,7 +279,7 @@ int
 h_chat(struct req *r, struct resp *w)
 {
 	struct json_object *m, *sid = NULL;
-	const char *msg;
+	const char *msg, *id;
 	enum intent in;
 	int st;
 
@@ -377,8 +289,13 @@ h_chat(struct req *r, struct resp *w)
 	if ((st = owner_field_check(r, w)) != 0)
 		return st;
 	m = json_object_object_get(r->json, "message");
-	if ((st = chat_text_check(w, m, "/message")) != 0)
-		return st;
+	{
+		struct op_result res;
+
+		op_result_init(&res, r->arena);
+		if (op_text_check(m, "/message", &res) != OP_OK)
+			return orx_answer(w, &res);
+	}
 	msg = json_object_get_string(m);
 	if (json_object_object_get_ex(r->json, "serverId", &sid) && sid != NULL &&
 	    (!json_object_is_type(sid, json_type_string) ||
@@ -399,17 +316,13 @@ h_chat(struct req *r, struct resp *w)
 		return resp_error(w, HTTP_UNPROCESSABLE, "workflow_required",
 		    "Which workflow? Send its serverId with the message to %s it.",
 		    intent_names[in]);
-	/* The chat may do only what the key could do through the route itself. */
-	if ((in == INTENT_RUN && !(r->auth.scopes & S_RUN)) ||
-	    (in == INTENT_DEPLOY && !(r->auth.scopes & S_DEPLOY)))
-		return resp_error(w, HTTP_FORBIDDEN, "forbidden", "this key lacks the scope: %s",
-		    in == INTENT_RUN ? "run" : "deploy");
-	r->param[0] = arena_strdup(r->arena, json_object_get_string(sid));
-	r->nparam = 1;
+	/* Each operation checks the key's scopes itself: the chat may do only
+	 * what the key could do through the route. */
+	id = arena_strdup(r->arena, json_object_get_string(sid));
 	switch (in) {
-	case INTENT_EDIT:    return chat_edit(r, w, msg);
-	case INTENT_RUN:     return chat_run(r, w, msg);
-	case INTENT_DEPLOY:  return chat_deploy(r, w);
-	default:             return chat_explain(r, w);
+	case INTENT_EDIT:    return chat_edit(r, w, id, msg);
+	case INTENT_RUN:     return chat_run(r, w, id, msg);
+	case INTENT_DEPLOY:  return chat_deploy(r, w, id);
+	default:             return chat_explain(r, w, id);
 	}
 }

@@ -75,12 +75,52 @@ owner_field_check(struct req *r, struct resp *w)
 int
 owned_workflow(struct req *r, struct resp *w)
 {
-	const char *params[2] = { r->param[0], r->auth.owner_id };
-	PGresult *res = db_query(r->app->db, r->arena, Q_WORKFLOW_STATE, 2, params);
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
 
-	if (res == NULL)
-		return unavailable(w);
-	if (!db_ok(res) || PQntuples(res) == 0)
-		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
-	return 0;
+	orx_op(r, &env, &who, &res);
+	if (op_workflow_owned(&env, &who, r->param[0], &res) == OP_OK)
+		return 0;
+	return orx_answer(w, &res);
+}
+
+/* What an operation runs with, for request r: its worker's and its key's. */
+void
+orx_op(struct req *r, struct op_env *env, struct op_caller *who, struct op_result *res)
+{
+	env->arena = r->arena;
+	env->db = r->app->db;
+	env->cfg = r->app->cfg;
+	env->kit = &STATE(r)->kit;
+	env->waiter = &r->app->waiter;
+	who->owner_id = r->auth.owner_id;
+	who->key_id = r->auth.key_id;
+	who->scopes = r->auth.scopes;
+	op_result_init(res, r->arena);
+}
+
+/*
+ * The REST answer of an operation's result: its status by the table (or
+ * the result's own), its body, or the error envelope; Location for what
+ * was created, Retry-After while the database is away. Returns the status.
+ */
+int
+orx_answer(struct resp *w, const struct op_result *res)
+{
+	int status = op_http(res);
+
+	if (res->location != NULL)
+		resp_header(w, "Location", res->location);
+	if (res->status == OP_NO_CONTENT) {
+		w->status = status;
+		return status;
+	}
+	if (res->status == OP_UNAVAILABLE)
+		resp_header(w, "Retry-After", "1");
+	w->status = status;
+	w->content_type = "application/json";
+	buf_reset(&w->body);
+	op_render(res, &w->body);
+	return status;
 }

@@ -3,12 +3,12 @@
  * adapter): an assistant lists, creates, runs and deploys workflows, reads
  * workflows and executions as resources, and uses two prompts.
  *
- * Every tool is a route of this program called in-process: the tool's
- * arguments become the route's path parameter, query and body; the route's
- * answer becomes the tool's result (structuredContent and the same JSON as
- * text), and a route's 4xx/5xx a result with isError. So MCP can do
- * exactly what the REST API does for the same key, with the same checks,
- * and nothing twice.
+ * Every tool calls the operation its REST route calls (lib/ops/), with the
+ * tool's arguments as the operation's data; the operation's answer becomes
+ * the tool's result (structuredContent and the same JSON as text), and a
+ * refusal a result with isError. So MCP can do exactly what the REST API
+ * does for the same key, with the same checks (the operations check the
+ * key's scopes), and nothing twice.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,90 +16,149 @@
 #include "mcp.h"
 #include "orchestrix.h"
 
-/* Builds a tool's query and body from its (type-checked) arguments. */
-typedef int (*args_fn)(struct mcp_ctx *, struct json_object *args,
-    const char **query, struct json_object **body);
+/*
+ * A tool's call of its operation, with its (type-checked) arguments; the
+ * path id is checked already. Returns 0 with res filled, or a JSON-RPC
+ * error from mcp_fail() for arguments that do not fit.
+ */
+typedef int (*tool_fn)(struct mcp_ctx *, const struct op_env *, const struct op_caller *,
+    const char *id, struct json_object *args, struct op_result *);
 
 struct orx_tool {
 	const char	*name;
 	const char	*title;
 	const char	*description;
 	const char	*input_schema;	/* JSON text */
-	unsigned	 scope;
-	enum http_method method;
-	route_handler	 handler;
-	const char	*id_arg;	/* argument that is the path parameter */
-	enum param_kind	 id_kind;
-	args_fn		 args;		/* NULL: no query, no body */
+	const char	*id_arg;	/* argument that is the workflow id, or NULL */
+	tool_fn		 call;
 };
 
-/* "limit" and "cursor" arguments as the list routes' query. */
+/* "limit" and "cursor" arguments of the list tools. */
 static int
-args_page(struct mcp_ctx *ctx, struct json_object *args, const char **query,
-    struct json_object **body)
+args_page(struct mcp_ctx *ctx, struct json_object *args, long long *limit,
+    long long *cursor)
 {
 	struct json_object *lim = json_object_object_get(args, "limit");
 	struct json_object *cur = json_object_object_get(args, "cursor");
-	struct buf q;
 
-	(void)body;
+	*limit = OP_LIST_DEFAULT;
+	*cursor = 0;
 	if (lim != NULL && !json_object_is_type(lim, json_type_int))
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "limit must be an integer");
 	if (cur != NULL && !json_object_is_type(cur, json_type_string))
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "cursor must be a string");
-	buf_init(&q, ctx->arena, 64);
 	if (lim != NULL)
-		buf_printf(&q, "limit=%lld", (long long)json_object_get_int64(lim));
+		*limit = json_object_get_int64(lim);
 	if (cur != NULL) {
 		const char *c = json_object_get_string(cur);
-		if (strspn(c, "0123456789") != strlen(c) || strlen(c) > 18)
+		if (strspn(c, "0123456789") != strlen(c) || strlen(c) > 18 || *c == '\0')
 			return mcp_fail(ctx, MCP_INVALID_PARAMS,
 			    "cursor must be a value returned as nextCursor");
-		buf_printf(&q, "%scursor=%s", lim != NULL ? "&" : "", c);
+		*cursor = strtoll(c, NULL, 10);
 	}
-	buf_putc(&q, '\0');
-	*query = q.data;
+	return 0;
+}
+
+static int
+t_list_workflows(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
+{
+	long long limit, cursor;
+	int rc;
+
+	(void)id;
+	if ((rc = args_page(ctx, args, &limit, &cursor)) != 0)
+		return rc;
+	op_workflow_list(env, who, limit, cursor, res);
+	return 0;
+}
+
+static int
+t_get_workflow(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
+{
+	(void)ctx;
+	(void)args;
+	op_workflow_get(env, who, id, res);
 	return 0;
 }
 
 /* create_workflow: exactly one of "prompt" (text) and "workflow" (a document). */
 static int
-args_create(struct mcp_ctx *ctx, struct json_object *args, const char **query,
-    struct json_object **body)
+t_create_workflow(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
 {
 	struct json_object *prompt = json_object_object_get(args, "prompt");
 	struct json_object *doc = json_object_object_get(args, "workflow");
 
-	(void)query;
+	(void)id;
 	if ((prompt == NULL) == (doc == NULL))
 		return mcp_fail(ctx, MCP_INVALID_PARAMS,
 		    "give either prompt (a description) or workflow (a document)");
 	if (prompt != NULL) {
 		if (!json_object_is_type(prompt, json_type_string))
 			return mcp_fail(ctx, MCP_INVALID_PARAMS, "prompt must be a string");
-		*body = json_object_new_object();
-		json_object_object_add(*body, "prompt", json_object_get(prompt));
-	} else {
-		if (!json_object_is_type(doc, json_type_object))
-			return mcp_fail(ctx, MCP_INVALID_PARAMS, "workflow must be an object");
-		*body = json_object_get(doc);
+		if (op_allowed(who, S_WRITE, res) == OP_OK &&
+		    op_text_check(prompt, "/prompt", res) == OP_OK)
+			op_workflow_build(env, who, json_object_get_string(prompt), res);
+		return 0;
 	}
+	if (!json_object_is_type(doc, json_type_object))
+		return mcp_fail(ctx, MCP_INVALID_PARAMS, "workflow must be an object");
+	op_workflow_create(env, who, doc, res);
 	return 0;
 }
 
-/* run_workflow: {"input": input or {}}. */
 static int
-args_run(struct mcp_ctx *ctx, struct json_object *args, const char **query,
-    struct json_object **body)
+t_start_runtime(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
+{
+	(void)ctx;
+	(void)args;
+	op_runtime_set(env, who, id, 1, res);
+	return 0;
+}
+
+/* run_workflow: the input, or {}. */
+static int
+t_run_workflow(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
 {
 	struct json_object *in = json_object_object_get(args, "input");
 
-	(void)query;
 	if (in != NULL && !json_object_is_type(in, json_type_object))
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "input must be an object");
-	*body = json_object_new_object();
-	json_object_object_add(*body, "input", in != NULL ? json_object_get(in) :
-	    json_object_new_object());
+	op_run(env, who, id, in, res);
+	return 0;
+}
+
+static int
+t_deploy_workflow(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
+{
+	(void)ctx;
+	(void)args;
+	op_deploy(env, who, id, res);
+	return 0;
+}
+
+static int
+t_list_executions(struct mcp_ctx *ctx, const struct op_env *env,
+    const struct op_caller *who, const char *id, struct json_object *args,
+    struct op_result *res)
+{
+	long long limit, cursor;
+	int rc;
+
+	if ((rc = args_page(ctx, args, &limit, &cursor)) != 0)
+		return rc;
+	op_execution_list(env, who, id, limit, cursor, res);
 	return 0;
 }
 
@@ -114,13 +173,13 @@ static const struct orx_tool tools[] = {
 	{ "list_workflows", "List workflows",
 	  "Lists the workflows of the API key's owner, newest first, a page at a time.",
 	  "{\"type\":\"object\",\"properties\":{" PAGE_ARGS "},\"additionalProperties\":false}",
-	  S_READ, HTTP_GET, h_workflow_list, NULL, PARAM__MAX, args_page },
+	  NULL, t_list_workflows },
 	{ "get_workflow", "Get a workflow",
 	  "The workflow document: tools, execution order, input schema, version and, "
 	  "once deployed, its Archestra agent and endpoint.",
 	  "{\"type\":\"object\",\"properties\":{" SERVER_ID_ARG "},"
 	  "\"required\":[\"serverId\"],\"additionalProperties\":false}",
-	  S_READ, HTTP_GET, h_workflow_get, "serverId", PARAM_SERVER_ID, NULL },
+	  "serverId", t_get_workflow },
 	{ "create_workflow", "Create a workflow",
 	  "Creates a workflow from a description (prompt, e.g. \"a sign up api with name, "
 	  "email and password\") or from a whole workflow document (workflow).",
@@ -128,63 +187,49 @@ static const struct orx_tool tools[] = {
 	  "\"prompt\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":4000},"
 	  "\"workflow\":{\"type\":\"object\",\"description\":\"A workflow document (SPEC §3)\"}},"
 	  "\"additionalProperties\":false}",
-	  S_WRITE, HTTP_POST, h_workflow_create, NULL, PARAM__MAX, args_create },
+	  NULL, t_create_workflow },
 	{ "start_runtime", "Start the local runtime",
 	  "Starts the workflow's local runtime, which run_workflow needs.",
 	  "{\"type\":\"object\",\"properties\":{" SERVER_ID_ARG "},"
 	  "\"required\":[\"serverId\"],\"additionalProperties\":false}",
-	  S_RUN, HTTP_POST, h_runtime_start, "serverId", PARAM_SERVER_ID, NULL },
+	  "serverId", t_start_runtime },
 	{ "run_workflow", "Run a workflow locally",
 	  "Runs the workflow on an input with its local runtime (start_runtime first) and "
 	  "answers with the execution: status, output, per-step records and logs.",
 	  "{\"type\":\"object\",\"properties\":{" SERVER_ID_ARG ","
 	  "\"input\":{\"type\":\"object\",\"description\":\"The workflow's input\"}},"
 	  "\"required\":[\"serverId\"],\"additionalProperties\":false}",
-	  S_RUN, HTTP_POST, h_run, "serverId", PARAM_SERVER_ID, args_run },
+	  "serverId", t_run_workflow },
 	{ "deploy_workflow", "Deploy to Archestra",
 	  "Deploys the workflow's current version: it becomes a public HTTP endpoint and an "
 	  "MCP server. Answers with the agent id, endpoint and dashboard URL.",
 	  "{\"type\":\"object\",\"properties\":{" SERVER_ID_ARG "},"
 	  "\"required\":[\"serverId\"],\"additionalProperties\":false}",
-	  S_DEPLOY, HTTP_POST, h_deploy, "serverId", PARAM_SERVER_ID, NULL },
+	  "serverId", t_deploy_workflow },
 	{ "list_executions", "List executions",
 	  "Lists the workflow's local executions, newest first.",
 	  "{\"type\":\"object\",\"properties\":{" SERVER_ID_ARG "," PAGE_ARGS "},"
 	  "\"required\":[\"serverId\"],\"additionalProperties\":false}",
-	  S_READ, HTTP_GET, h_execution_list, "serverId", PARAM_SERVER_ID, args_page },
+	  "serverId", t_list_executions },
 };
 #define NTOOLS	(sizeof(tools) / sizeof(tools[0]))
 
-/*
- * Calls handler in-process as the route method path would be called, with
- * id as its path parameter, and answers with its status; *body_out is the
- * answer's body (arena-owned, NUL-terminated).
- */
-static int
-call_route(struct mcp_ctx *ctx, enum http_method method, route_handler handler,
-    const char *id, const char *query, struct json_object *body,
-    const char **body_out)
+/* What the tools' operations run with: the request's worker and key. */
+static void
+tool_op(struct mcp_ctx *ctx, struct op_env *env, struct op_caller *who,
+    struct op_result *res)
 {
-	struct req sub = *ctx->req;
-	struct resp tmp;
+	struct req *r = ctx->req;
 
-	sub.method = method;
-	sub.query = query != NULL ? query : "";
-	memset(sub.param, 0, sizeof(sub.param));
-	sub.nparam = 0;
-	if (id != NULL) {
-		sub.param[0] = id;
-		sub.nparam = 1;
-	}
-	sub.json = body;
-	sub.body = NULL;
-	sub.body_len = 0;
-	sub.content_length = -1;
-	resp_init(&tmp, ctx->arena);
-	handler(&sub, &tmp);
-	buf_putc(&tmp.body, '\0');
-	*body_out = tmp.body.data != NULL ? tmp.body.data : "";
-	return tmp.status;
+	env->arena = ctx->arena;
+	env->db = r->app->db;
+	env->cfg = r->app->cfg;
+	env->kit = &STATE(r)->kit;
+	env->waiter = &r->app->waiter;
+	who->owner_id = ctx->auth->owner_id;
+	who->key_id = ctx->auth->key_id;
+	who->scopes = ctx->auth->scopes;
+	op_result_init(res, ctx->arena);
 }
 
 static int
@@ -209,16 +254,25 @@ orx_tools_list(struct mcp_ctx *ctx, struct json_object *params,
 	return 0;
 }
 
+/*
+ * A tool's result is its operation's answer as REST gives it: the JSON as
+ * text, and as structuredContent when it is an object; a failure (a REST
+ * status of 400 or more: a refusal, or a run whose workflow failed) has
+ * isError, with the error envelope or the seed's failure shape as text.
+ */
 static int
 orx_tools_call(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
 {
 	const char *name = params ? json_get_str(params, "name") : NULL;
 	struct json_object *args = params ? json_object_object_get(params, "arguments") : NULL;
-	struct json_object *body = NULL, *parsed;
 	const struct orx_tool *t = NULL;
-	const char *query = NULL, *id = NULL, *out;
-	int status, rc;
+	const char *id = NULL;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
+	struct buf text;
+	int rc;
 
 	for (size_t i = 0; name != NULL && i < NTOOLS; i++)
 		if (strcmp(tools[i].name, name) == 0)
@@ -234,30 +288,23 @@ orx_tools_call(struct mcp_ctx *ctx, struct json_object *params,
 	}
 	if (t->id_arg != NULL) {
 		id = json_get_str(args, t->id_arg);
-		if (id == NULL || !param_valid(t->id_kind, id))
-			return mcp_fail(ctx, MCP_INVALID_PARAMS, "%s must be a %s id",
-			    t->id_arg, t->id_kind == PARAM_SERVER_ID ? "workflow" : "valid");
+		if (id == NULL || !param_valid(PARAM_SERVER_ID, id))
+			return mcp_fail(ctx, MCP_INVALID_PARAMS, "%s must be a workflow id",
+			    t->id_arg);
 	}
-	if (t->args != NULL && (rc = t->args(ctx, args, &query, &body)) != 0)
+	tool_op(ctx, &env, &who, &res);
+	if ((rc = t->call(ctx, &env, &who, id, args, &res)) != 0)
 		return rc;
-	if (body != NULL)
-		arena_defer(ctx->arena, json_put_cb, body);
-	if ((ctx->req->auth.scopes & t->scope) != t->scope) {
-		mcp_tool_text(result, 1, "this API key may not %s (it lacks the scope)",
-		    t->title);
-		return 0;
-	}
-	status = call_route(ctx, t->method, t->handler, id, query, body, &out);
-	mcp_content_add(result, mcp_text_item(out));
-	if (status >= 400) {
+	buf_init(&text, ctx->arena, res.body.len + 64);
+	op_render(&res, &text);
+	mcp_content_add(result, mcp_text_item(text.data));
+	if (op_http(&res) >= 400) {
 		json_object_object_add(result, "isError", json_object_new_boolean(1));
 		return 0;
 	}
-	if ((parsed = json_tokener_parse(out)) != NULL &&
-	    json_object_is_type(parsed, json_type_object))
-		json_object_object_add(result, "structuredContent", parsed);
-	else
-		json_object_put(parsed);
+	if (res.body.len > 0 && res.body.data[0] == '{')
+		json_object_object_add(result, "structuredContent",
+		    json_raw_new(ctx->arena, res.body.data, res.body.len));
 	return 0;
 }
 
@@ -288,38 +335,27 @@ orx_resources_list(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
 {
 	const char *cursor = params ? json_get_str(params, "cursor") : NULL;
-	struct json_object *page, *items, *list = json_object_new_array();
-	const char *out, *next;
-	char query[64];
-	size_t n;
+	struct json_object *list;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
 
 	if (cursor != NULL && (strspn(cursor, "0123456789") != strlen(cursor) ||
-	    strlen(cursor) > 18)) {
-		json_object_put(list);
+	    strlen(cursor) > 18))
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "cursor is not one this server gave");
-	}
-	snprintf(query, sizeof(query), "limit=50%s%s", cursor ? "&cursor=" : "",
-	    cursor ? cursor : "");
-	if (call_route(ctx, HTTP_GET, h_workflow_list, NULL, query, NULL, &out) != HTTP_OK ||
-	    (page = json_tokener_parse(out)) == NULL) {
-		json_object_put(list);
+	tool_op(ctx, &env, &who, &res);
+	if (op_workflow_list(&env, &who, 50, cursor != NULL ? strtoll(cursor, NULL, 10) : 0,
+	    &res) != OP_OK)
 		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the workflows cannot be listed now");
-	}
-	items = json_get(page, "items", json_type_array);
-	n = items ? json_object_array_length(items) : 0;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *wf = json_object_array_get_idx(items, i);
-		const char *sid = json_get_str(wf, "serverId");
-		if (sid == NULL)
-			continue;
+	list = json_object_new_array();
+	for (size_t i = 0; i < res.nitems; i++)
 		json_object_array_add(list, resource_item(
-		    arena_printf(ctx->arena, WF_URI "%s", sid), sid,
-		    json_get_str(wf, "name"), json_get_str(wf, "description")));
-	}
+		    arena_printf(ctx->arena, WF_URI "%s", res.items[i].id), res.items[i].id,
+		    res.items[i].name, res.items[i].description));
 	json_object_object_add(result, "resources", list);
-	if ((next = json_get_str(page, "nextCursor")) != NULL)
-		json_object_object_add(result, "nextCursor", json_object_new_string(next));
-	json_object_put(page);
+	if (res.next_cursor != NULL)
+		json_object_object_add(result, "nextCursor",
+		    json_object_new_string(res.next_cursor));
 	return 0;
 }
 
@@ -350,35 +386,37 @@ orx_resources_templates_list(struct mcp_ctx *ctx, struct json_object *params,
 }
 
 /*
- * Reads uri through its route; 0 with *text set, or the JSON-RPC error
+ * Reads uri through its operation; 0 with *text set, or the JSON-RPC error
  * (unknown scheme or id: -32602; not found: -32002).
  */
 static int
 read_uri(struct mcp_ctx *ctx, const char *uri, const char **text)
 {
-	route_handler h;
-	enum param_kind kind;
+	struct op_env env;
+	struct op_caller who;
+	struct op_result res;
 	const char *id;
-	int status;
 
+	tool_op(ctx, &env, &who, &res);
 	if (uri != NULL && strncmp(uri, WF_URI, strlen(WF_URI)) == 0) {
 		id = uri + strlen(WF_URI);
-		kind = PARAM_SERVER_ID;
-		h = h_workflow_get;
+		if (!param_valid(PARAM_SERVER_ID, id))
+			return mcp_fail(ctx, MCP_RESOURCE_NOT_FOUND, "resource not found: %s", uri);
+		op_workflow_get(&env, &who, id, &res);
 	} else if (uri != NULL && strncmp(uri, EXE_URI, strlen(EXE_URI)) == 0) {
 		id = uri + strlen(EXE_URI);
-		kind = PARAM_EXEC_ID;
-		h = h_execution_get;
+		if (!param_valid(PARAM_EXEC_ID, id))
+			return mcp_fail(ctx, MCP_RESOURCE_NOT_FOUND, "resource not found: %s", uri);
+		op_execution_get(&env, &who, id, &res);
 	} else
 		return mcp_fail(ctx, MCP_INVALID_PARAMS, "unknown resource: %s",
 		    uri ? uri : "(none)");
-	if (!param_valid(kind, id))
+	if (res.status == OP_NOT_FOUND)
 		return mcp_fail(ctx, MCP_RESOURCE_NOT_FOUND, "resource not found: %s", uri);
-	status = call_route(ctx, HTTP_GET, h, id, NULL, NULL, text);
-	if (status == HTTP_NOT_FOUND)
-		return mcp_fail(ctx, MCP_RESOURCE_NOT_FOUND, "resource not found: %s", uri);
-	if (status != HTTP_OK)
-		return mcp_fail(ctx, MCP_INTERNAL_ERROR, "the resource cannot be read now");
+	if (op_failed(&res))
+		return mcp_fail(ctx, op_status_info[res.status].rpc,
+		    "the resource cannot be read now");
+	*text = res.body.data;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "ops.h"
 #include "router.h"
 #include "runkit.h"
 
@@ -27,6 +28,14 @@ int	orx_authenticate(struct req *, struct resp *, unsigned scope);
 #define unavailable(w) resp_unavailable(w)
 int	owned_workflow(struct req *, struct resp *);
 int	owner_field_check(struct req *, struct resp *);
+void	orx_op(struct req *, struct op_env *, struct op_caller *, struct op_result *);
+int	orx_answer(struct resp *, const struct op_result *);
+/* Declares env, who and res for request r's operation, set up by orx_op. */
+#define OP_LOCALS(r) \
+	struct op_env env; \
+	struct op_caller who; \
+	struct op_result res; \
+	orx_op((r), &env, &who, &res)
 
 /* health.c */
 int	h_healthz(struct req *, struct resp *);
@@ -38,16 +47,11 @@ int	h_workflow_list(struct req *, struct resp *);
 int	h_workflow_get(struct req *, struct resp *);
 int	h_workflow_put(struct req *, struct resp *);
 int	h_workflow_delete(struct req *, struct resp *);
-int	workflow_insert(struct req *, struct resp *, struct json_object *doc);
-int	workflow_replace(struct req *, struct resp *, struct json_object *doc,
-	    long long version);
 
 /* secrets.c */
 int	h_secret_put(struct req *, struct resp *);
 int	h_secret_list(struct req *, struct resp *);
 int	h_secret_delete(struct req *, struct resp *);
-struct json_object *secrets_open(struct req *, const char *server_id,
-	    const char *sealed_json);
 
 /* deploy.c */
 int	h_deploy(struct req *, struct resp *);
@@ -55,7 +59,6 @@ int	h_redeploy(struct req *, struct resp *);
 int	h_rollback(struct req *, struct resp *);
 int	h_undeploy(struct req *, struct resp *);
 int	h_deployments(struct req *, struct resp *);
-int	deploy_current(struct req *, struct resp *);
 
 /* runs.c */
 int	h_runtime_start(struct req *, struct resp *);
@@ -65,11 +68,9 @@ int	h_run(struct req *, struct resp *);
 int	h_execution_list(struct req *, struct resp *);
 int	h_execution_get(struct req *, struct resp *);
 int	h_tool_catalog(struct req *, struct resp *);
-int	run_current(struct req *, struct resp *, struct json_object *input);
 
 /* chat.c */
 int	h_chat(struct req *, struct resp *);
-int	chat_text_check(struct resp *, struct json_object *v, const char *path);
 
 /* mcp.c */
 int	h_mcp(struct req *, struct resp *);

@@ -101,12 +101,3 @@ h_secret_delete(struct req *r, struct resp *w)
 	w->status = HTTP_NO_CONTENT;
 	return HTTP_NO_CONTENT;
 }
-
-/* The workflow's secrets {name: value}: empty when none or no key. */
-struct json_object *
-secrets_open(struct req *r, const char *server_id, const char *sealed_json)
-{
-	if (!STATE(r)->kit.have_key)
-		return json_object_new_object();
-	return sealed_open_all(STATE(r)->kit.secret_key, server_id, sealed_json);
-}

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/printbuf.h>
+
 #include "arena.h"
 #include "buf.h"
 #include "json.h"
@@ -529,6 +531,56 @@ json_plain(struct json_object *v)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+/* The text of a raw node (json_raw_new): JSON written elsewhere. */
+#define RAW_MAGIC	0x72617721u
+struct json_raw {
+	unsigned	 magic;
+	const char	*text;
+	size_t		 len;
+};
+
+static const struct json_raw *
+raw_of(struct json_object *v)
+{
+	const struct json_raw *r;
+
+	if (!json_object_is_type(v, json_type_object) ||
+	    (r = json_object_get_userdata(v)) == NULL || r->magic != RAW_MAGIC)
+		return NULL;
+	return r;
+}
+
+static int
+raw_serialize(struct json_object *v, struct printbuf *pb, int level, int flags)
+{
+	const struct json_raw *r = json_object_get_userdata(v);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, r->text, (int)r->len);
+}
+
+/*
+ * A node that serialises as text[0..len), JSON already written (an
+ * operation's result, a stored document), so that it can be placed in a
+ * json-c tree without being parsed again. text must outlive the node (it
+ * is on a's arena, like the node's own record); the node is a new
+ * reference. It is for writing only: it has no members to read, and
+ * json-c cannot deep-copy it.
+ */
+struct json_object *
+json_raw_new(struct arena *a, const char *text, size_t len)
+{
+	struct json_raw *r = arena_alloc(a, sizeof(*r));
+	struct json_object *o = json_object_new_object();
+
+	r->magic = RAW_MAGIC;
+	r->text = text;
+	r->len = len;
+	json_object_set_serializer(o, raw_serialize, r, NULL);
+	return o;
+}
+
 /*
  * Appends v to b as compact JSON: what json_plain writes, without json-c's
  * printbuf, its per-character escaping and its cached copy in v (strings
@@ -539,9 +591,14 @@ json_plain(struct json_object *v)
 void
 json_buf_put(struct buf *b, struct json_object *v)
 {
+	const struct json_raw *raw;
 	size_t i, n;
 	int first = 1;
 
+	if ((raw = raw_of(v)) != NULL) {
+		buf_put(b, raw->text, raw->len);
+		return;
+	}
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		buf_put(b, "null", 4);
@@ -605,6 +662,25 @@ json_text(struct arena *a, struct json_object *v, size_t *len)
 	if (len != NULL)
 		*len = b.len;
 	return b.data;
+}
+
+/*
+ * Appends the one error envelope, {"error":{"code","message","details"?}},
+ * to b (details borrowed; NULL for none).
+ */
+void
+json_error_envelope(struct buf *b, const char *code, const char *message,
+    struct json_object *details)
+{
+	buf_puts(b, "{\"error\":{\"code\":");
+	buf_put_json_string(b, code, strlen(code));
+	buf_puts(b, ",\"message\":");
+	buf_put_json_string(b, message, strlen(message));
+	if (details != NULL) {
+		buf_puts(b, ",\"details\":");
+		buf_puts(b, json_plain(details));
+	}
+	buf_puts(b, "}}");
 }
 
 /* Returns obj[key] if obj is an object and the member has the given type. */

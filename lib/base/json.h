@@ -45,6 +45,9 @@ struct buf;
 struct arena;
 void		 json_buf_put(struct buf *, struct json_object *);
 const char	*json_text(struct arena *, struct json_object *, size_t *len);
+void		 json_error_envelope(struct buf *, const char *code,
+		    const char *message, struct json_object *details);
+struct json_object *json_raw_new(struct arena *, const char *text, size_t len);
 const char	*json_get_str(struct json_object *obj, const char *key);
 struct json_object *json_get(struct json_object *obj, const char *key,
 		    enum json_type type);

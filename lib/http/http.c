@@ -253,16 +253,8 @@ resp_error_details(struct resp *w, int status, const char *code,
 	buf_reset(&w->body);
 	w->status = status;
 	w->content_type = "application/json";
-	buf_puts(&w->body, "{\"error\":{\"code\":");
-	buf_put_json_string(&w->body, code, strlen(code));
-	buf_puts(&w->body, ",\"message\":");
-	buf_put_json_string(&w->body, message, strlen(message));
-	if (details != NULL) {
-		buf_puts(&w->body, ",\"details\":");
-		buf_puts(&w->body, json_plain(details));
-		json_object_put(details);
-	}
-	buf_puts(&w->body, "}}");
+	json_error_envelope(&w->body, code, message, details);
+	json_object_put(details);
 	return status;
 }
 

@@ -27,9 +27,11 @@ from workflows
 where server_id = $1::text and owner_id = $2::text
 
 -- name: workflow_list
+-- (after the rendered columns: the name and description, for lists that
+-- show only those)
 select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
               archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
-              orx_ts(archestra_deployed_at), seq
+              orx_ts(archestra_deployed_at), seq, doc ->> 'name', doc ->> 'description'
 from workflows
 where owner_id = $1::text and seq > $2::bigint
 order by seq

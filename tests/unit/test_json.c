@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "t.h"
 
@@ -414,6 +415,32 @@ test_levels(void)
 	    "cut short: the offset is the end (%zu)", off);
 }
 
+/* A raw node is written as its text, by json-c and by json_buf_put alike. */
+static void
+test_raw(void)
+{
+	struct arena a;
+	struct json_object *o = json_object_new_object();
+	static const char doc[] = "{\"b\":[1,2,{\"c\":\"d\"}]}";
+	struct buf b;
+
+	arena_init(&a, 1024);
+	json_object_object_add(o, "a", json_raw_new(&a, doc, strlen(doc)));
+	json_object_object_add(o, "n", json_object_new_int(3));
+	T_STR(json_plain(o), "{\"a\":{\"b\":[1,2,{\"c\":\"d\"}]},\"n\":3}",
+	    "raw: json-c writes the node as its text");
+	buf_init(&b, &a, 64);
+	json_buf_put(&b, o);
+	T_STR(b.data, "{\"a\":{\"b\":[1,2,{\"c\":\"d\"}]},\"n\":3}",
+	    "raw: json_buf_put writes it the same");
+	buf_init(&b, &a, 64);
+	json_error_envelope(&b, "x", "a \"quoted\" word", NULL);
+	T_STR(b.data, "{\"error\":{\"code\":\"x\",\"message\":\"a \\\"quoted\\\" word\"}}",
+	    "the error envelope, its message escaped");
+	json_object_put(o);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -431,5 +458,6 @@ main(void)
 	test_strings();
 	test_numbers();
 	test_levels();
+	test_raw();
 	return t_done();
 }

@@ -1,0 +1,400 @@
+/*
+ * Deployment operations (SPEC §5 seed route, §6): a workflow's version
+ * becomes an agent of the configured Archestra-compatible runtime, is
+ * replaced (redeploy, rollback) or removed (undeploy). Every try is
+ * recorded in deploy_attempts; a failed one leaves the workflow exactly as
+ * it was. The seed's answers keep their shapes, failures included (raw).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archestra.h"
+#include "arena.h"
+#include "clock.h"
+#include "db.h"
+#include "ids.h"
+#include "json.h"
+#include "log.h"
+#include "ops.h"
+#include "waiter.h"
+
+enum deploy_action { ACT_DEPLOY, ACT_REDEPLOY, ACT_UNDEPLOY, ACT_ROLLBACK, ACT__MAX };
+static const char *const action_names[ACT__MAX] = {
+	"deploy", "redeploy", "undeploy", "rollback",
+};
+static const char *const action_verbs[ACT__MAX] = {
+	"deploy to", "redeploy to", "undeploy from", "roll back on",
+};
+
+/* The locked workflow row (columns of Q_DEPLOY_LOCK). */
+enum { L_VERSION, L_DOC, L_AGENT, L_ENDPOINT, L_DASHBOARD, L_CREATED, L_SECRETS,
+	L_DEPLOYS };
+
+/* One deployment operation under way. */
+struct deploying {
+	const struct op_env	*env;
+	const struct op_caller	*who;
+	const char		*server_id;
+	enum deploy_action	 act;
+	long long		 started;
+	struct op_result	*out;
+};
+
+/* Records one try (its own statement: failed tries survive the rollback). */
+static void
+attempt(const struct deploying *d, const char *version, const char *outcome, int http,
+    const char *error, const char *agent)
+{
+	char st[24], hs[8];
+	const char *params[9] = { d->server_id, d->who->owner_id, version ? version : "0",
+	    action_names[d->act], st, outcome, hs, error ? error : "", agent ? agent : "" };
+
+	snprintf(st, sizeof(st), "%lld", d->started);
+	snprintf(hs, sizeof(hs), "%d", http);
+	if (db_query(d->env->db, d->env->arena, Q_ATTEMPT_INSERT, 9, params) == NULL)
+		log_warn("deploy attempt of %s not recorded: database away", d->server_id);
+}
+
+/* The seed's 500 {"success":false,"error":"Failed to deploy to Archestra: <reason>"} */
+static enum op_status
+failed(const struct deploying *d, const char *reason)
+{
+	struct op_result *out = d->out;
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), "Failed to %s Archestra: %s", action_verbs[d->act], reason);
+	op_fail(out, OP_INTERNAL, "deploy_failed", "%s", msg);
+	buf_puts(&out->body, "{\"success\":false,\"error\":");
+	buf_put_json_string(&out->body, msg, strlen(msg));
+	buf_putc(&out->body, '}');
+	out->raw = 1;
+	return out->status;
+}
+
+/* Begins, locks the caller's workflow; records 404/503 itself. */
+static PGresult *
+lock_workflow(const struct deploying *d)
+{
+	const char *params[2] = { d->server_id, d->who->owner_id };
+	PGresult *res;
+
+	if (db_begin(d->env->db) == -1) {
+		op_unavailable(d->out);
+		return NULL;
+	}
+	res = db_query(d->env->db, d->env->arena, Q_DEPLOY_LOCK, 2, params);
+	if (res == NULL || !db_ok(res)) {
+		db_rollback(d->env->db);
+		if (res == NULL)
+			op_unavailable(d->out);
+		else
+			op_fail(d->out, OP_INTERNAL, "internal", "lookup failed");
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		db_rollback(d->env->db);
+		op_fail(d->out, OP_NOT_FOUND, "not_found", "no such workflow");
+		return NULL;
+	}
+	return res;
+}
+
+/* The package of a document (the current one, or an older version's). */
+static struct json_object *
+package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
+    const char *version)
+{
+	struct json_object *doc = json_tokener_parse(doc_text), *pkg, *secrets;
+
+	if (doc == NULL)
+		return NULL;
+	secrets = op_secrets_open(d->env, d->server_id, PQgetvalue(lk, 0, L_SECRETS));
+	pkg = arc_package(doc, d->server_id, d->who->owner_id, atoi(version),
+	    PQgetvalue(lk, 0, L_CREATED), secrets);
+	json_object_put(secrets);
+	json_object_put(doc);
+	return pkg;
+}
+
+/* The seed's 200 {"success":true,"serverId","agentId","endpoint",...}. */
+static enum op_status
+shipped(const struct deploying *d, const struct arc_result *ar, const char *at,
+    const char *version)
+{
+	struct op_result *out = d->out;
+	struct buf *b = &out->body;
+
+	buf_puts(b, "{\"success\":true,\"serverId\":");
+	buf_put_json_string(b, d->server_id, strlen(d->server_id));
+	buf_puts(b, ",\"agentId\":");
+	buf_put_json_string(b, ar->agent_id, strlen(ar->agent_id));
+	buf_puts(b, ",\"endpoint\":");
+	buf_put_json_string(b, ar->endpoint, strlen(ar->endpoint));
+	buf_puts(b, ",\"dashboardUrl\":");
+	buf_put_json_string(b, ar->dashboard_url, strlen(ar->dashboard_url));
+	buf_puts(b, ",\"deployedAt\":");
+	buf_put_json_string(b, at, strlen(at));
+	buf_printf(b, ",\"version\":%d}", atoi(version));
+	out->status = OP_OK;
+	out->server_id = d->server_id;
+	out->agent_id = arena_strdup(d->env->arena, ar->agent_id);
+	out->endpoint = arena_strdup(d->env->arena, ar->endpoint);
+	out->version = atoi(version);
+	return OP_OK;
+}
+
+/*
+ * Makes (deploy) or replaces (redeploy, rollback) the agent, records the
+ * deployment and commits. Called with the row locked.
+ */
+static enum op_status
+ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *version)
+{
+	const struct op_env *env = d->env;
+	struct arc_client client;
+	struct arc_result ar;
+	struct json_object *pkg;
+	char endpoint[512], idem[65], seed[160];
+	const char *params[5];
+	PGresult *res;
+
+	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
+	if ((pkg = package_of(d, lk, doc_text, version)) == NULL) {
+		db_rollback(env->db);
+		return op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
+	}
+	memset(&ar, 0, sizeof(ar));
+	/* The runtime answers over HTTP. */
+	waiter_notify(env->waiter);
+	if (d->act == ACT_DEPLOY) {
+		/* The same logical deploy, retried, must not make a second agent. */
+		snprintf(seed, sizeof(seed), "%s:%s:%s", d->server_id, version,
+		    PQgetvalue(lk, 0, L_DEPLOYS));
+		sha256_hex(seed, strlen(seed), idem);
+		arc_create(&client, pkg, idem, &ar);
+	} else
+		arc_replace(&client, PQgetvalue(lk, 0, L_AGENT), pkg, &ar);
+	json_object_put(pkg);
+	if (ar.status != ARC_OK) {
+		db_rollback(env->db);
+		attempt(d, version, "failed", ar.http_status, ar.reason,
+		    d->act == ACT_DEPLOY ? NULL : PQgetvalue(lk, 0, L_AGENT));
+		log_warn("%s of %s failed: %s", action_names[d->act], d->server_id, ar.reason);
+		failed(d, ar.reason);
+		arc_result_free(&ar);
+		return d->out->status;
+	}
+	params[0] = d->server_id;
+	params[1] = ar.agent_id;
+	params[2] = ar.endpoint;
+	params[3] = ar.dashboard_url;
+	params[4] = version;
+	if ((res = db_query(env->db, env->arena, Q_DEPLOY_SUPERSEDE, 1, params)) == NULL ||
+	    !db_ok(res) ||
+	    (res = db_query(env->db, env->arena, Q_DEPLOY_RECORD, 5, params)) == NULL ||
+	    !db_ok(res) || PQntuples(res) != 1) {
+		db_rollback(env->db);
+		log_error("%s of %s: agent %s made but not recorded", action_names[d->act],
+		    d->server_id, ar.agent_id);
+		arc_result_free(&ar);
+		return op_unavailable(d->out);
+	}
+	char *at = arena_strdup(env->arena, PQgetvalue(res, 0, 0));
+	attempt(d, version, "succeeded", ar.http_status, NULL, ar.agent_id);
+	if (db_commit(env->db) == -1) {
+		arc_result_free(&ar);
+		return op_unavailable(d->out);
+	}
+	shipped(d, &ar, at, version);
+	arc_result_free(&ar);
+	return OP_OK;
+}
+
+static void
+deploying_init(struct deploying *d, const struct op_env *env, const struct op_caller *who,
+    const char *server_id, enum deploy_action act, struct op_result *out)
+{
+	d->env = env;
+	d->who = who;
+	d->server_id = server_id;
+	d->act = act;
+	d->started = wall_us();
+	d->out = out;
+}
+
+/*
+ * Deploys the current version of server_id, in the seed's shapes: 200, 400
+ * already deployed (with the agent), 500 failed.
+ */
+enum op_status
+op_deploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    struct op_result *out)
+{
+	struct deploying d;
+	struct buf *b = &out->body;
+	PGresult *lk;
+
+	deploying_init(&d, env, who, server_id, ACT_DEPLOY, out);
+	if (op_allowed(who, S_DEPLOY, out) != OP_OK || (lk = lock_workflow(&d)) == NULL)
+		return out->status;
+	if (PQgetisnull(lk, 0, L_AGENT))
+		return ship(&d, lk, PQgetvalue(lk, 0, L_DOC), PQgetvalue(lk, 0, L_VERSION));
+	db_rollback(env->db);
+	attempt(&d, PQgetvalue(lk, 0, L_VERSION), "refused", 400, "already deployed",
+	    PQgetvalue(lk, 0, L_AGENT));
+	op_fail(out, OP_BAD_REQUEST, "already_deployed", "Server already deployed to Archestra");
+	buf_puts(b, "{\"error\":\"Server already deployed to Archestra\",\"agentId\":");
+	buf_put_json_string(b, PQgetvalue(lk, 0, L_AGENT), strlen(PQgetvalue(lk, 0, L_AGENT)));
+	buf_puts(b, ",\"endpoint\":");
+	buf_put_json_string(b, PQgetvalue(lk, 0, L_ENDPOINT),
+	    strlen(PQgetvalue(lk, 0, L_ENDPOINT)));
+	buf_puts(b, ",\"dashboardUrl\":");
+	buf_put_json_string(b, PQgetvalue(lk, 0, L_DASHBOARD),
+	    strlen(PQgetvalue(lk, 0, L_DASHBOARD)));
+	buf_putc(b, '}');
+	out->raw = 1;
+	out->agent_id = arena_strdup(env->arena, PQgetvalue(lk, 0, L_AGENT));
+	return out->status;
+}
+
+/*
+ * The preamble of the operations on a deployment (redeploy, rollback,
+ * undeploy): the workflow locked in a transaction. Returns the lock row, or
+ * NULL with the failure recorded (404/503, or 409 with a refused attempt
+ * when the workflow is not deployed).
+ */
+static PGresult *
+lock_deployed(const struct deploying *d)
+{
+	PGresult *lk;
+
+	if (op_allowed(d->who, S_DEPLOY, d->out) != OP_OK || (lk = lock_workflow(d)) == NULL)
+		return NULL;
+	if (!PQgetisnull(lk, 0, L_AGENT))
+		return lk;
+	db_rollback(d->env->db);
+	attempt(d, PQgetvalue(lk, 0, L_VERSION), "refused", 409, "not deployed", NULL);
+	op_fail(d->out, OP_CONFLICT, "not_deployed",
+	    "the workflow is not deployed; POST .../deploy first");
+	return NULL;
+}
+
+/* The current version replaces the agent's graph. */
+enum op_status
+op_redeploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    struct op_result *out)
+{
+	struct deploying d;
+	PGresult *lk;
+
+	deploying_init(&d, env, who, server_id, ACT_REDEPLOY, out);
+	if ((lk = lock_deployed(&d)) == NULL)
+		return out->status;
+	return ship(&d, lk, PQgetvalue(lk, 0, L_DOC), PQgetvalue(lk, 0, L_VERSION));
+}
+
+/* An earlier saved version goes live. */
+enum op_status
+op_rollback(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    long long version, struct op_result *out)
+{
+	struct deploying d;
+	char ver[24];
+	const char *params[2] = { server_id, ver };
+	PGresult *lk, *doc;
+
+	deploying_init(&d, env, who, server_id, ACT_ROLLBACK, out);
+	if (version < 1 || version > 2000000000)
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "send {\"version\": n}", json_tokener_parse("[{\"path\":\"/version\","
+		    "\"message\":\"a saved version number\"}]"));
+	snprintf(ver, sizeof(ver), "%lld", version);
+	if ((lk = lock_deployed(&d)) == NULL)
+		return out->status;
+	if ((doc = db_query(env->db, env->arena, Q_WORKFLOW_VERSION_DOC, 2, params)) == NULL ||
+	    !db_ok(doc) || PQntuples(doc) != 1) {
+		db_rollback(env->db);
+		return doc == NULL ? op_unavailable(out) : op_fail(out, OP_NOT_FOUND,
+		    "not_found", "the workflow has no version %s", ver);
+	}
+	return ship(&d, lk, PQgetvalue(doc, 0, 0), ver);
+}
+
+/* The agent is deleted and the workflow forgets it. */
+enum op_status
+op_undeploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    struct op_result *out)
+{
+	struct arc_client client;
+	struct arc_result ar;
+	struct deploying d;
+	char endpoint[512];
+	const char *params[1] = { server_id };
+	PGresult *lk, *res;
+
+	deploying_init(&d, env, who, server_id, ACT_UNDEPLOY, out);
+	if ((lk = lock_deployed(&d)) == NULL)
+		return out->status;
+	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
+	memset(&ar, 0, sizeof(ar));
+	waiter_notify(env->waiter);
+	/* An agent already gone at the runtime is as good as deleted. */
+	if (arc_delete(&client, PQgetvalue(lk, 0, L_AGENT), &ar) != ARC_OK &&
+	    ar.status != ARC_NOT_FOUND) {
+		db_rollback(env->db);
+		attempt(&d, PQgetvalue(lk, 0, L_VERSION), "failed", ar.http_status, ar.reason,
+		    PQgetvalue(lk, 0, L_AGENT));
+		failed(&d, ar.reason);
+		arc_result_free(&ar);
+		return out->status;
+	}
+	arc_result_free(&ar);
+	if ((res = db_query(env->db, env->arena, Q_DEPLOY_CLEAR, 1, params)) == NULL ||
+	    !db_ok(res)) {
+		db_rollback(env->db);
+		return op_unavailable(out);
+	}
+	attempt(&d, PQgetvalue(lk, 0, L_VERSION), "succeeded", 204, NULL,
+	    PQgetvalue(lk, 0, L_AGENT));
+	if (db_commit(env->db) == -1)
+		return op_unavailable(out);
+	buf_puts(&out->body, "{\"success\":true}");
+	out->status = OP_OK;
+	return OP_OK;
+}
+
+/* Every deployment of the workflow, newest first. */
+enum op_status
+op_deployments(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	const char *params[2] = { server_id, who->owner_id };
+	struct buf *b = &out->body;
+	PGresult *res;
+
+	if (op_allowed(who, S_READ, out) != OP_OK ||
+	    op_workflow_owned(env, who, server_id, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_DEPLOYMENTS_LIST, 2, params)) == NULL)
+		return op_unavailable(out);
+	buf_puts(b, "{\"items\":[");
+	for (int i = 0; db_ok(res) && i < PQntuples(res); i++) {
+		buf_printf(b, "%s{\"id\":%s,\"version\":%s,\"agentId\":", i ? "," : "",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		buf_put_json_string(b, PQgetvalue(res, i, 2), strlen(PQgetvalue(res, i, 2)));
+		buf_puts(b, ",\"endpoint\":");
+		buf_put_json_string(b, PQgetvalue(res, i, 3), strlen(PQgetvalue(res, i, 3)));
+		buf_puts(b, ",\"dashboardUrl\":");
+		buf_put_json_string(b, PQgetvalue(res, i, 4), strlen(PQgetvalue(res, i, 4)));
+		buf_printf(b, ",\"status\":\"%s\",\"deployedAt\":\"%s\",\"endedAt\":",
+		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
+		if (PQgetisnull(res, i, 7))
+			buf_puts(b, "null}");
+		else
+			buf_printf(b, "\"%s\"}", PQgetvalue(res, i, 7));
+	}
+	buf_puts(b, "]}");
+	out->status = OP_OK;
+	return OP_OK;
+}

@@ -1,0 +1,316 @@
+/*
+ * The local runtime (SPEC §5, §7) as operations: start/stop per workflow,
+ * runs with their trace, and the executions kept in PostgreSQL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "engine.h"
+#include "ids.h"
+#include "json.h"
+#include "ops.h"
+#include "runkit.h"
+#include "toolcheck.h"
+
+/* {"serverId","status","startedAt","stoppedAt"} of a runtimes row. */
+static enum op_status
+runtime_answer(const char *server_id, PGresult *res, struct op_result *out)
+{
+	struct buf *b = &out->body;
+
+	buf_puts(b, "{\"serverId\":");
+	buf_put_json_string(b, server_id, strlen(server_id));
+	buf_printf(b, ",\"status\":\"%s\"", PQgetvalue(res, 0, 0));
+	buf_puts(b, ",\"startedAt\":");
+	if (PQgetisnull(res, 0, 1))
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "\"%s\"", PQgetvalue(res, 0, 1));
+	buf_puts(b, ",\"stoppedAt\":");
+	if (PQgetisnull(res, 0, 2))
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "\"%s\"", PQgetvalue(res, 0, 2));
+	buf_putc(b, '}');
+	out->status = OP_OK;
+	out->server_id = server_id;
+	out->state = arena_strdup(out->body.arena, PQgetvalue(res, 0, 0));
+	return OP_OK;
+}
+
+/* "Start Runtime" (running set) and its stop. */
+enum op_status
+op_runtime_set(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, int running, struct op_result *out)
+{
+	const char *params[3] = { server_id, who->owner_id, running ? "running" : "stopped" };
+	PGresult *res;
+
+	if (op_allowed(who, S_RUN, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_RUNTIME_SET, 3, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "runtime change failed");
+	if (PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	return runtime_answer(server_id, res, out);
+}
+
+enum op_status
+op_runtime_get(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	const char *params[2] = { server_id, who->owner_id };
+	PGresult *res;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_RUNTIME_GET, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "lookup failed");
+	if (PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	return runtime_answer(server_id, res, out);
+}
+
+/* The plan of (id, version): from the worker's cache, else compiled. */
+static struct plan *
+plan_for(const struct op_env *env, const char *id, int version, struct op_result *out)
+{
+	struct plan *p = plan_cache_get(env->kit->plans, id, version);
+	char ver[16];
+	const char *params[2] = { id, ver };
+	struct json_object *doc, *errors;
+	PGresult *res;
+
+	if (p != NULL)
+		return p;
+	snprintf(ver, sizeof(ver), "%d", version);
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_VERSION_DOC, 2, params)) == NULL) {
+		op_unavailable(out);
+		return NULL;
+	}
+	if (!db_ok(res) || PQntuples(res) != 1 ||
+	    (doc = json_tokener_parse(PQgetvalue(res, 0, 0))) == NULL) {
+		op_fail(out, OP_INTERNAL, "internal", "version %d of the workflow is missing",
+		    version);
+		return NULL;
+	}
+	errors = json_object_new_array();
+	if (plan_compile(doc, id, version, &p, errors) == -1) {
+		json_object_put(doc);
+		op_fail_details(out, OP_UNPROCESSABLE, "not_runnable",
+		    "the workflow does not compile", errors);
+		return NULL;
+	}
+	json_object_put(errors);
+	json_object_put(doc);
+	plan_cache_put(env->kit->plans, p);
+	return p;
+}
+
+static const char *
+plain_or_null(struct json_object *v)
+{
+	return v != NULL ? json_plain(v) : "null";
+}
+
+/*
+ * A copy with secrets' values hidden and, for traces (keys set), the values
+ * of password-like fields too; arena-owned.
+ */
+static struct json_object *
+redacted(struct arena *a, struct json_object *v, struct json_object *secrets, int keys)
+{
+	struct json_object *copy = NULL;
+
+	if (v == NULL)
+		return NULL;
+	if (json_object_deep_copy(v, &copy, NULL) != 0)
+		abort();
+	redact(copy, secrets, keys);
+	arena_defer(a, json_put_cb, copy);
+	return copy;
+}
+
+/*
+ * Runs the current version of server_id on input (borrowed; NULL is {})
+ * synchronously, and stores the execution in the run's transaction, so a
+ * successful run's writes and its record commit together. The result is
+ * the execution (executionId, status, httpStatus, output, steps, logs),
+ * whose HTTP status is the workflow's own (the one its response tool set,
+ * or the failing step's). Conflict when the runtime is stopped.
+ */
+enum op_status
+op_run(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    struct json_object *input, struct op_result *out)
+{
+	const char *params[13];
+	struct json_object *secrets, *trace_in, *out_safe, *steps, *logs;
+	struct exec_result res;
+	struct exec_env ee;
+	struct plan *p;
+	PGresult *pg;
+	char exe[40], ver[16], http[8], started[24], dur[24];
+	int version;
+
+	if (op_allowed(who, S_RUN, out) != OP_OK)
+		return out->status;
+	params[0] = server_id;
+	params[1] = who->owner_id;
+	if ((pg = db_query(env->db, env->arena, Q_RUN_CONTEXT, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(pg))
+		return op_fail(out, OP_INTERNAL, "internal", "lookup failed");
+	if (PQntuples(pg) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	if (strcmp(PQgetvalue(pg, 0, 1), "running") != 0)
+		return op_fail(out, OP_CONFLICT, "runtime_stopped",
+		    "the runtime is stopped; POST /mcp/servers/%s/runtime/start first",
+		    server_id);
+	version = atoi(PQgetvalue(pg, 0, 0));
+	if ((p = plan_for(env, server_id, version, out)) == NULL)
+		return out->status;
+	if (id_new(exe, sizeof(exe), "exe_", 20) == -1)
+		return op_fail(out, OP_INTERNAL, "internal", "no randomness");
+
+	secrets = op_secrets_open(env, server_id, PQgetvalue(pg, 0, 2));
+	arena_defer(env->arena, json_put_cb, secrets);
+	if (input == NULL) {
+		input = json_object_new_object();
+		arena_defer(env->arena, json_put_cb, input);
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.db = env->db;
+	ee.cfg = env->cfg;
+	ee.scope = server_id;
+	ee.secrets = secrets;
+	ee.execution_id = exe;
+	engine_run(p, &ee, input, &res);
+
+	/* What is stored and shown hides secrets; the output keeps its fields. */
+	trace_in = redacted(env->arena, input, secrets, 1);
+	out_safe = redacted(env->arena, res.output, secrets, 0);
+	steps = redacted(env->arena, res.steps, secrets, 1);
+	logs = redacted(env->arena, res.logs, secrets, 1);
+
+	snprintf(ver, sizeof(ver), "%d", version);
+	snprintf(http, sizeof(http), "%d", res.http_status);
+	snprintf(started, sizeof(started), "%lld", res.started_at_us);
+	snprintf(dur, sizeof(dur), "%lld", res.duration_us);
+	params[0] = exe;
+	params[1] = server_id;
+	params[2] = who->owner_id;
+	params[3] = ver;
+	params[4] = exec_status_names[res.status];
+	params[5] = http;
+	params[6] = plain_or_null(trace_in);
+	params[7] = plain_or_null(out_safe);
+	params[8] = plain_or_null(res.error);
+	params[9] = json_plain(steps);
+	params[10] = json_plain(logs);
+	params[11] = started;
+	params[12] = dur;
+	pg = db_query(env->db, env->arena, Q_EXECUTION_INSERT, 13, params);
+	if (pg == NULL || !db_ok(pg) || (ee.in_tx && db_commit(env->db) == -1)) {
+		if (ee.in_tx)
+			db_rollback(env->db);
+		exec_result_free(&res);
+		return pg == NULL ? op_unavailable(out) : op_fail(out, OP_INTERNAL,
+		    "internal", "the execution could not be stored");
+	}
+
+	buf_printf(&out->body, "{\"executionId\":\"%s\",\"serverId\":\"%s\",\"version\":%d,"
+	    "\"status\":\"%s\",\"httpStatus\":%d,\"output\":%s", exe, server_id,
+	    version, exec_status_names[res.status], res.http_status,
+	    plain_or_null(out_safe));
+	if (res.error != NULL)
+		buf_printf(&out->body, ",\"error\":%s", json_plain(res.error));
+	buf_printf(&out->body, ",\"durationUs\":%lld,\"steps\":%s,\"logs\":%s}",
+	    res.duration_us, json_plain(steps), json_plain(logs));
+	out->status = OP_OK;
+	out->http = res.http_status;
+	out->server_id = server_id;
+	out->execution_id = arena_strdup(env->arena, exe);
+	out->state = exec_status_names[res.status];
+	out->version = version;
+	exec_result_free(&res);
+	return OP_OK;
+}
+
+/* The workflow's executions, oldest first, a page at a time. */
+enum op_status
+op_execution_list(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, long long limit, long long cursor, struct op_result *out)
+{
+	char lim[24], cur[24];
+	const char *params[4] = { server_id, who->owner_id, cur, lim };
+	PGresult *res;
+	int n, i;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if (limit < 1 || limit > OP_LIST_MAX || cursor < 0)
+		return op_fail(out, OP_BAD_REQUEST, "bad_request",
+		    "limit is 1 to %d; cursor is a nextCursor value", OP_LIST_MAX);
+	if (op_workflow_owned(env, who, server_id, out) != OP_OK)
+		return out->status;
+	snprintf(cur, sizeof(cur), "%lld", cursor);
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	if ((res = db_query(env->db, env->arena, Q_EXECUTION_LIST, 4, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "list failed");
+	n = PQntuples(res);
+	buf_puts(&out->body, "{\"items\":[");
+	for (i = 0; i < n && i < limit; i++)
+		buf_printf(&out->body, "%s{\"executionId\":\"%s\",\"status\":\"%s\","
+		    "\"httpStatus\":%s,\"version\":%s,\"startedAt\":\"%s\","
+		    "\"durationUs\":%s}", i ? "," : "", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetisnull(res, i, 2) ? "null" :
+		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+		    PQgetisnull(res, i, 5) ? "null" : PQgetvalue(res, i, 5));
+	buf_puts(&out->body, "],\"nextCursor\":");
+	if (n > limit)
+		buf_printf(&out->body, "\"%s\"}", PQgetvalue(res, (int)limit - 1, 6));
+	else
+		buf_puts(&out->body, "null}");
+	out->status = OP_OK;
+	return OP_OK;
+}
+
+/* One execution with its input, output, steps and logs. */
+enum op_status
+op_execution_get(const struct op_env *env, const struct op_caller *who,
+    const char *execution_id, struct op_result *out)
+{
+	const char *params[2] = { execution_id, who->owner_id };
+	PGresult *res;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_EXECUTION_GET, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "lookup failed");
+	if (PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such execution");
+	buf_put(&out->body, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	out->status = OP_OK;
+	out->execution_id = execution_id;
+	return OP_OK;
+}
+
+/* Every tool type with the JSON Schema of its config (schema discovery). */
+enum op_status
+op_tool_catalog(const struct op_env *env, struct op_result *out)
+{
+	buf_puts(&out->body, catalog_json(env->kit->catalog));
+	out->status = OP_OK;
+	return OP_OK;
+}

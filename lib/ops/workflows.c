@@ -1,0 +1,333 @@
+/*
+ * Workflow operations (SPEC §3, §5): create (from a document or a
+ * sentence), read, list, replace, delete. Documents are validated and
+ * stored in canonical form; reads splice the stored text into the result
+ * (workflow_render), so a read is one query and no JSON parsing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "builder.h"
+#include "db.h"
+#include "ids.h"
+#include "json.h"
+#include "ops.h"
+#include "runkit.h"
+#include "waiter.h"
+#include "wfrender.h"
+#include "workflow.h"
+
+#define TEXT_MAX_CHARS	4000
+
+/* The result is the workflow in res's first row (status ok or created). */
+static enum op_status
+one_workflow(struct op_result *out, enum op_status status, PGresult *res)
+{
+	buf_reset(&out->body);
+	workflow_render(&out->body, res, 0);
+	out->status = status;
+	out->server_id = arena_strdup(out->body.arena, PQgetvalue(res, 0, WF_SERVER_ID));
+	out->version = atoi(PQgetvalue(res, 0, WF_VERSION));
+	return status;
+}
+
+/* Validates doc into canonical text (on the arena), or records why not. */
+static enum op_status
+canonical_doc(const struct op_env *env, struct json_object *doc, const char **text,
+    struct op_result *out)
+{
+	struct json_object *errors = json_object_new_array(), *canon;
+
+	if (workflow_check(doc, env->kit->catalog, &canon, errors) == -1)
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "the workflow is not valid; see details", errors);
+	json_object_put(errors);
+	*text = arena_strdup(env->arena, json_plain(canon));
+	json_object_put(canon);
+	return OP_OK;
+}
+
+/*
+ * Validates doc (borrowed) and stores it as a new workflow of the caller.
+ * Created: the stored document, its location and id; invalid: every
+ * problem with its path.
+ */
+enum op_status
+op_workflow_create(const struct op_env *env, const struct op_caller *who,
+    struct json_object *doc, struct op_result *out)
+{
+	char id[32];
+	const char *text, *params[3];
+	PGresult *res;
+
+	if (op_allowed(who, S_WRITE, out) != OP_OK ||
+	    canonical_doc(env, doc, &text, out) != OP_OK)
+		return out->status;
+	if (id_new(id, sizeof(id), "mcp_", 20) == -1)
+		return op_fail(out, OP_INTERNAL, "internal", "no randomness");
+	params[0] = id;
+	params[1] = who->owner_id;
+	params[2] = text;
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_INSERT, 3, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res) || PQntuples(res) != 1)
+		return op_fail(out, OP_INTERNAL, "internal", "the workflow could not be stored");
+	out->location = arena_printf(env->arena, "/mcp/servers/%s", id);
+	return one_workflow(out, OP_CREATED, res);
+}
+
+/*
+ * A text a person typed (a chat message, a prompt): a string of 1 to 4000
+ * characters, not only blanks (the body is already valid UTF-8).
+ */
+enum op_status
+op_text_check(struct json_object *v, const char *path, struct op_result *out)
+{
+	const char *s;
+	size_t chars = 0;
+	int blank = 1;
+
+	if (v == NULL || !json_object_is_type(v, json_type_string)) {
+		struct json_object *errors = json_object_new_array();
+		errs_add(errors, path, "a string is required");
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "send the text as a string", errors);
+	}
+	for (s = json_object_get_string(v); *s != '\0'; s++) {
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			blank = 0;
+	}
+	if (blank || chars > TEXT_MAX_CHARS)
+		return op_fail(out, OP_INVALID, "validation_failed",
+		    "%s must be 1 to %d characters of text", path + 1, TEXT_MAX_CHARS);
+	return OP_OK;
+}
+
+/*
+ * A workflow from a sentence: the builder makes the document, which is
+ * stored like op_workflow_create's. What the builder does not understand
+ * is unprocessable (not_understood, with what it can do), and nothing is
+ * stored. out->message is the builder's summary on success too; *changes
+ * (when not NULL) gets the builder's list of what it did (arena-owned).
+ */
+static enum op_status
+build_and_store(const struct op_env *env, const struct op_caller *who,
+    const char *prompt, struct op_result *out, struct json_object **changes)
+{
+	struct build_result br;
+	enum build_status bs;
+
+	if (op_allowed(who, S_WRITE, out) != OP_OK)
+		return out->status;
+	/* The builder may ask a language model over HTTP. */
+	waiter_notify(env->waiter);
+	bs = builder_create_with(env->arena, env->kit->catalog, env->cfg, prompt, &br);
+	if (bs == BUILD_OK && op_workflow_create(env, who, br.doc, out) == OP_CREATED) {
+		out->message = arena_strdup(env->arena, br.summary);
+		if (changes != NULL) {
+			*changes = json_object_get(br.changes);
+			arena_defer(env->arena, json_put_cb, *changes);
+		}
+	} else if (bs == BUILD_NOT_UNDERSTOOD)
+		op_fail(out, OP_UNPROCESSABLE, "not_understood", "%s", br.summary);
+	else if (bs == BUILD_INVALID)
+		op_fail_details(out, OP_UNPROCESSABLE, "invalid", br.summary,
+		    br.errors != NULL ? json_object_get(br.errors) : NULL);
+	else if (bs != BUILD_OK)
+		op_fail(out, OP_INTERNAL, "internal", "out of memory");
+	build_result_clear(&br);
+	return out->status;
+}
+
+enum op_status
+op_workflow_build(const struct op_env *env, const struct op_caller *who,
+    const char *prompt, struct op_result *out)
+{
+	return build_and_store(env, who, prompt, out, NULL);
+}
+
+/* As op_workflow_build, with the builder's changes for the chat. */
+enum op_status
+op_workflow_build_changes(const struct op_env *env, const struct op_caller *who,
+    const char *prompt, struct op_result *out, struct json_object **changes)
+{
+	return build_and_store(env, who, prompt, out, changes);
+}
+
+enum op_status
+op_workflow_get(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	const char *params[2] = { server_id, who->owner_id };
+	PGresult *res;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_GET, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "lookup failed");
+	if (PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	return one_workflow(out, OP_OK, res);
+}
+
+/*
+ * The caller's workflows in creation order, limit (1..OP_LIST_MAX) after
+ * cursor (0 for the first page): {"items":[...],"nextCursor":...}. The
+ * cursor is opaque to clients (today, the last row's sequence).
+ */
+enum op_status
+op_workflow_list(const struct op_env *env, const struct op_caller *who,
+    long long limit, long long cursor, struct op_result *out)
+{
+	char lim[24], cur[24];
+	const char *params[3] = { who->owner_id, cur, lim };
+	PGresult *res;
+	int n, i;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if (limit < 1 || limit > OP_LIST_MAX)
+		return op_fail(out, OP_BAD_REQUEST, "bad_request",
+		    "limit must be a number from 1 to %d", OP_LIST_MAX);
+	if (cursor < 0)
+		return op_fail(out, OP_BAD_REQUEST, "bad_request",
+		    "cursor must be a value returned as nextCursor");
+	snprintf(cur, sizeof(cur), "%lld", cursor);
+	/* One row more than asked tells whether there is a next page. */
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_LIST, 3, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "list failed");
+	n = PQntuples(res);
+	out->items = arena_alloc(env->arena, sizeof(*out->items) * (size_t)(n ? n : 1));
+	buf_puts(&out->body, "{\"items\":[");
+	for (i = 0; i < n && i < limit; i++) {
+		struct op_item *it = &out->items[out->nitems++];
+
+		if (i > 0)
+			buf_putc(&out->body, ',');
+		workflow_render(&out->body, res, i);
+		it->id = PQgetvalue(res, i, WF_SERVER_ID);
+		it->name = PQgetvalue(res, i, WF_COL__MAX);
+		it->description = PQgetisnull(res, i, WF_COL__MAX + 1) ? NULL :
+		    PQgetvalue(res, i, WF_COL__MAX + 1);
+	}
+	buf_puts(&out->body, "],\"nextCursor\":");
+	if (n > limit) {
+		out->next_cursor = PQgetvalue(res, (int)limit - 1, WF_SEQ);
+		buf_printf(&out->body, "\"%s\"", out->next_cursor);
+	} else
+		buf_puts(&out->body, "null");
+	buf_putc(&out->body, '}');
+	out->status = OP_OK;
+	return OP_OK;
+}
+
+/*
+ * Replaces the document of server_id with doc (borrowed), if it is still at
+ * version. A stale version is a conflict, so two editors cannot silently
+ * overwrite each other.
+ */
+enum op_status
+op_workflow_replace(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct json_object *doc, long long version,
+    struct op_result *out)
+{
+	const char *text, *params[4];
+	char ver[24];
+	PGresult *res;
+
+	if (op_allowed(who, S_WRITE, out) != OP_OK)
+		return out->status;
+	if (version < 1 || version > 2000000000)
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "send the version you read, so a concurrent change is not lost",
+		    json_tokener_parse("[{\"path\":\"/version\",\"message\":"
+		    "\"version is required: a positive integer\"}]"));
+	snprintf(ver, sizeof(ver), "%lld", version);
+	if (canonical_doc(env, doc, &text, out) != OP_OK)
+		return out->status;
+	params[0] = server_id;
+	params[1] = who->owner_id;
+	params[2] = text;
+	params[3] = ver;
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_UPDATE, 4, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "update failed");
+	if (PQntuples(res) == 1)
+		return one_workflow(out, OP_OK, res);
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	return op_fail(out, OP_CONFLICT, "version_conflict",
+	    "the workflow is at version %s; you sent %s. Read it again and reapply "
+	    "your change", PQgetvalue(res, 0, 0), ver);
+}
+
+/* Deletes a workflow that is not deployed (a deployed one is a conflict). */
+enum op_status
+op_workflow_delete(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	const char *params[2] = { server_id, who->owner_id };
+	PGresult *res;
+
+	if (op_allowed(who, S_WRITE, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_DELETE, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "delete failed");
+	if (PQntuples(res) == 1) {
+		out->status = OP_NO_CONTENT;
+		return OP_NO_CONTENT;
+	}
+	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_STATE, 2, params)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	return op_fail(out, OP_CONFLICT, "deployed",
+	    "the workflow is deployed; undeploy it before deleting it");
+}
+
+/*
+ * The stored workflow as a JSON document (*doc, arena-owned), for those
+ * that change or explain it; also the result's body, like op_workflow_get.
+ */
+enum op_status
+op_workflow_doc(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct json_object **doc, struct op_result *out)
+{
+	*doc = NULL;
+	if (op_workflow_get(env, who, server_id, out) != OP_OK)
+		return out->status;
+	if ((*doc = json_tokener_parse(out->body.data)) == NULL)
+		return op_fail(out, OP_INTERNAL, "internal", "stored document unreadable");
+	arena_defer(env->arena, json_put_cb, *doc);
+	return OP_OK;
+}
+
+/* OP_OK when the caller owns server_id; else not found (or unavailable). */
+enum op_status
+op_workflow_owned(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	const char *params[2] = { server_id, who->owner_id };
+	PGresult *res = db_query(env->db, env->arena, Q_WORKFLOW_STATE, 2, params);
+
+	if (res == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res) || PQntuples(res) == 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no such workflow");
+	out->status = OP_OK;
+	out->version = atoi(PQgetvalue(res, 0, 0));
+	return OP_OK;
+}
