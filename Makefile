@@ -19,7 +19,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # lib/ is in layers, one folder each, from the bottom up (README, Layout):
 # a file includes only headers of its own layer and of those below it.
-LIB_LAYERS := base db schema engine archestra builder ops http mcp proc
+LIB_LAYERS := base db schema engine exec archestra builder ops http mcp proc
 INCS     := $(addprefix -Ilib/,$(LIB_LAYERS)) -I/usr/include/json-c -I/usr/include/postgresql
 LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lm
 

@@ -38,6 +38,23 @@ static const struct route routes[] = {
 	    0, 0, { PARAM_SERVER_ID } },
 	{ HTTP_GET,    "/api/v1/executions/:executionId", h_execution_get, S_READ, 0, 0,
 	    { PARAM_EXEC_ID } },
+	{ HTTP_POST,   "/mcp/servers/:serverId/executions", h_execute_async, S_RUN, MB,
+	    ROUTE_JSON, { PARAM_SERVER_ID } },
+	{ HTTP_POST,   "/api/v1/executions/:executionId/pause", h_execution_pause, S_RUN,
+	    KB, ROUTE_JSON, { PARAM_EXEC_ID } },
+	{ HTTP_POST,   "/api/v1/executions/:executionId/resume", h_execution_resume, S_RUN,
+	    KB, ROUTE_JSON, { PARAM_EXEC_ID } },
+	{ HTTP_POST,   "/api/v1/executions/:executionId/cancel", h_execution_cancel, S_RUN,
+	    KB, ROUTE_JSON, { PARAM_EXEC_ID } },
+	{ HTTP_GET,    "/api/v1/executions/:executionId/interventions", h_interventions,
+	    S_READ, 0, 0, { PARAM_EXEC_ID } },
+	{ HTTP_POST,   "/api/v1/executions/:executionId/interventions/:interventionId",
+	    h_intervention_answer, S_READ, 64 * KB, ROUTE_JSON | ROUTE_BODY_REQUIRED,
+	    { PARAM_EXEC_ID, PARAM_INTERVENTION_ID } },
+	/* Approval links: public, the token is the credential. */
+	{ HTTP_GET,    "/api/v1/links/:token", h_link_get, 0, 0, 0, { PARAM_LINK } },
+	{ HTTP_POST,   "/api/v1/links/:token", h_link_answer, 0, 64 * KB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_LINK } },
 	{ HTTP_GET,    "/api/v1/tools", h_tool_catalog, S_READ, 0, 0, {0} },
 	{ HTTP_POST,   "/api/v1/chat", h_chat, S_WRITE, 16 * KB,
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, {0} },
@@ -65,6 +82,7 @@ static const struct program program = {
 	.router = &router,
 	.worker_init = orx_worker_init,
 	.worker_fini = orx_worker_fini,
+	.executor = ops_executor,
 };
 
 int

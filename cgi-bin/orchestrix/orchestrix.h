@@ -69,6 +69,16 @@ int	h_execution_list(struct req *, struct resp *);
 int	h_execution_get(struct req *, struct resp *);
 int	h_tool_catalog(struct req *, struct resp *);
 
+/* executions.c */
+int	h_execute_async(struct req *, struct resp *);
+int	h_execution_pause(struct req *, struct resp *);
+int	h_execution_resume(struct req *, struct resp *);
+int	h_execution_cancel(struct req *, struct resp *);
+int	h_interventions(struct req *, struct resp *);
+int	h_intervention_answer(struct req *, struct resp *);
+int	h_link_get(struct req *, struct resp *);
+int	h_link_answer(struct req *, struct resp *);
+
 /* chat.c */
 int	h_chat(struct req *, struct resp *);
 

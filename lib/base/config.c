@@ -53,6 +53,10 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "how long a worker trusts an MCP session it read from the database (0: read every time)" },
 	[CFG_BUSY_WORKERS] = { "ORX_BUSY_WORKERS", "",
 	    "workers of a program at work on the CPU at once (0-64; empty: the CPU count; 0: no limit); a worker waiting on the database or the network does not count" },
+	[CFG_EXECUTORS] = { "ORX_EXECUTORS", "2",
+	    "processes per program that run queued executions: asynchronous runs, and runs that go on after an approval or a resume (0-16)" },
+	[CFG_EXEC_LEASE_MS] = { "ORX_EXEC_LEASE_MS", "30000",
+	    "how long an executor holds an execution it runs; one whose executor died is taken again after this (1000-3600000)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -172,6 +176,8 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_RUN_BUDGET_MS, 10, 3600000, run_budget_ms);
 	NUM(CFG_PBKDF2_ITERATIONS, 1000, 10000000, pbkdf2_iterations);
 	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
+	NUM(CFG_EXECUTORS, 0, 16, executors);
+	NUM(CFG_EXEC_LEASE_MS, 1000, 3600000, exec_lease_ms);
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

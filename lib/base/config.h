@@ -31,6 +31,8 @@ enum cfg_key {
 	CFG_MCP_ALLOWED_ORIGINS,
 	CFG_MCP_SESSION_CACHE_MS,
 	CFG_BUSY_WORKERS,
+	CFG_EXECUTORS,
+	CFG_EXEC_LEASE_MS,
 	CFG__MAX
 };
 
@@ -54,6 +56,8 @@ struct config {
 	long		 run_budget_ms;
 	unsigned	 pbkdf2_iterations;
 	long		 mcp_session_cache_ms;
+	int		 executors;      /* processes that run queued executions */
+	long		 exec_lease_ms;  /* how long an executor holds one */
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

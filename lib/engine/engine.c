@@ -1,5 +1,6 @@
 /*
- * The executor: compiles workflows into plans and runs them step by step.
+ * The executor: runs a plan's steps in order, from the first or from where
+ * an earlier run stopped (a step that waits for a person, a pause).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,11 +20,51 @@
 #include "tools.h"
 
 const char *const exec_status_names[EXEC_STATUS__MAX] = {
-	"succeeded", "failed",
+	"succeeded", "failed", "waiting", "paused", "cancelled", "running",
 };
 const char *const step_status_names[STEP_STATUS__MAX] = {
-	"succeeded", "failed", "skipped",
+	"succeeded", "failed", "skipped", "waiting",
 };
+
+/* The exec_status named s, or -1. */
+int
+exec_status_lookup(const char *s)
+{
+	for (int i = 0; s != NULL && i < EXEC_STATUS__MAX; i++)
+		if (strcmp(s, exec_status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * 1 for a type whose step has effects outside the run when it completes (a
+ * write in the run's transaction, a call out): a durable execution makes
+ * its progress durable after such a step. db_insert that buffers its
+ * document (exec_env.defer_writes) is counted too: the checkpoint commits.
+ */
+static int
+has_effects(enum tool_type t)
+{
+	switch (t) {
+	case TOOL_DB_INSERT:
+	case TOOL_HTTP_REQUEST:
+		return 1;
+	case TOOL_INPUT:
+	case TOOL_VALIDATE:
+	case TOOL_TRANSFORM:
+	case TOOL_DB_FIND:
+	case TOOL_PASSWORD_HASH:
+	case TOOL_PASSWORD_VERIFY:
+	case TOOL_JWT_SIGN:
+	case TOOL_JWT_VERIFY:
+	case TOOL_CONDITION:
+	case TOOL_APPROVAL:
+	case TOOL_RESPONSE:
+	case TOOL__MAX:
+		break;
+	}
+	return 0;
+}
 
 /* ISO 8601 UTC with milliseconds, as every timestamp the API shows. */
 static struct json_object *
@@ -33,111 +74,6 @@ iso_time(long long us)
 
 	iso_utc(us, s);
 	return json_object_new_string(s);
-}
-
-void
-plan_free(struct plan *p)
-{
-	if (p == NULL)
-		return;
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].compiled != NULL &&
-		    tool_impls[p->steps[i].type].free_compiled != NULL)
-			tool_impls[p->steps[i].type].free_compiled(p->steps[i].compiled);
-	free(p->steps);
-	js_free(p->input_schema);
-	json_object_put(p->doc);
-	json_object_put(p->secrets);
-	free(p);
-}
-
-/* tpl_scan callback: sets *(int *)ctx when a reference reads {{env.*}}. */
-static void
-env_ref_cb(void *ctx, const struct tpl_ref *ref, const char *path)
-{
-	(void)path;
-	if (ref->root == TPL_ENV)
-		*(int *)ctx = 1;
-}
-
-/*
- * Compiles a canonical (already validated) document into a plan. The plan
- * takes its own reference to doc. Returns 0, or -1 with errors appended.
- */
-int
-plan_compile(struct json_object *doc, const char *id, int version,
-    struct plan **out, struct json_object *errors)
-{
-	struct json_object *tools, *order, *schema;
-	struct plan *p;
-	size_t i, j, n;
-
-	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return -1;
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	p->version = version;
-	p->doc = json_object_get(doc);
-	tools = json_get(doc, "tools", json_type_array);
-	order = json_get(doc, "executionOrder", json_type_array);
-	if (tools == NULL || order == NULL) {
-		errs_add(errors, "", "the stored workflow has no tools or executionOrder");
-		goto fail;
-	}
-	if ((schema = json_object_object_get(doc, "inputSchema")) != NULL &&
-	    js_compile(schema, &p->input_schema, errors) != JS_OK)
-		goto fail;
-	n = json_object_array_length(order);
-	if ((p->steps = calloc(n ? n : 1, sizeof(*p->steps))) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		const char *tid = json_object_get_string(json_object_array_get_idx(order, i));
-		struct json_object *t = NULL;
-		struct plan_step *s = &p->steps[i];
-		char path[96];
-
-		for (j = 0; j < json_object_array_length(tools); j++) {
-			struct json_object *c = json_object_array_get_idx(tools, j);
-			const char *cid = json_get_str(c, "toolId");
-			if (cid != NULL && tid != NULL && strcmp(cid, tid) == 0) {
-				t = c;
-				break;
-			}
-		}
-		if (t == NULL || tool_type_lookup(json_get_str(t, "type") ?
-		    json_get_str(t, "type") : "") < 0) {
-			errs_add(errors, "/executionOrder", "step %zu names no known tool", i);
-			goto fail;
-		}
-		s->tool_id = json_get_str(t, "toolId");
-		s->name = json_get_str(t, "name") ? json_get_str(t, "name") : s->tool_id;
-		s->type = (enum tool_type)tool_type_lookup(json_get_str(t, "type"));
-		s->config = json_object_object_get(t, "config");
-		s->has_refs = tpl_has_refs(s->config);
-		if (s->has_refs)
-			tpl_scan(s->config, "", env_ref_cb, &p->uses_env, NULL);
-		p->nsteps++;
-		snprintf(path, sizeof(path), "/tools/%zu/config", j);
-		if (tool_impls[s->type].compile != NULL &&
-		    tool_impls[s->type].compile(s->config, path, errors, &s->compiled) != 0)
-			goto fail;
-	}
-	p->bytes = strlen(json_object_to_json_string(doc)) * 4 + sizeof(*p);
-	p->deferrable = 1;
-	p->needs_now = p->uses_env;
-	for (i = 0, j = 0; i < p->nsteps; i++) {
-		enum tool_type t = p->steps[i].type;
-		if (t == TOOL_DB_INSERT)
-			j = p->needs_now = 1;  /* a deferred insert's createdAt */
-		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST ||
-		    t == TOOL_APPROVAL))
-			p->deferrable = 0;
-	}
-	*out = p;
-	return 0;
-fail:
-	plan_free(p);
-	return -1;
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -200,19 +136,88 @@ error_object(const char *code, const char *message, struct json_object *details)
 	return e;
 }
 
+/* A deep copy of v (a new reference), or a new empty value of the same kind. */
+static struct json_object *
+copy_or(struct json_object *v, int array)
+{
+	struct json_object *c = NULL;
+
+	if (v == NULL)
+		return array ? json_object_new_array() : json_object_new_object();
+	if (json_object_deep_copy(v, &c, NULL) != 0)
+		abort();
+	return c;
+}
+
+/* {now, timestamp, executionId} of a run that started at started_us. */
+static struct json_object *
+env_object(long long started_us, const char *execution_id)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_add_new(e, "now", iso_time(started_us));
+	json_add_new(e, "timestamp", json_object_new_int64(started_us / 1000000));
+	json_add_new(e, "executionId",
+	    json_object_new_string(execution_id ? execution_id : ""));
+	return e;
+}
+
 /*
- * Runs plan on input (borrowed). Fills res (free it with exec_result_free).
- * Returns 0 when the run succeeded, -1 when a step failed (res says how).
+ * What the run leaves to go on from: {"steps": {toolId: output}, "skip":
+ * [index...], "env": {...}} (a new reference; outputs shared with scope).
+ */
+static struct json_object *
+state_of(const struct plan *p, struct json_object *scope, const unsigned char *skip)
+{
+	struct json_object *st = json_object_new_object(), *sk = json_object_new_array();
+	struct json_object *v;
+
+	json_add_new(st, "steps", json_object_get(json_object_object_get(scope, "steps")));
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (skip[i])
+			json_object_array_add(sk, json_object_new_int64((int64_t)i));
+	json_add_new(st, "skip", sk);
+	if (json_object_object_get_ex(scope, "env", &v))
+		json_add_new(st, "env", json_object_get(v));
+	return st;
+}
+
+/* Replaces the trace record of the step that waited (the last one of it). */
+static void
+replace_waiting(struct json_object *steps, const char *tool_id, struct json_object *rec)
+{
+	size_t n = json_object_array_length(steps);
+
+	for (size_t i = n; i-- > 0;) {
+		struct json_object *r = json_object_array_get_idx(steps, i);
+		const char *id = json_get_str(r, "toolId"), *st = json_get_str(r, "status");
+		if (id != NULL && st != NULL && strcmp(id, tool_id) == 0 &&
+		    strcmp(st, "waiting") == 0) {
+			json_object_array_put_idx(steps, i, rec);
+			return;
+		}
+	}
+	json_object_array_add(steps, rec);
+}
+
+/*
+ * Runs plan on input (borrowed), from the first step or from env->resume.
+ * Fills res (free it with exec_result_free). Returns 0 when the run
+ * succeeded or stopped to wait, pause or be cancelled (res->status says
+ * which, and res->next_step and res->state where it stands), -1 when a
+ * step failed (res says how).
  *
  * Database writes of db tools happen in one transaction the engine opens
  * at the first write (env->in_tx). On failure the engine rolls it back, so
- * a failed run leaves no partial record; on success it is left open for the
- * caller to add its own record and commit.
+ * a failed run leaves no partial record; otherwise it is left open for the
+ * caller to add its own record and commit (a checkpoint may commit it
+ * earlier, and the next write opens another).
  */
 int
 engine_run(const struct plan *p, struct exec_env *env, struct json_object *input,
     struct exec_result *res)
 {
+	const struct exec_resume *from = env->resume;
 	struct json_object *scope, *steps_out, *envobj;
 	unsigned char *skip;
 	long long t0 = mono_us(), deadline_ms;
@@ -221,9 +226,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 
 	memset(res, 0, sizeof(*res));
 	res->started_at_us = wall_us();
+	res->status = EXEC_SUCCEEDED;
 	if (!env->no_trace) {
-		res->steps = json_object_new_array();
-		res->logs = json_object_new_array();
+		res->steps = from != NULL ? copy_or(from->steps, 1) : json_object_new_array();
+		res->logs = from != NULL ? copy_or(from->logs, 1) : json_object_new_array();
 	}
 	res->http_status = 200;
 	deadline_ms = mono_ms() + env->cfg->run_budget_ms;
@@ -231,30 +237,35 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		abort();
 
 	scope = json_object_new_object();
-	steps_out = json_object_new_object();
 	json_add_new(scope, "input", json_object_get(input));
+	if (from != NULL) {
+		struct json_object *sk = json_get(from->state, "skip", json_type_array);
+		steps_out = copy_or(json_get(from->state, "steps", json_type_object), 0);
+		for (size_t k = 0; sk != NULL && k < json_object_array_length(sk); k++) {
+			int64_t x = json_object_get_int64(json_object_array_get_idx(sk, k));
+			if (x >= 0 && (size_t)x < p->nsteps)
+				skip[x] = 1;
+		}
+	} else
+		steps_out = json_object_new_object();
 	json_add_new(scope, "steps", steps_out);
 	json_add_new(scope, "secrets", env->secrets != NULL ?
 	    json_object_get(env->secrets) : json_object_new_object());
-	/* Nothing reads env unless a template names it or a db_insert dates a row. */
-	if (p->needs_now) {
-		envobj = json_object_new_object();
-		json_add_new(envobj, "now", iso_time(res->started_at_us));
-		json_add_new(envobj, "timestamp",
-		    json_object_new_int64(res->started_at_us / 1000000));
-		json_add_new(envobj, "executionId",
-		    json_object_new_string(env->execution_id ? env->execution_id : ""));
-		json_add_new(scope, "env", envobj);
-	}
+	/* Nothing reads env unless a template names it or a db_insert dates a
+	 * row; a run that goes on keeps the values it started with. */
+	if (from != NULL && (envobj = json_get(from->state, "env", json_type_object)) != NULL)
+		json_add_new(scope, "env", copy_or(envobj, 0));
+	else if (p->needs_now)
+		json_add_new(scope, "env", env_object(res->started_at_us, env->execution_id));
 
-	if (res->logs != NULL) {
+	if (res->logs != NULL && json_object_array_length(res->logs) == 0) {
 		struct json_object *d = json_object_new_object();
 		json_add_new(d, "workflow", json_object_new_string(p->id));
 		json_add_new(d, "version", json_object_new_int(p->version));
 		add_log(res, "info", d, "Execution started: %zu steps", p->nsteps);
 	}
 
-	for (i = 0; i < p->nsteps; i++) {
+	for (i = from != NULL ? from->next_step : 0; i < p->nsteps; i++) {
 		const struct plan_step *s = &p->steps[i];
 		struct tool_ctx ctx;
 		struct json_object *cfg = NULL, *err;
@@ -268,6 +279,25 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 				    step_record(s, STEP_SKIPPED, wall_us(), 0, NULL, NULL));
 			add_log(res, "info", NULL, "%s skipped", s->name);
 			continue;
+		}
+		/* The person's answer to the approval that waited is its output. */
+		if (from != NULL && i == from->next_step && from->answer != NULL &&
+		    s->type == TOOL_APPROVAL) {
+			if (res->steps != NULL)
+				replace_waiting(res->steps, s->tool_id, step_record(s,
+				    STEP_SUCCEEDED, wall_us(), 0, from->answer, NULL));
+			add_log(res, "success", NULL, "%s answered", s->name);
+			json_object_object_add(steps_out, s->tool_id, copy_or(from->answer, 0));
+			continue;
+		}
+		if (env->boundary != NULL) {
+			enum exec_status b = env->boundary(env->hook_ctx, i);
+			if (b == EXEC_PAUSED || b == EXEC_CANCELLED) {
+				res->status = b;
+				add_log(res, "info", NULL, "Execution %s before %s",
+				    exec_status_names[b], s->name);
+				break;
+			}
 		}
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.env = env;
@@ -303,6 +333,17 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 			    dur / 1000, env->cfg->step_timeout_ms);
 		}
 		json_object_put(cfg);
+		if (rc == TOOL_WAIT) {
+			/* The step waits for a person: the run stops before it. */
+			if (res->steps != NULL)
+				json_object_array_add(res->steps,
+				    step_record(s, STEP_WAITING, st, dur, NULL, NULL));
+			add_log(res, "info", NULL, "%s waits for a person", s->name);
+			res->status = EXEC_WAITING;
+			res->intervention = ctx.output;
+			res->http_status = 202;
+			break;
+		}
 		if (rc != 0) {
 			err = error_object(ctx.err_code ? ctx.err_code : "step_failed",
 			    ctx.err_msg, ctx.err_details);
@@ -341,9 +382,26 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 				res->headers = json_object_get(v);
 		}
 		json_object_object_add(steps_out, s->tool_id, ctx.output);
-		if (ctx.stop)
+		if (ctx.stop) {
+			i = p->nsteps;
 			break;
+		}
+		if (env->checkpoint != NULL && has_effects(s->type) && i + 1 < p->nsteps) {
+			json_object_put(res->state);
+			res->state = state_of(p, scope, skip);
+			res->next_step = i + 1;
+			if (env->checkpoint(env->hook_ctx, res, i + 1) == -1) {
+				res->error = error_object("unavailable",
+				    "the execution's progress could not be stored", NULL);
+				res->http_status = 503;
+				failed = 1;
+				break;
+			}
+		}
 	}
+	res->next_step = i;
+	json_object_put(res->state);
+	res->state = state_of(p, scope, skip);
 	res->duration_us = mono_us() - t0;
 	if (failed) {
 		res->status = EXEC_FAILED;
@@ -356,8 +414,7 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		}
 		add_log(res, "error", NULL, "Execution failed after %.1f ms",
 		    (double)res->duration_us / 1000);
-	} else {
-		res->status = EXEC_SUCCEEDED;
+	} else if (res->status == EXEC_SUCCEEDED) {
 		if (res->output == NULL && p->nsteps > 0) {
 			/* No response tool: the last step's output is the answer. */
 			struct json_object *v;
@@ -381,6 +438,8 @@ exec_result_free(struct exec_result *res)
 	json_object_put(res->steps);
 	json_object_put(res->logs);
 	json_object_put(res->error);
+	json_object_put(res->state);
+	json_object_put(res->intervention);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -472,114 +531,4 @@ redact(struct json_object *v, struct json_object *secrets, int keys)
 				redact(e, secrets, keys);
 		}
 	}
-}
-
-/* --- plan cache ---------------------------------------------------------- */
-
-struct plan_cache {
-	size_t		  max;
-	size_t		  n;
-	unsigned long	  tick;
-	struct plan	**plans;
-	unsigned long	 *used;
-};
-
-struct plan_cache *
-plan_cache_new(size_t max)
-{
-	struct plan_cache *c = calloc(1, sizeof(*c));
-
-	if (c == NULL)
-		abort();
-	c->max = max ? max : 1;
-	c->plans = calloc(c->max, sizeof(*c->plans));
-	c->used = calloc(c->max, sizeof(*c->used));
-	if (c->plans == NULL || c->used == NULL)
-		abort();
-	return c;
-}
-
-void
-plan_cache_free(struct plan_cache *c)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n; i++)
-		plan_free(c->plans[i]);
-	free(c->plans);
-	free(c->used);
-	free(c);
-}
-
-/* The cached plan of (id, version), or NULL. The cache keeps ownership. */
-struct plan *
-plan_cache_get(struct plan_cache *c, const char *id, int version)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->plans[i]->version == version && strcmp(c->plans[i]->id, id) == 0) {
-			c->used[i] = ++c->tick;
-			return c->plans[i];
-		}
-	return NULL;
-}
-
-/* The newest cached plan of id, whatever its version, or NULL. */
-struct plan *
-plan_cache_find(struct plan_cache *c, const char *id)
-{
-	struct plan *best = NULL;
-	size_t bi = 0;
-
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->plans[i]->id, id) == 0 &&
-		    (best == NULL || c->plans[i]->version > best->version)) {
-			best = c->plans[i];
-			bi = i;
-		}
-	if (best != NULL)
-		c->used[bi] = ++c->tick;
-	return best;
-}
-
-/* Drops every plan of id (a redeploy or a delete happened elsewhere). */
-void
-plan_cache_evict(struct plan_cache *c, const char *id)
-{
-	size_t i = 0;
-
-	while (i < c->n) {
-		if (strcmp(c->plans[i]->id, id) == 0) {
-			plan_free(c->plans[i]);
-			c->n--;
-			c->plans[i] = c->plans[c->n];
-			c->used[i] = c->used[c->n];
-		} else
-			i++;
-	}
-}
-
-void
-plan_cache_clear(struct plan_cache *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		plan_free(c->plans[i]);
-	c->n = 0;
-}
-
-/* Adds p (ownership passes to the cache), evicting the least recently used. */
-void
-plan_cache_put(struct plan_cache *c, struct plan *p)
-{
-	size_t slot = c->n, i;
-
-	if (c->n == c->max) {
-		slot = 0;
-		for (i = 1; i < c->n; i++)
-			if (c->used[i] < c->used[slot])
-				slot = i;
-		plan_free(c->plans[slot]);
-	} else
-		c->n++;
-	c->plans[slot] = p;
-	c->used[slot] = ++c->tick;
 }

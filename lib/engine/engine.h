@@ -19,6 +19,7 @@ struct config;
 struct db;
 struct js_schema;
 struct id_pool;
+struct exec_result;
 
 struct plan_step {
 	const char		*tool_id;
@@ -55,6 +56,32 @@ int	plan_compile(struct json_object *doc, const char *id, int version,
 	    struct plan **out, struct json_object *errors);
 void	plan_free(struct plan *);
 
+enum exec_status {
+	EXEC_SUCCEEDED, EXEC_FAILED, EXEC_WAITING, EXEC_PAUSED, EXEC_CANCELLED,
+	EXEC_RUNNING, EXEC_STATUS__MAX
+};
+extern const char *const exec_status_names[EXEC_STATUS__MAX];
+int	exec_status_lookup(const char *);
+
+enum step_status { STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED, STEP_WAITING,
+	STEP_STATUS__MAX };
+extern const char *const step_status_names[STEP_STATUS__MAX];
+
+/*
+ * Where a run that stopped (it waited for a person, was paused) goes on:
+ * the step to run next and what the earlier ones left (exec_result.state:
+ * {"steps": {toolId: output}, "skip": [index...], "env": {...}}), with
+ * the trace so far. answer is the person's answer when the step to run next
+ * is the approval that waited: it becomes that step's output. All borrowed.
+ */
+struct exec_resume {
+	size_t			 next_step;
+	struct json_object	*state;
+	struct json_object	*steps;     /* trace records so far, or NULL */
+	struct json_object	*logs;
+	struct json_object	*answer;
+};
+
 /* What a run may touch. */
 struct exec_env {
 	struct db		*db;        /* NULL: db tools fail with 503 */
@@ -67,13 +94,21 @@ struct exec_env {
 	int			 no_trace;  /* skip steps[] and logs[] (production) */
 	struct id_pool		*ids;       /* document ids from here (NULL: id_new) */
 	struct json_object	*pending;   /* [{id,collection,document,unique}] */
+	const struct exec_resume *resume;   /* NULL: from the first step */
+	/*
+	 * Optional hooks of durable executions (lib/exec/). boundary is asked
+	 * before each step (i the step about to run): EXEC_RUNNING goes on,
+	 * EXEC_PAUSED or EXEC_CANCELLED stops the run there. checkpoint is
+	 * called after a step whose effects outside the run are done (a write
+	 * in the run's transaction, an outbound call): it makes the progress
+	 * durable (and commits the transaction); -1 fails the run as
+	 * unavailable.
+	 */
+	enum exec_status	(*boundary)(void *hook_ctx, size_t i);
+	int			(*checkpoint)(void *hook_ctx, struct exec_result *sofar,
+				    size_t next_step);
+	void			*hook_ctx;
 };
-
-enum exec_status { EXEC_SUCCEEDED, EXEC_FAILED, EXEC_STATUS__MAX };
-extern const char *const exec_status_names[EXEC_STATUS__MAX];
-
-enum step_status { STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED, STEP_STATUS__MAX };
-extern const char *const step_status_names[STEP_STATUS__MAX];
 
 struct exec_result {
 	enum exec_status	 status;
@@ -85,6 +120,12 @@ struct exec_result {
 	struct json_object	*error;     /* {code,message,details?} or NULL */
 	long long		 duration_us;
 	long long		 started_at_us;  /* wall clock */
+	/* Where the run stands, to go on from (exec_resume): always set. */
+	size_t			 next_step;
+	struct json_object	*state;     /* {steps, skip, env} (owned) */
+	/* EXEC_WAITING: what the approval at next_step waits for (its
+	 * rendered config: prompt, form or options, approvers...), owned. */
+	struct json_object	*intervention;
 };
 
 int	engine_run(const struct plan *, struct exec_env *, struct json_object *input,

@@ -20,6 +20,9 @@ struct run_kit {
 	unsigned char		 secret_key[32];
 	int			 have_key;   /* 0: secrets are disabled */
 	struct id_pool		 ids;        /* execution and document ids */
+	/* The key of approval links (lib/exec/link.c), read at first use. */
+	unsigned char		 link_key[32];
+	int			 have_link_key;
 };
 
 int	run_kit_init(struct run_kit *, const struct config *, size_t plan_entries);

@@ -116,10 +116,27 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		NULL, NULL, tool_condition_run,
 	},
 	[TOOL_APPROVAL] = {
-		"Pauses the execution until a person answers (interventions; not in this version).",
-		"{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\"},"
-		"\"options\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}",
-		NULL, NULL, tool_approval_run,
+		"Stops the execution until a person answers (an intervention): a prompt, the "
+		"answer's form (a JSON Schema) or options (default approve/deny), who may answer "
+		"(owners, scopes), how many approvals, a timeout and what then (continue, "
+		"cancel, fail), what a deny does. Later steps read "
+		"{{steps.<id>.response}}, .approved, .answeredBy, .answeredAt.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"prompt\"],"
+		"\"properties\":{\"prompt\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2000},"
+		"\"form\":{\"type\":[\"object\",\"boolean\"]},"
+		"\"options\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":20,"
+		"\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":100}},"
+		"\"approvers\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+		"\"owners\":{\"type\":\"array\",\"maxItems\":50,\"items\":{\"type\":\"string\","
+		"\"minLength\":1,\"maxLength\":64}},"
+		"\"scopes\":{\"type\":\"array\",\"maxItems\":5,\"items\":{\"enum\":[\"read\","
+		"\"write\",\"run\",\"deploy\",\"admin\"]}}}},"
+		"\"required\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":20},"
+		"\"timeout\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":31536000},"
+		"\"onTimeout\":{\"enum\":[\"continue\",\"cancel\",\"fail\"]},"
+		"\"onDeny\":{\"enum\":[\"cancel\",\"fail\",\"continue\"]},"
+		"\"allowSelfApproval\":{\"type\":\"boolean\"}}}",
+		tool_approval_compile, NULL, tool_approval_run,
 	},
 	[TOOL_RESPONSE] = {
 		"Sets the status, headers and body of the endpoint's reply, and ends the run.",

@@ -31,6 +31,9 @@ struct tool_ctx {
 	struct json_object	*err_details;/* new reference or NULL */
 };
 
+/* A tool's run returns 0 (done: ctx->output), -1 (failed: tool_fail), or
+ * TOOL_WAIT: the step waits for a person; ctx->output says for what. */
+#define TOOL_WAIT	1
 typedef int (*tool_run_fn)(struct tool_ctx *);
 /* Compile-time check beyond the schema; may set *compiled. */
 typedef int (*tool_compile_fn)(struct json_object *config, const char *path,
@@ -66,6 +69,7 @@ int	tool_jwt_verify_run(struct tool_ctx *);
 int	tool_http_request_run(struct tool_ctx *);
 int	tool_condition_run(struct tool_ctx *);
 int	tool_approval_run(struct tool_ctx *);
+int	tool_approval_compile(struct json_object *, const char *, struct json_object *, void **);
 int	tool_response_run(struct tool_ctx *);
 
 #endif

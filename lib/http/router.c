@@ -15,6 +15,9 @@ static const char *const param_shapes[PARAM__MAX] = {
 	"exe_ followed by 8-64 lowercase letters or digits",
 	"agent_ followed by 8-64 lowercase letters or digits",
 	"a letter, then up to 63 letters, digits, '_', '.' or '-'",
+	"int_ followed by 8-64 lowercase letters or digits",
+	"an approval link's token",
+	"a tool type's name: lowercase letters and '_'",
 };
 
 static int
@@ -45,6 +48,16 @@ param_valid(enum param_kind kind, const char *s)
 		return prefixed_id(s, "exe_");
 	case PARAM_AGENT_ID:
 		return prefixed_id(s, "agent_");
+	case PARAM_INTERVENTION_ID:
+		return prefixed_id(s, "int_");
+	case PARAM_LINK:
+		if (n < 20 || n > 127 || strncmp(s, "int_", 4) != 0)
+			return 0;
+		return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
+	case PARAM_TOOL_TYPE:
+		if (n == 0 || n > 32 || s[0] < 'a' || s[0] > 'z')
+			return 0;
+		return strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
 	case PARAM_NAME:
 		if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') ||
 		    (s[0] >= 'A' && s[0] <= 'Z')))

@@ -22,7 +22,10 @@
 
 #include <json-c/json.h>
 
+#include <signal.h>
+
 #include "buf.h"
+#include "exec.h"
 #include "scopes.h"
 
 struct arena;
@@ -146,6 +149,26 @@ enum op_status	 op_execution_list(const struct op_env *, const struct op_caller 
 enum op_status	 op_execution_get(const struct op_env *, const struct op_caller *,
 		    const char *execution_id, struct op_result *);
 enum op_status	 op_tool_catalog(const struct op_env *, struct op_result *);
+struct plan	*op_plan_for(const struct op_env *, const char *server_id, int version,
+		    struct op_result *);
+
+/* --- executions that wait, the queue (executions.c) --- */
+enum op_status	 op_execute_async(const struct op_env *, const struct op_caller *,
+		    const char *server_id, struct json_object *input, struct op_result *);
+enum op_status	 op_execution_control(const struct op_env *, const struct op_caller *,
+		    const char *execution_id, enum exec_action, struct op_result *);
+enum op_status	 op_interventions_list(const struct op_env *, const struct op_caller *,
+		    const char *execution_id, struct op_result *);
+enum op_status	 op_intervention_answer(const struct op_env *, const struct op_caller *,
+		    const char *execution_id, const char *intervention_id,
+		    struct json_object *response, const char *notes, struct op_result *);
+enum op_status	 op_link_get(const struct op_env *, const char *token, struct op_result *);
+enum op_status	 op_link_answer(const struct op_env *, const char *token,
+		    struct json_object *response, const char *notes, struct op_result *);
+const char	*op_link_of(const struct op_env *, const char *intervention_id,
+		    long long expires);
+void		 ops_executor(const struct config *, void *shared,
+		    volatile sig_atomic_t *stop);
 
 /* --- deployments (deploy.c) --- */
 enum op_status	 op_deploy(const struct op_env *, const struct op_caller *,

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "db.h"
 #include "engine.h"
+#include "exec.h"
 #include "ids.h"
 #include "json.h"
 #include "ops.h"
@@ -79,8 +80,8 @@ op_runtime_get(const struct op_env *env, const struct op_caller *who,
 }
 
 /* The plan of (id, version): from the worker's cache, else compiled. */
-static struct plan *
-plan_for(const struct op_env *env, const char *id, int version, struct op_result *out)
+struct plan *
+op_plan_for(const struct op_env *env, const char *id, int version, struct op_result *out)
 {
 	struct plan *p = plan_cache_get(env->kit->plans, id, version);
 	char ver[16];
@@ -139,6 +140,56 @@ redacted(struct arena *a, struct json_object *v, struct json_object *secrets, in
 }
 
 /*
+ * A run that stopped at an approval: the execution and its intervention
+ * are stored with the run's writes (one commit), and the answer is 202
+ * with where to follow it and what it waits for (with the signed link).
+ */
+static enum op_status
+run_waits(const struct op_env *env, const struct op_caller *who, const char *server_id,
+    int version, const char *exe, struct json_object *input, struct json_object *trace_in,
+    struct json_object *steps, struct json_object *logs, struct exec_result *res,
+    struct op_result *out)
+{
+	struct json_object *iv = NULL;
+	char iid[40];
+	int rc;
+
+	if (id_new(iid, sizeof(iid), "int_", 20) == -1) {
+		rc = -2;
+		goto fail;
+	}
+	if ((rc = exec_save_waiting(env->db, env->arena, exe, server_id, who->owner_id,
+	    version, input, trace_in, steps, logs, res, who->key_id, NULL, iid, &iv)) != 0 ||
+	    db_commit(env->db) == -1) {
+		rc = rc == 0 ? -1 : rc;
+		goto fail;
+	}
+	arena_defer(env->arena, json_put_cb, iv);
+	buf_printf(&out->body, "{\"executionId\":\"%s\",\"serverId\":\"%s\",\"version\":%d,"
+	    "\"status\":\"waiting\",\"httpStatus\":202,\"statusUrl\":\"/api/v1/executions/%s\","
+	    "\"interventions\":[", exe, server_id, version, exe);
+	exec_intervention_json(&out->body, iid, json_get_str(iv, "prompt"),
+	    json_object_object_get(iv, "spec"), json_get_str(iv, "expiresAt"),
+	    op_link_of(env, iid, json_object_get_int64(json_object_object_get(iv, "expires"))));
+	buf_printf(&out->body, "],\"output\":null,\"durationUs\":%lld,\"steps\":%s,"
+	    "\"logs\":%s}", res->duration_us, json_plain(steps), json_plain(logs));
+	out->status = OP_ACCEPTED;
+	out->http = 202;
+	out->server_id = server_id;
+	out->execution_id = arena_strdup(env->arena, exe);
+	out->state = "waiting";
+	out->version = version;
+	exec_result_free(res);
+	return OP_ACCEPTED;
+fail:
+	if (env->db->in_tx)
+		db_rollback(env->db);
+	exec_result_free(res);
+	return rc == -1 ? op_unavailable(out) : op_fail(out, OP_INTERNAL, "internal",
+	    "the waiting execution could not be stored");
+}
+
+/*
  * Runs the current version of server_id on input (borrowed; NULL is {})
  * synchronously, and stores the execution in the run's transaction, so a
  * successful run's writes and its record commit together. The result is
@@ -174,7 +225,7 @@ op_run(const struct op_env *env, const struct op_caller *who, const char *server
 		    "the runtime is stopped; POST /mcp/servers/%s/runtime/start first",
 		    server_id);
 	version = atoi(PQgetvalue(pg, 0, 0));
-	if ((p = plan_for(env, server_id, version, out)) == NULL)
+	if ((p = op_plan_for(env, server_id, version, out)) == NULL)
 		return out->status;
 	if (id_new(exe, sizeof(exe), "exe_", 20) == -1)
 		return op_fail(out, OP_INTERNAL, "internal", "no randomness");
@@ -216,6 +267,9 @@ op_run(const struct op_env *env, const struct op_caller *who, const char *server
 	params[10] = json_plain(logs);
 	params[11] = started;
 	params[12] = dur;
+	if (res.status == EXEC_WAITING)
+		return run_waits(env, who, server_id, version, exe, input, trace_in, steps,
+		    logs, &res, out);
 	pg = db_query(env->db, env->arena, Q_EXECUTION_INSERT, 13, params);
 	if (pg == NULL || !db_ok(pg) || (ee.in_tx && db_commit(env->db) == -1)) {
 		if (ee.in_tx)

@@ -458,20 +458,32 @@ backlog(int sock)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
 }
 
-enum aux { AUX_WRITER, AUX_HELPER, AUX__MAX };
+/* Processes beside the workers: the log writer, the helper, then the
+ * executors (their number is ORX_EXECUTORS at start). */
+#define MAX_EXECUTORS	16
+enum aux { AUX_WRITER, AUX_HELPER, AUX_EXECUTOR, AUX__MAX = AUX_EXECUTOR + MAX_EXECUTORS };
+
+static const char *
+aux_name(const struct program *p, int which)
+{
+	return which == AUX_WRITER ? "orx-log-writer" : which == AUX_HELPER ?
+	    p->helper_name : "orx-executor";
+}
 
 /*
- * A process of the program's own beside the workers: its log writer or its
- * helper, stopped by SIGTERM. Returns its pid, or 0 when there is none.
+ * A process of the program's own beside the workers: its log writer, its
+ * helper or one of its executors, stopped by SIGTERM. Returns its pid, or 0
+ * when there is none.
  */
 static pid_t
-spawn_aux(const struct program *p, enum aux which, const struct config *cfg,
+spawn_aux(const struct program *p, int which, const struct config *cfg,
     struct log_rings *rings, void *shared)
 {
 	pid_t pid;
 
 	if (which == AUX_WRITER ? p->log_writer == NULL || rings == NULL :
-	    p->helper == NULL || shared == NULL)
+	    which == AUX_HELPER ? p->helper == NULL || shared == NULL :
+	    p->executor == NULL || which - AUX_EXECUTOR >= cfg->executors)
 		return 0;
 	if ((pid = fork()) != 0) {
 		if (pid < 0)
@@ -481,12 +493,14 @@ spawn_aux(const struct program *p, enum aux which, const struct config *cfg,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Named apart from the workers (ps, /proc/PID/comm), which it outlives
 	 * across reloads. */
-	prctl(PR_SET_NAME, which == AUX_WRITER ? "orx-log-writer" : p->helper_name);
+	prctl(PR_SET_NAME, aux_name(p, which));
 	child_signals();
 	if (which == AUX_WRITER)
 		p->log_writer(cfg, rings, shared, &got_term);
-	else
+	else if (which == AUX_HELPER)
 		p->helper(cfg, shared, &got_term);
+	else
+		p->executor(cfg, shared, &got_term);
 	exit(0);
 }
 
@@ -518,7 +532,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct gate_watch watch = { 0, 0 };
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
-	pid_t aux[AUX__MAX] = { 0, 0 };
+	pid_t aux[AUX__MAX] = { 0 };
 	const char *path;
 	sigset_t block, none;
 
@@ -585,7 +599,7 @@ server_main(const struct program *p, int argc, char **argv)
 	if (shared_metrics != NULL)
 		gate_init(&shared_metrics->gate, (unsigned)cfg[cur].busy_workers);
 	for (int a = 0; a < AUX__MAX; a++)
-		aux[a] = spawn_aux(p, (enum aux)a, &cfg[cur], rings, shared);
+		aux[a] = spawn_aux(p, a, &cfg[cur], rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
 		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, rings, i);
 		slots[i].gen = gen;
@@ -656,10 +670,9 @@ server_main(const struct program *p, int argc, char **argv)
 					aux[a] = 0;
 					if (!got_term) {
 						log_warn("%s: %s died; restarting it", p->name,
-						    a == AUX_WRITER ? "log writer" : p->helper_name);
+						    aux_name(p, a));
 						usleep(100000);
-						aux[a] = spawn_aux(p, (enum aux)a, &cfg[cur],
-						    rings, shared);
+						aux[a] = spawn_aux(p, a, &cfg[cur], rings, shared);
 					}
 					continue;
 				}
@@ -711,8 +724,15 @@ server_main(const struct program *p, int argc, char **argv)
 			signal_all(slots, nslots, SIGTERM, gen + 1);
 	}
 	signal_all(slots, nslots, SIGKILL, gen + 1);
-	/* The helper outlives the workers, whose last calls may wait on it;
-	 * the writer goes last: it takes what they all sent before leaving. */
+	/* The executors finish the run in hand (or leave it to the next
+	 * executor when its lease runs out); the helper outlives the workers,
+	 * whose last calls may wait on it; the writer goes last: it takes what
+	 * they all sent before leaving. */
+	for (int a = AUX_EXECUTOR; a < AUX__MAX; a++)
+		if (aux[a] > 0)
+			kill(aux[a], SIGTERM);
+	for (int a = AUX_EXECUTOR; a < AUX__MAX; a++)
+		stop_aux(aux[a]);
 	stop_aux(aux[AUX_HELPER]);
 	stop_aux(aux[AUX_WRITER]);
 	while (waitpid(-1, NULL, 0) > 0)

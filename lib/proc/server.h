@@ -62,6 +62,14 @@ struct program {
 	void			(*helper)(const struct config *, void *shared,
 				    volatile sig_atomic_t *stop);
 	const char		*helper_name;  /* its process name, < 16 bytes */
+	/*
+	 * Optional executors: ORX_EXECUTORS processes (as the program starts)
+	 * that run its queued executions (lib/exec/exec.h). Like the helper
+	 * they are restarted if they die, outlive reloads, and are stopped
+	 * once the workers are gone.
+	 */
+	void			(*executor)(const struct config *, void *shared,
+				    volatile sig_atomic_t *stop);
 };
 
 int	server_main(const struct program *, int argc, char **argv);

@@ -73,3 +73,30 @@ select json_build_object(
     'durationUs', e.duration_us)::text
 from executions e
 where e.id = $1::text and e.owner_id = $2::text
+
+-- name: exec_enqueue_new
+-- An asynchronous run of the current version of the owner's workflow,
+-- whose runtime must be started: the execution (its state the input as it
+-- came; input the trace's) and its queue row. No row: not found or stopped.
+with w as (
+    select w.version from workflows w join runtimes r on r.server_id = w.server_id
+    where w.server_id = $2::text and w.owner_id = $3::text and r.status = 'running'
+), e as (
+    insert into executions (id, server_id, owner_id, version, status, input, state,
+        steps, logs, started_at, mode, started_by)
+    select $1::text, $2::text, $3::text, w.version, 'running', $4::json, $5::json,
+        '[]', '[]', now(), 'async', $6::text
+    from w
+    returning id, version
+), q as (
+    insert into execution_queue (execution_id) select id from e
+)
+select e.id, e.version, pg_notify('orx_executions', e.id) from e
+
+-- name: exec_run_context
+-- What an executor needs to go on with an execution of a workflow: the
+-- owner's sealed secrets of it.
+select (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
+        from workflow_secrets s where s.server_id = w.server_id)
+from workflows w
+where w.server_id = $1::text and w.owner_id = $2::text

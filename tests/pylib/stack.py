@@ -118,9 +118,9 @@ class Stack:
     def pid(self, name):
         return int(open(os.path.join(self.run, f"{name}.pid")).read())
 
-    # The runtime's log writer and committer are children of the master
-    # but no workers.
-    AUX = ("orx-log-writer", "orx-committer")
+    # The runtime's log writer and committer, and each program's executors,
+    # are children of the master but no workers.
+    AUX = ("orx-log-writer", "orx-committer", "orx-executor")
 
     def _children(self, name):
         """(pid, comm) of each child of program name's master."""
