@@ -198,7 +198,13 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 	env.pending = json_object_new_array();
 	engine_run(p, &env, input, res);
 
-	if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
+	if (res->status == EXEC_WAITING) {
+		/* Kept with its writes; the answer is the 202 that says where to
+		 * follow it. */
+		if ((exe[0] == '\0' && id_pool_new(&RT(r)->kit.ids, exe, sizeof(exe), "exe_",
+		    20) == -1) || rt_keep_waiting(r, p, exe, input, res) == -1)
+			run_not_stored(res, GC_FAILED, NULL);
+	} else if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
 		char field[80];
 		enum gc_outcome out = commit_pending(r, agent_id, env.pending, field, sizeof(field));
 
@@ -237,7 +243,7 @@ h_agent_invoke(struct req *r, struct resp *w)
 	}
 	if (rt_run(r, p, input, "http", &res) == -1)
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "the agent cannot run");
-	if (res.status == EXEC_SUCCEEDED) {
+	if (res.status == EXEC_SUCCEEDED || res.status == EXEC_WAITING) {
 		size_t len = 4;
 		const char *body = res.output ? json_text(r->arena, res.output, &len) : "null";
 		resp_raw_json(w, res.http_status, body, len);

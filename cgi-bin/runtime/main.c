@@ -16,8 +16,21 @@ static const struct route routes[] = {
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_AGENT_ID } },
 	{ HTTP_DELETE, "/mcp/agents/:agentId", h_agent_delete, S_ADMIN, 0, 0,
 	    { PARAM_AGENT_ID } },
+	{ HTTP_GET,    "/mcp/agents/:agentId/interventions", h_agent_interventions, S_ADMIN,
+	    0, 0, { PARAM_AGENT_ID } },
+	{ HTTP_POST,   "/mcp/agents/:agentId/executions/:executionId/interventions/:interventionId",
+	    h_agent_intervention_answer, S_ADMIN, 64 * KB, ROUTE_JSON | ROUTE_BODY_REQUIRED,
+	    { PARAM_AGENT_ID, PARAM_EXEC_ID, PARAM_INTERVENTION_ID } },
 	{ HTTP_POST,   "/agents/:agentId", h_agent_invoke, 0, MB, ROUTE_JSON,
 	    { PARAM_AGENT_ID } },
+	/* A waiting call's status URL (its token or the agent's key), and the
+	 * approval links (public: the token is the credential). */
+	{ HTTP_GET,    "/agents/:agentId/executions/:executionId", h_agent_execution_get, 0,
+	    0, 0, { PARAM_AGENT_ID, PARAM_EXEC_ID } },
+	{ HTTP_GET,    "/agents/:agentId/links/:token", h_agent_link_get, 0, 0, 0,
+	    { PARAM_AGENT_ID, PARAM_LINK } },
+	{ HTTP_POST,   "/agents/:agentId/links/:token", h_agent_link_answer, 0, 64 * KB,
+	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_AGENT_ID, PARAM_LINK } },
 	/* The agent as an MCP server (Streamable HTTP; lib/mcp/ reads the body). */
 	{ HTTP_POST,   "/agents/:agentId/mcp", h_agent_mcp, 0, MB, 0, { PARAM_AGENT_ID } },
 	{ HTTP_GET,    "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
@@ -42,6 +55,7 @@ static const struct program program = {
 	.shared_init = rt_shared_init,
 	.helper = rt_committer,
 	.helper_name = "orx-committer",
+	.executor = rt_executor,
 };
 
 int

@@ -59,6 +59,16 @@ enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *scop
 	    const char *collection, const char *document, const char *unique_field);
 void	rt_committer(const struct config *, void *shared, volatile sig_atomic_t *stop);
 
+/* waits.c */
+int	rt_keep_waiting(struct req *, struct plan *, const char *exe,
+	    struct json_object *input, struct exec_result *);
+int	h_agent_execution_get(struct req *, struct resp *);
+int	h_agent_interventions(struct req *, struct resp *);
+int	h_agent_intervention_answer(struct req *, struct resp *);
+int	h_agent_link_get(struct req *, struct resp *);
+int	h_agent_link_answer(struct req *, struct resp *);
+void	rt_executor(const struct config *, void *shared, volatile sig_atomic_t *stop);
+
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);
 

@@ -107,8 +107,10 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		enum tool_type t = p->steps[i].type;
 		if (t == TOOL_DB_INSERT)
 			j = p->needs_now = 1;  /* a deferred insert's createdAt */
-		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST ||
-		    t == TOOL_APPROVAL))
+		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST))
+			p->deferrable = 0;
+		/* A run that waits commits its writes with its wait. */
+		if (t == TOOL_APPROVAL)
 			p->deferrable = 0;
 	}
 	*out = p;

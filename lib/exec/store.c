@@ -76,8 +76,8 @@ exec_save_waiting(struct db *db, struct arena *a, const char *execution_id,
 	p[6] = plain_or_null(trace_input);
 	p[7] = "null";
 	p[8] = "null";
-	p[9] = json_plain(steps);
-	p[10] = json_plain(logs);
+	p[9] = steps != NULL ? json_plain(steps) : "[]";
+	p[10] = logs != NULL ? json_plain(logs) : "[]";
 	p[11] = started;
 	p[12] = dur;
 	p[13] = next;

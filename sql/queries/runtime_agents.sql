@@ -146,3 +146,31 @@ from totals t
 
 -- name: rt_agent_count
 select count(*) from agents where deleted_at is null
+
+-- name: rt_agent_owner
+select coalesce(metadata ->> 'ownerId', '') from agents where id = $1::text
+
+-- name: rt_agent_version_load
+-- An agent's version as a resumed execution needs it: the document it ran,
+-- and the agent's secrets now.
+select v.doc::text,
+       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
+        from agent_secrets s where s.agent_id = v.agent_id)
+from agent_versions v
+where v.agent_id = $1::text and v.version = $2::int
+
+-- name: rt_execution_get
+-- An agent's execution for its status URL.
+select e.status, e.http_status, e.output::text, e.error::text, coalesce(e.token_hash, ''),
+       orx_ts(e.started_at), orx_ts(e.finished_at)
+from executions e
+where e.id = $1::text and e.server_id = $2::text
+
+-- name: rt_interventions_pending
+-- The open interventions of an agent's executions, oldest first.
+select i.id, i.execution_id, i.prompt, i.spec, orx_ts(i.expires_at),
+       extract(epoch from coalesce(i.expires_at, i.created_at + interval '7 days'))::bigint
+from interventions i join executions e on e.id = i.execution_id
+where e.server_id = $1::text and i.status = 'pending'
+order by i.seq
+limit 500

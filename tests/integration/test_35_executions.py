@@ -278,3 +278,41 @@ def test_timeouts_continue_and_cancel(s):
     assert e["output"]["decision"] is None, e
     e = settled(s, b, "cancelled", timeout=20)
     assert e["error"]["code"] == "timeout", e
+
+
+def test_deployed_agent_waits_and_a_link_answers(s):
+    """The runtime runs the same engine: a call that reaches the approval is
+    answered 202 with its status URL; the platform sees the intervention
+    with its signed link; whoever holds the link answers without a key; the
+    runtime's executors go on and the status URL gives the output."""
+    s = As(s)
+    sid = workflow(s)
+    r = s.post(f"/mcp/servers/{sid}/deploy", {})
+    assert r.status == 200, r
+    agent = r.json["agentId"]
+    r = s.post(f"/agents/{agent}", {"amount": 11, "who": "Lou"}, key=NOKEY)
+    assert r.status == 202 and r.json["status"] == "waiting", r
+    status_url = r.json["statusUrl"]
+    assert status_url.startswith(f"{s.url}/agents/{agent}/executions/exe_"), status_url
+    assert r.json["interventions"][0]["prompt"] == "Pay Lou 11?", r
+    assert "link" not in r.json["interventions"][0], r  # the caller is not the approver
+    path = status_url[len(s.url):]
+    assert s.get(path, key=NOKEY).json["status"] == "waiting"
+    # Without the token (or the agent's key) the status is not readable.
+    assert s.get(path.split("?")[0], key=NOKEY).status == 401
+    platform = open(f"{s.run}/platform.key").read().strip()
+    items = s.get(f"/mcp/agents/{agent}/interventions", key=platform).json["items"]
+    assert len(items) == 1 and items[0]["executionId"] == r.json["executionId"], items
+    link = items[0]["intervention"]["link"]
+    assert link.startswith(f"{s.url}/agents/{agent}/links/"), link
+    lpath = link[len(s.url):]
+    assert s.get(lpath, key=NOKEY).json["intervention"]["prompt"] == "Pay Lou 11?"
+    r = s.post(lpath, {"response": "approve"}, key=NOKEY)
+    assert r.status == 200 and r.json["status"] == "running", r
+    done = wait_for(lambda: (x := s.get(path, key=NOKEY).json)["status"] == "succeeded" and x,
+                    timeout=15)
+    assert done and done["output"]["paid"] == 11 and done["output"]["by"] == "link", done
+    assert s.post(lpath, {"response": "approve"}, key=NOKEY).status in (404, 409)
+    # The page behind a link is served (the token is read by the page).
+    page = s.get("/approve/whatever", key=NOKEY)
+    assert page.status == 200 and b"approve.js" in page.body, page
