@@ -12,7 +12,7 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	[CFG_DATABASE_URL] = { "DATABASE_URL", "dbname=orchestrix",
 	    "libpq connection string or URL" },
 	[CFG_SOCKET] = { "ORX_SOCKET", ".run/orchestrix.sock",
-	    "unix socket the FastCGI workers listen on" },
+	    "where the FastCGI workers listen: a unix socket path, or host:port, [v6]:port or :port for TCP (nginx on another host)" },
 	[CFG_WORKERS] = { "ORX_WORKERS", "4",
 	    "worker processes per program (1-64)" },
 	[CFG_PUBLIC_URL] = { "ORX_PUBLIC_URL", "http://127.0.0.1:8080",
