@@ -265,14 +265,14 @@ def test_host_killed_under_load_then_back(s):
             back[victim] = c.master(victim)
             assert back[victim] and back[victim] != masters[victim]
         text, _ = wrk.communicate(timeout=60)
+        answers = []
+        for f in glob.glob(os.path.join(out, "*")):
+            answers += [line.split() for line in open(f).read().splitlines()]
     finally:
         if wrk.poll() is None:
             wrk.kill()
             wrk.wait()
-    answers = []
-    for f in glob.glob(os.path.join(out, "*")):
-        answers += [line.split() for line in open(f).read().splitlines()]
-    shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     socket_errors = sum(map(int, m.groups())) if m else 0
     statuses = collections.Counter(st for st, _ in answers)

@@ -8,6 +8,7 @@ deleted first; Secret and Deployment replaced on 409 with their
 resourceVersion (again after a Conflict); removal deletes all three, a 404
 counting as done. No cluster runs here: the README says how to try it on
 one. The runtime a dedicated agent's pod runs is started for real too."""
+import atexit
 import base64
 import json
 import os
@@ -29,6 +30,7 @@ def api(s):
     """The loopback API server, and the runtime pointed at it."""
     if "api" not in _k:
         d = tempfile.mkdtemp(prefix="orx-kube-")
+        atexit.register(shutil.rmtree, d, True)
         _k["dir"] = d
         _k["api"] = KubeAPI(d)
         configure(s, _k["api"].kubeconfig(os.path.join(d, "kubeconfig")))
