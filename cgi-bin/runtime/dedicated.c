@@ -98,13 +98,8 @@ rt_orch_describe(struct req *r, struct buf *b, const char *agent_id, long max_ag
 		}
 	}
 	snprintf(url, sizeof(url), "http://%s.%s.svc.cluster.local/mcp", name, ns);
-	buf_puts(b, ",\"orchestrator\":{\"status\":");
-	buf_put_json_string(b, status, strlen(status));
-	buf_puts(b, ",\"reason\":");
-	if (reason[0] != '\0')
-		buf_put_json_string(b, reason, strlen(reason));
-	else
-		buf_puts(b, "null");
+	buf_puts(b, ",\"orchestrator\":{");
+	arc_put_orchestrator(b, status, reason);
 	buf_puts(b, ",\"deployment\":");
 	buf_put_json_string(b, name, strlen(name));
 	buf_puts(b, ",\"namespace\":");

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "archestra.h"
+#include "buf.h"
 #include "config.h"
 #include "curlio.h"
 #include "json.h"
@@ -937,6 +938,22 @@ arc_replace(const struct arc_client *cl, const char *agent_id,
     struct json_object *package, struct arc_result *r)
 {
 	return call(cl, OP_REPLACE, agent_id, package, NULL, r);
+}
+
+/*
+ * The members of an agent answer's "orchestrator" object both sides of
+ * the API write: its status and reason (null when there is none).
+ */
+void
+arc_put_orchestrator(struct buf *b, const char *status, const char *reason)
+{
+	buf_puts(b, "\"status\":");
+	buf_put_json_string(b, status, strlen(status));
+	buf_puts(b, ",\"reason\":");
+	if (reason != NULL && reason[0] != '\0')
+		buf_put_json_string(b, reason, strlen(reason));
+	else
+		buf_puts(b, "null");
 }
 
 /* GET {endpoint}/{agentId}; 200 with the agent (its isolation and status). */

@@ -68,6 +68,9 @@ enum arc_status	 arc_delete(const struct arc_client *, const char *agent_id,
 		    struct arc_result *);
 enum arc_status	 arc_get(const struct arc_client *, const char *agent_id,
 		    struct arc_result *);
+struct buf;
+/* Appends "status":<status>,"reason":<reason or null> (an orchestrator's). */
+void		 arc_put_orchestrator(struct buf *, const char *status, const char *reason);
 void		 arc_result_free(struct arc_result *);
 
 #endif

@@ -399,14 +399,13 @@ orch_ensure(struct orch *o, const char *agent_id, struct json_object *secrets,
     char *err, size_t errsz)
 {
 	char name[ORCH_NAME_MAX], coll[200], hash[65];
+	unsigned char digest[CRYPTO_SHA256_LEN];
 	struct json_object *secret, *svc, *dep;
 	const char *text;
 	int rc = -1;
 
 	orch_name(agent_id, name);
 	secret = secret_doc(o, name, agent_id, secrets);
-	unsigned char digest[CRYPTO_SHA256_LEN];
-
 	text = json_plain(json_object_object_get(secret, "stringData"));
 	crypto_sha256(text, strlen(text), digest);
 	crypto_hex_encode(digest, sizeof(digest), hash, sizeof(hash));

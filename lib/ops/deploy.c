@@ -120,17 +120,12 @@ package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
 	return pkg;
 }
 
-/* ,"orchestrator":{"status","reason"} of a dedicated agent (reason null when none). */
+/* ,"orchestrator":{"status","reason"} of a dedicated agent. */
 static void
 put_orchestrator(struct buf *b, const char *status, const char *reason)
 {
-	buf_puts(b, ",\"orchestrator\":{\"status\":");
-	buf_put_json_string(b, status, strlen(status));
-	buf_puts(b, ",\"reason\":");
-	if (reason[0] != '\0')
-		buf_put_json_string(b, reason, strlen(reason));
-	else
-		buf_puts(b, "null");
+	buf_puts(b, ",\"orchestrator\":{");
+	arc_put_orchestrator(b, status, reason);
 	buf_putc(b, '}');
 }
 
