@@ -140,9 +140,8 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	struct plan *p;
 	struct json_object *doc, *errors;
 	const char *params[1] = { agent_id };
-	PGresult *res;
-
 	const char *only = config_get(r->app->cfg, CFG_RUNTIME_AGENT);
+	PGresult *res;
 
 	if (*only != '\0' && strcmp(only, agent_id) != 0) {
 		*status_out = HTTP_NOT_FOUND;
