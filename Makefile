@@ -19,9 +19,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # lib/ is in layers, one folder each, from the bottom up (README, Layout):
 # a file includes only headers of its own layer and of those below it.
-LIB_LAYERS := base db schema engine exec archestra builder ops http mcp proc
+LIB_LAYERS := base db schema engine exec archestra k8s builder ops http mcp proc
 INCS     := $(addprefix -Ilib/,$(LIB_LAYERS)) -I/usr/include/json-c -I/usr/include/postgresql
-LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lm
+LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lyaml -lm
 
 CFLAGS_rel  := -O2 -g
 CFLAGS_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

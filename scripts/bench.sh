@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DUR=${BENCH_SECONDS:-8}
 CONN=${BENCH_CONNECTIONS:-32}
-ONLY=${BENCH_ONLY:-}    # engine, orchestrix, runtime or mcp: that part alone
+ONLY=${BENCH_ONLY:-}    # engine, orchestrix, runtime, hosts or mcp: that part alone
 part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 if part engine; then
@@ -21,7 +21,7 @@ fi
 RUN=$(mktemp -d /tmp/orx-bench-XXXXXX); chmod 755 "$RUN"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
-    for f in "$RUN"/floor-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+    for f in "$RUN"/floor-*.pid "$RUN"/bench-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
     [ -f "$RUN/sdk.pid" ] && kill "$(cat "$RUN/sdk.pid")" 2>/dev/null || true
     scripts/stack.sh stop "$RUN" >/dev/null 2>&1 || true
     rm -rf "$RUN"
@@ -144,6 +144,50 @@ rss=$(ps -o rss= --ppid "$(cat "$RUN/runtime.pid")" | sort -n | tail -1)
 echo "largest runtime worker RSS: $((rss / 1024)) MB   (target <= 16 MB)"
 fi
 for f in "$RUN"/floor-*.pid; do kill "$(cat "$f")" 2>/dev/null || true; done
+
+# --- several hosts: signup-lite on 1 runtime host vs 2 behind one nginx ------
+# Each "host" is a runtime master of its own on TCP loopback (README,
+# "Several hosts"): one with all the workers, then two with half each.
+# They share this machine's cores, so the line shows what a second host
+# costs (a second committer's smaller batches, two log writers, nginx
+# spreading connections), not what it gains on hardware of its own.
+if part hosts; then
+    half=$(( ORX_WORKERS / 2 )); [ "$half" -lt 1 ] && half=1
+    tcp_host() {  # instance workers -> its address
+        local port; port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        ORX_PROGRAM=runtime ORX_INSTANCE=$1 ORX_WORKERS=$2 ORX_SOCKET=127.0.0.1:$port \
+            scripts/stack.sh program "$RUN" "$PORT" build/rel >/dev/null
+        echo "127.0.0.1:$port"
+    }
+    one=$(tcp_host bench-one "$ORX_WORKERS")
+    two_a=$(tcp_host bench-two-a "$half")
+    two_b=$(tcp_host bench-two-b "$half")
+    printf 'upstream bench_one {\n    server %s;\n}\nupstream bench_two {\n    server %s;\n    server %s;\n}\n' \
+        "$one" "$two_a" "$two_b" > "$RUN/nginx/upstream-bench.conf"
+    for u in one two; do
+        cat <<CONF
+location ~ ^/__$u(?<bench_uri>/agents/.*)\$ {
+    fastcgi_param REQUEST_URI \$bench_uri;
+    include $RUN/nginx/fastcgi.conf;
+    fastcgi_pass bench_$u;
+}
+CONF
+    done > "$RUN/nginx/extra-hosts.conf"
+    nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" -s reload
+    sleep 0.5
+    echo
+    echo "== several hosts: signup-lite through one nginx, runtime on TCP ($ORX_WORKERS workers on 1 host, $half + $half on 2)"
+    for i in 1 2 3; do
+        run1 host1 tests/bench/agent.lua "$URL/__one$LITE" "$i"
+        run1 host2 tests/bench/agent.lua "$URL/__two$LITE" "$i"
+    done
+    report host1 "signup-lite, 1 host"
+    report host2 "signup-lite, 2 hosts, same cores"
+    echo "overhead of a second host on the same cores: $(pair_ratio host2 host1) of 1 host's calls/s, p99 $(cat "$RUN/host1.p99") -> $(cat "$RUN/host2.p99") ms   (overhead, not scale; median of rounds)"
+    for inst in bench-one bench-two-a bench-two-b; do
+        ORX_INSTANCE=$inst scripts/stack.sh program-stop "$RUN" >/dev/null
+    done
+fi
 
 # --- MCP: tools/call on a deployed agent beside the official TS SDK ----------
 # The agent answers through its session (held in PostgreSQL, so any worker

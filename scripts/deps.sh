@@ -7,8 +7,8 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libfcgi-dev libpq-dev libcurl4-openssl-dev
-      libjson-c-dev libssl-dev nginx postgresql postgresql-contrib curl
-      python3 wrk procps iproute2 ca-certificates chromium)
+      libjson-c-dev libssl-dev libyaml-dev nginx postgresql postgresql-contrib curl
+      openssl python3 python3-yaml wrk procps iproute2 ca-certificates chromium)
 # npm only installs the pinned test tools (tests/node); any Node will do.
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 [ "$#" -gt 0 ] && pkgs+=("$@")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stack.sh start|stop|status|fixture|db-start|db-stop RUN_DIR PORT BUILD_DIR
+# stack.sh start|stop|status|fixture|db-start|db-stop|program|program-stop RUN_DIR PORT BUILD_DIR
 #
 # Starts (or stops) a whole private stack under RUN_DIR: a PostgreSQL cluster
 # (unix socket in RUN_DIR/pg/sock plus a free loopback port), migrated; the
@@ -8,7 +8,16 @@
 # sanitizer build. Idempotent: starting a running stack changes nothing.
 #
 # Environment: ORX_WORKERS, ORX_ACCESS_LOG (default: on), ORX_MAX_BODY,
-# ORX_HTTP_ALLOW, ARCHESTRA_* -- passed to the programs.
+# ORX_HTTP_ALLOW, ARCHESTRA_* -- passed to the programs. Several hosts
+# (README, "Several hosts"): ORX_ORCHESTRIX_HOSTS / ORX_RUNTIME_HOSTS list
+# where a program runs instead of here (nginx's upstream servers;
+# scripts/nginx-conf.sh); ORX_PG_LISTEN adds addresses PostgreSQL listens
+# on for them (password auth from their networks).
+#
+# `program` starts one more master on this host for the stack at RUN_DIR:
+# ORX_PROGRAM (orchestrix|runtime) as ORX_INSTANCE (its pid, log and config
+# file names), listening on ORX_SOCKET (host:port), against DATABASE_URL;
+# `program-stop` stops it by its pid file.
 #
 # `fixture` (on a started stack) adds the MCP conformance fixture
 # (tests/mcp_fixture: BUILD_DIR/tests/mcp_fixture, ORX_FIXTURE_WORKERS
@@ -19,7 +28,7 @@
 # the settings above (the fault tests take the database away this way).
 set -euo pipefail
 
-cmd=${1:?usage: stack.sh start|stop|status|fixture|db-start|db-stop RUN_DIR PORT BUILD_DIR}
+cmd=${1:?usage: stack.sh start|stop|status|fixture|db-start|db-stop|program|program-stop RUN_DIR PORT BUILD_DIR}
 RUN=${2:?run dir}
 PORT=${3:-8080}
 BUILD=${4:-build/rel}
@@ -117,17 +126,24 @@ pg_start() {
         chmod 700 "$sock"
         as_pg "$PGBIN/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
         free_port > "$RUN/pg/port"
-        # Trust only over the private socket; loopback TCP needs a password.
+        # Trust only over the private socket; TCP needs a password (from
+        # loopback, or from the networks of ORX_PG_LISTEN's addresses).
         cat > "$data/pg_hba.conf" <<EOF
 local all all trust
 host  all all 127.0.0.1/32 scram-sha-256
 host  all all ::1/128 scram-sha-256
+host  all all samenet scram-sha-256
 EOF
     fi
-    local port; port=$(cat "$RUN/pg/port")
+    local port listen=127.0.0.1; port=$(cat "$RUN/pg/port")
+    if [ -n "${ORX_PG_LISTEN:-}" ]; then
+        [[ $ORX_PG_LISTEN =~ ^[0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*$ ]] ||
+            die "ORX_PG_LISTEN is a comma-separated list of addresses"
+        listen+=",$ORX_PG_LISTEN"
+    fi
     if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         as_pg "$PGBIN/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 30 \
-            -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200 -c shared_buffers=$buffers $PG_WAL" \
+            -o "-k $sock -p $port -c listen_addresses=$listen -c fsync=${PG_FSYNC:-on} -c max_connections=200 -c shared_buffers=$buffers $PG_WAL" \
             start >/dev/null || die "PostgreSQL did not start; see $RUN/pg/postgres.log"
     fi
     if ! psql -qAt -h "$sock" -p "$port" -U postgres -d postgres \
@@ -144,8 +160,11 @@ EOF
     "$ROOT/$BUILD/tools/orx-admin" migrate "$ROOT/sql/migrations" >&2
 }
 
+# program_start NAME [EXE [SOCKET]]: a program's master, its pid in
+# RUN/NAME.pid, its log in RUN/log/NAME.log; listening on SOCKET (a unix
+# path, or host:port for TCP; default RUN/NAME.sock).
 program_start() {
-    local prog=$1 sock=$RUN/$1.sock pidf=$RUN/$1.pid exe=${2:-$ROOT/$BUILD/cgi-bin/$1}
+    local prog=$1 exe=${2:-$ROOT/$BUILD/cgi-bin/$1} sock=${3:-$RUN/$1.sock} pidf=$RUN/$1.pid
     alive "$pidf" && return 0
     mkdir -p "$RUN/log"
     touch "$RUN/$prog.conf"
@@ -156,11 +175,22 @@ program_start() {
         setsid "$exe" >> "$RUN/log/$prog.log" 2>&1 < /dev/null &
     echo $! > "$pidf"
     for _ in $(seq 1 100); do
-        [ -S "$sock" ] && return 0
+        listening "$sock" && return 0
         kill -0 "$(cat "$pidf")" 2>/dev/null || die "$prog exited; see $RUN/log/$prog.log"
         sleep 0.05
     done
     die "$prog did not open $sock"
+}
+
+# listening SOCKET: a unix socket file exists, or host:port accepts.
+listening() {
+    case $1 in
+    */*) [ -S "$1" ] ;;
+    *)   local host=${1%:*} port=${1##*:}
+         host=${host#[}; host=${host%]}
+         [ -z "$host" ] || [ "$host" = "*" ] && host=127.0.0.1
+         (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null ;;
+    esac
 }
 
 # Keys made once per run folder: the secrets key (AES-256-GCM) and the
@@ -172,18 +202,10 @@ keys_make() {
 }
 
 nginx_start() {
-    local conf=$RUN/nginx/nginx.conf user=""
+    local conf=$RUN/nginx/nginx.conf
     mkdir -p "$RUN/nginx/tmp" "$RUN/log"
     alive "$RUN/nginx/nginx.pid" && return 0
-    # As root, nginx's workers run as root too, so they can reach the
-    # sockets and files under any project folder.
-    [ "$(id -u)" -eq 0 ] && user="user root;"
-    local access="$RUN/log/nginx-access.log"
-    [ "${ORX_ACCESS_LOG:-on}" = off ] && access=off
-    sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
-        -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" -e "s#@ACCESS_LOG@#$access#" \
-        -e "s#@AGENT_RATE@#${ORX_AGENT_RATE:-1000}#g" \
-        "$ROOT/nginx/orchestrix.conf.in" > "$conf"
+    "$ROOT/scripts/nginx-conf.sh" "$RUN" "$PORT" > "$conf" || die "nginx configuration not made"
     cp "$ROOT/nginx/fastcgi.conf" "$ROOT/nginx/fastcgi_params.conf" "$RUN/nginx/"
     nginx -t -q -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
         || die "nginx configuration test failed"
@@ -235,8 +257,10 @@ start)
     [ -x "$ROOT/$BUILD/cgi-bin/orchestrix" ] || die "$BUILD is not built"
     pg_start
     keys_make
-    program_start orchestrix
-    program_start runtime
+    # A program whose hosts are listed runs there, not here (README,
+    # "Several hosts"); nginx passes its requests to them.
+    [ -n "${ORX_ORCHESTRIX_HOSTS:-}" ] || program_start orchestrix
+    [ -n "${ORX_RUNTIME_HOSTS:-}" ] || program_start runtime
     nginx_start
     wait_healthy
     printf 'DATABASE_URL=%s\n' "$DATABASE_URL"
@@ -254,6 +278,21 @@ db-start)
     ;;
 db-stop)
     pg_stop
+    ;;
+program)
+    # One more master of a program on this host, for the stack at RUN:
+    # ORX_PROGRAM (orchestrix or runtime) named ORX_INSTANCE, listening on
+    # ORX_SOCKET (host:port), against DATABASE_URL.
+    [ -n "${DATABASE_URL:-}" ] || die "program: DATABASE_URL is not set"
+    inst=${ORX_INSTANCE:?program: ORX_INSTANCE names the instance}
+    [[ $inst =~ ^[a-z0-9-]+$ ]] || die "program: ORX_INSTANCE is lower-case letters, digits and -"
+    program_start "$inst" "$ROOT/$BUILD/cgi-bin/${ORX_PROGRAM:?program: ORX_PROGRAM}" \
+        "${ORX_SOCKET:?program: ORX_SOCKET is where it listens}"
+    ;;
+program-stop)
+    inst=${ORX_INSTANCE:?program-stop: ORX_INSTANCE names the instance}
+    [[ $inst =~ ^[a-z0-9-]+$ ]] || die "program-stop: ORX_INSTANCE is lower-case letters, digits and -"
+    stop_pidfile "$RUN/$inst.pid"
     ;;
 fixture)
     fixture_start

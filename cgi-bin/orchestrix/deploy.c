@@ -5,16 +5,27 @@
  */
 #include "orchestrix.h"
 
-/* POST /mcp/servers/:serverId/deploy {"ownerId": "..."} -- the seed route. */
+/*
+ * POST /mcp/servers/:serverId/deploy {"ownerId": "...", "isolation"?:
+ * "shared" | "dedicated"} -- the seed route; a dedicated agent runs in a
+ * Kubernetes Deployment of its own at the runtime.
+ */
 int
 h_deploy(struct req *r, struct resp *w)
 {
+	struct json_object *v = NULL;
 	int st;
 
 	if ((st = owner_field_check(r, w)) != 0)
 		return st;
+	if (json_object_is_type(r->json, json_type_object) &&
+	    json_object_object_get_ex(r->json, "isolation", &v) &&
+	    !json_object_is_type(v, json_type_string))
+		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
+		    "isolation is \"shared\" or \"dedicated\"", json_tokener_parse(
+		    "[{\"path\":\"/isolation\",\"message\":\"must be a string\"}]"));
 	OP_LOCALS(r);
-	op_deploy(&env, &who, r->param[0], &res);
+	op_deploy_isolated(&env, &who, r->param[0], v ? json_object_get_string(v) : NULL, &res);
 	return orx_answer(w, &res);
 }
 

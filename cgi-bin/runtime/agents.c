@@ -22,15 +22,64 @@ base_url(struct req *r)
 	return config_get(r->app->cfg, CFG_PUBLIC_URL);
 }
 
+/*
+ * {agentId, publicEndpoint, dashboardUrl, version, isolation[, orchestrator]}.
+ * A dedicated agent's endpoint is its Service in the cluster.
+ */
 static int
-answer(struct req *r, struct resp *w, int status, const char *id, const char *version)
+answer(struct req *r, struct resp *w, int status, const char *id, const char *version,
+    const struct orch *o)
 {
+	char base[400];
+
+	if (o != NULL)
+		orch_service_url(o, id, base, sizeof(base));
+	else
+		snprintf(base, sizeof(base), "%s", base_url(r));
 	buf_reset(&w->body);
 	buf_printf(&w->body, "{\"agentId\":\"%s\",\"publicEndpoint\":\"%s/agents/%s\","
-	    "\"dashboardUrl\":\"%s/dashboard/%s\",\"version\":%s}", id, base_url(r), id,
-	    base_url(r), id, version);
+	    "\"dashboardUrl\":\"%s/dashboard/%s\",\"version\":%s,\"isolation\":\"%s\"",
+	    id, base, id, base_url(r), id, version, o != NULL ? "dedicated" : "shared");
+	if (o != NULL)
+		rt_orch_describe(r, &w->body, id, 86400000L);  /* as just recorded */
+	buf_putc(&w->body, '}');
 	w->status = status;
 	return status;
+}
+
+/*
+ * A dedicated agent's objects made (or replaced) in the cluster, inside the
+ * transaction that stores it: when Kubernetes refuses, what was made is
+ * removed and the caller rolls back. Returns 0, or the status answered.
+ */
+static int
+orchestrate(struct req *r, struct resp *w, struct orch *o, const char *id,
+    struct json_object *secrets)
+{
+	char err[400], left[300];
+
+	/* Kubernetes answers over HTTP: the CPU gate's place goes meanwhile. */
+	waiter_notify(&r->app->waiter);
+	if (orch_ensure(o, id, secrets, err, sizeof(err)) == 0) {
+		rt_orch_record(r, o, id, ORCH_PENDING, "");
+		return 0;
+	}
+	if (orch_remove(o, id, left, sizeof(left)) == -1)
+		log_warn("agent %s: not all of its Kubernetes objects were removed: %s", id, left);
+	return rt_orch_failed(w, err);
+}
+
+/* After the commit: waits a while for the agent's pod, and records its status. */
+static void
+await_pod(struct req *r, struct orch *o, const char *id)
+{
+	enum orch_status st;
+	char reason[300];
+
+	if (orch_wait(o, id, &st, reason, sizeof(reason)) == 0)
+		rt_orch_record(r, o, id, st, reason);
+	else
+		log_warn("agent %s: its status could not be read: %s", id, reason);
 }
 
 /*
@@ -41,6 +90,7 @@ struct package {
 	const char		*doc, *metadata, *name, *description;
 	char			 key_hash[65];
 	struct json_object	*secrets;   /* owned by the arena */
+	int			 dedicated; /* "isolation": "dedicated" */
 };
 
 /*
@@ -95,6 +145,7 @@ read_package(struct req *r, struct resp *w, struct package *pk)
 	if (key != NULL)
 		sha256_hex(key, strlen(key), pk->key_hash);
 	pk->secrets = arena_defer(r->arena, json_put_cb, secrets);
+	pk->dedicated = rt_dedicated_package(r->json);
 	return 0;
 }
 
@@ -140,9 +191,10 @@ store_secrets(struct req *r, const char *id, struct json_object *secrets)
 int
 h_agent_create(struct req *r, struct resp *w)
 {
-	const char *idem = req_header(r, "Idempotency-Key"), *params[7];
+	const char *idem = req_header(r, "Idempotency-Key"), *params[8];
 	struct package pk;
-	char id[40];
+	struct orch orch, *o = NULL;
+	char id[40], left[300];
 	PGresult *res;
 	int st;
 
@@ -152,19 +204,32 @@ h_agent_create(struct req *r, struct resp *w)
 		    "Idempotency-Key must be 1-200 bytes of UTF-8");
 	if ((st = read_package(r, w, &pk)) != 0)
 		return st;
+	if (pk.dedicated) {
+		if ((st = rt_orch_open(r, w, &orch)) != 0)
+			return st;
+		o = &orch;
+	}
 	/* A retried create returns the agent the first try made. */
 	if (idem != NULL) {
 		params[0] = idem;
-		if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_BY_KEY, 1, params)) == NULL)
-			return resp_unavailable(w);
-		if (db_ok(res) && PQntuples(res) == 1)
-			return answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
-			    PQgetvalue(res, 0, 1));
+		if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_BY_KEY, 1, params)) == NULL) {
+			st = resp_unavailable(w);
+			goto out;
+		}
+		if (db_ok(res) && PQntuples(res) == 1) {
+			st = answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
+			    PQgetvalue(res, 0, 1), o);
+			goto out;
+		}
 	}
-	if (id_new(id, sizeof(id), "agent_", 20) == -1)
-		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "no randomness");
-	if (db_begin(r->app->db) == -1)
-		return resp_unavailable(w);
+	if (id_new(id, sizeof(id), "agent_", 20) == -1) {
+		st = resp_error(w, HTTP_INTERNAL_ERROR, "internal", "no randomness");
+		goto out;
+	}
+	if (db_begin(r->app->db) == -1) {
+		st = resp_unavailable(w);
+		goto out;
+	}
 	params[0] = id;
 	params[1] = pk.name;
 	params[2] = pk.description;
@@ -172,24 +237,45 @@ h_agent_create(struct req *r, struct resp *w)
 	params[4] = pk.metadata;
 	params[5] = idem ? idem : "";
 	params[6] = pk.key_hash;
-	res = db_query(r->app->db, r->arena, Q_RT_AGENT_INSERT, 7, params);
+	params[7] = pk.dedicated ? "dedicated" : "shared";
+	res = db_query(r->app->db, r->arena, Q_RT_AGENT_INSERT, 8, params);
 	if (res != NULL && strcmp(db_sqlstate(res), "23505") == 0) {
 		/* A concurrent create with the same key won: answer with its agent. */
 		db_rollback(r->app->db);
 		params[0] = idem;
 		res = db_query(r->app->db, r->arena, Q_RT_AGENT_BY_KEY, 1, params);
 		if (res != NULL && db_ok(res) && PQntuples(res) == 1)
-			return answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
-			    PQgetvalue(res, 0, 1));
-		return resp_error(w, HTTP_CONFLICT, "conflict", "try again");
+			st = answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
+			    PQgetvalue(res, 0, 1), o);
+		else
+			st = resp_error(w, HTTP_CONFLICT, "conflict", "try again");
+		goto out;
 	}
-	if (res == NULL || !db_ok(res) || store_secrets(r, id, pk.secrets) == -1 ||
-	    db_commit(r->app->db) == -1) {
+	if (res == NULL || !db_ok(res) || store_secrets(r, id, pk.secrets) == -1) {
 		db_rollback(r->app->db);
-		return resp_unavailable(w);
+		st = resp_unavailable(w);
+		goto out;
 	}
-	log_info("agent %s created (%s)", id, pk.name);
-	return answer(r, w, HTTP_CREATED, id, "1");
+	if (o != NULL && (st = orchestrate(r, w, o, id, pk.secrets)) != 0) {
+		db_rollback(r->app->db);
+		goto out;
+	}
+	if (db_commit(r->app->db) == -1) {
+		db_rollback(r->app->db);
+		if (o != NULL && orch_remove(o, id, left, sizeof(left)) == -1)
+			log_warn("agent %s: not stored, and its Kubernetes objects not "
+			    "removed: %s", id, left);
+		st = resp_unavailable(w);
+		goto out;
+	}
+	log_info("agent %s created (%s%s)", id, pk.name, o ? ", dedicated" : "");
+	if (o != NULL)
+		await_pod(r, o, id);
+	st = answer(r, w, HTTP_CREATED, id, "1", o);
+out:
+	if (o != NULL)
+		orch_close(o);
+	return st;
 }
 
 int
@@ -197,7 +283,9 @@ h_agent_replace(struct req *r, struct resp *w)
 {
 	const char *params[6];
 	struct package pk;
+	struct orch orch, *o = NULL;
 	PGresult *res;
+	char *version = NULL;
 	int st;
 
 	if ((st = read_package(r, w, &pk)) != 0)
@@ -215,12 +303,37 @@ h_agent_replace(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	}
-	char *version = res && db_ok(res) ? arena_strdup(r->arena, PQgetvalue(res, 0, 1)) : NULL;
+	/* The agent keeps the isolation it was created with. */
+	if (res != NULL && db_ok(res) && strcmp(PQgetvalue(res, 0, 2), "dedicated") == 0) {
+		if ((st = rt_orch_open(r, w, &orch)) != 0) {
+			db_rollback(r->app->db);
+			return st;
+		}
+		o = &orch;
+	}
+	version = res && db_ok(res) ? arena_strdup(r->arena, PQgetvalue(res, 0, 1)) : NULL;
 	if (version == NULL || store_secrets(r, r->param[0], pk.secrets) == -1 ||
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
-	    !db_ok(res) || db_commit(r->app->db) == -1) {
+	    !db_ok(res)) {
 		db_rollback(r->app->db);
-		return resp_unavailable(w);
+		st = resp_unavailable(w);
+		goto out;
+	}
+	/* New secrets reach the agent's pod through its Secret (a new pod). */
+	if (o != NULL) {
+		char err[400];
+
+		waiter_notify(&r->app->waiter);
+		if (orch_ensure(o, r->param[0], pk.secrets, err, sizeof(err)) == -1) {
+			db_rollback(r->app->db);
+			st = rt_orch_failed(w, err);
+			goto out;
+		}
+	}
+	if (db_commit(r->app->db) == -1) {
+		db_rollback(r->app->db);
+		st = resp_unavailable(w);
+		goto out;
 	}
 	rt_agent_changed(r, r->param[0]);
 	log_info("agent %s replaced (version %s)", r->param[0], version);
@@ -228,14 +341,23 @@ h_agent_replace(struct req *r, struct resp *w)
 	if (mcp_broadcast(r->app->db, r->arena, arena_printf(r->arena, "/agents/%s/mcp",
 	    r->param[0]), "notifications/tools/list_changed") == -1)
 		log_warn("agent %s: tools/list_changed not sent", r->param[0]);
-	return answer(r, w, HTTP_OK, r->param[0], version);
+	if (o != NULL)
+		await_pod(r, o, r->param[0]);
+	st = answer(r, w, HTTP_OK, r->param[0], version, o);
+out:
+	if (o != NULL)
+		orch_close(o);
+	return st;
 }
 
 int
 h_agent_delete(struct req *r, struct resp *w)
 {
 	const char *params[1] = { r->param[0] };
+	struct orch orch, *o = NULL;
+	char err[400];
 	PGresult *res;
+	int st;
 
 	if (db_begin(r->app->db) == -1)
 		return resp_unavailable(w);
@@ -244,15 +366,43 @@ h_agent_delete(struct req *r, struct resp *w)
 		db_rollback(r->app->db);
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	}
+	if (res != NULL && db_ok(res) && strcmp(PQgetvalue(res, 0, 1), "dedicated") == 0) {
+		if ((st = rt_orch_open(r, w, &orch)) != 0) {
+			db_rollback(r->app->db);
+			return st;
+		}
+		o = &orch;
+	}
 	if (res == NULL || !db_ok(res) ||
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
-	    !db_ok(res) || db_commit(r->app->db) == -1) {
+	    !db_ok(res)) {
 		db_rollback(r->app->db);
-		return resp_unavailable(w);
+		st = resp_unavailable(w);
+		goto out;
+	}
+	/* Its Deployment, Service and Secret go first; if the cluster says
+	 * no, the agent stays, and deleting it again tries again. */
+	if (o != NULL) {
+		waiter_notify(&r->app->waiter);
+		if (orch_remove(o, r->param[0], err, sizeof(err)) == -1) {
+			db_rollback(r->app->db);
+			st = rt_orch_failed(w, err);
+			goto out;
+		}
+		rt_orch_record(r, o, r->param[0], ORCH_NOT_CREATED, "");
+	}
+	if (db_commit(r->app->db) == -1) {
+		db_rollback(r->app->db);
+		st = resp_unavailable(w);
+		goto out;
 	}
 	rt_agent_changed(r, r->param[0]);
 	w->status = HTTP_NO_CONTENT;
-	return HTTP_NO_CONTENT;
+	st = HTTP_NO_CONTENT;
+out:
+	if (o != NULL)
+		orch_close(o);
+	return st;
 }
 
 int
@@ -260,16 +410,21 @@ h_agent_get(struct req *r, struct resp *w)
 {
 	const char *params[1] = { r->param[0] };
 	const char *doc;
+	char base[400];
 	size_t n;
 	PGresult *res;
+	int dedicated;
 
 	if ((res = db_query(r->app->db, r->arena, Q_RT_AGENT_GET, 1, params)) == NULL)
 		return resp_unavailable(w);
 	if (!db_ok(res) || PQntuples(res) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
+	dedicated = strcmp(PQgetvalue(res, 0, 9), "dedicated") == 0;
+	if (!dedicated || rt_orch_base(r, r->param[0], base, sizeof(base)) == -1)
+		snprintf(base, sizeof(base), "%s", base_url(r));
 	buf_printf(&w->body, "{\"agentId\":\"%s\",\"version\":%s,\"publicEndpoint\":"
 	    "\"%s/agents/%s\",\"dashboardUrl\":\"%s/dashboard/%s\",\"protected\":%s",
-	    r->param[0], PQgetvalue(res, 0, 3), base_url(r), r->param[0], base_url(r),
+	    r->param[0], PQgetvalue(res, 0, 3), base, r->param[0], base_url(r),
 	    r->param[0], PQgetvalue(res, 0, 8)[0] == 't' ? "true" : "false");
 	/* The stored canonical document's members, then the metadata. */
 	doc = PQgetvalue(res, 0, 4);
@@ -278,8 +433,13 @@ h_agent_get(struct req *r, struct resp *w)
 		buf_putc(&w->body, ',');
 		buf_put(&w->body, doc + 1, n - 2);
 	}
-	buf_printf(&w->body, ",\"metadata\":%s,\"createdAt\":\"%s\",\"updatedAt\":\"%s\"}",
-	    PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
+	buf_printf(&w->body, ",\"metadata\":%s,\"createdAt\":\"%s\",\"updatedAt\":\"%s\","
+	    "\"isolation\":\"%s\"", PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
+	    PQgetvalue(res, 0, 7), PQgetvalue(res, 0, 9));
+	/* A dedicated agent's status, read from the cluster now. */
+	if (dedicated)
+		rt_orch_describe(r, &w->body, r->param[0], 0);
+	buf_putc(&w->body, '}');
 	w->status = HTTP_OK;
 	return HTTP_OK;
 }

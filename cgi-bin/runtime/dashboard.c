@@ -30,8 +30,12 @@ h_dashboard_data(struct req *r, struct resp *w)
 	buf_puts(&w->body, ",\"name\":");
 	buf_put_json_string(&w->body, PQgetvalue(agent, 0, 1),
 	    (size_t)PQgetlength(agent, 0, 1));
-	buf_printf(&w->body, ",\"version\":%s},\"minutes\":%lld,\"stats\":%s}",
-	    PQgetvalue(agent, 0, 3), v, PQgetvalue(res, 0, 0));
+	buf_printf(&w->body, ",\"version\":%s,\"isolation\":\"%s\"", PQgetvalue(agent, 0, 3),
+	    PQgetvalue(agent, 0, 9));
+	/* A dedicated agent's pod status, read again at most every 5 s. */
+	if (strcmp(PQgetvalue(agent, 0, 9), "dedicated") == 0)
+		rt_orch_describe(r, &w->body, r->param[0], 5000);
+	buf_printf(&w->body, "},\"minutes\":%lld,\"stats\":%s}", v, PQgetvalue(res, 0, 0));
 	w->status = HTTP_OK;
 	return HTTP_OK;
 }

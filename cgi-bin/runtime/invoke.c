@@ -85,6 +85,10 @@ rt_agent(struct req *r, struct resp *w, int *st)
 	if ((p = rt_plan(r, r->param[0], &status)) == NULL) {
 		if (status == HTTP_NOT_FOUND)
 			*st = resp_error(w, status, "not_found", "no such agent");
+		else if (status == HTTP_MISDIRECTED)
+			*st = resp_error(w, status, "dedicated", "this agent runs in its own "
+			    "Kubernetes deployment; call it at its endpoint (GET /mcp/agents/%s)",
+			    r->param[0]);
 		else if (status == HTTP_SERVICE_UNAVAILABLE)
 			*st = resp_unavailable(w);
 		else

@@ -35,6 +35,10 @@ static const struct route routes[] = {
 	{ HTTP_POST,   "/agents/:agentId/mcp", h_agent_mcp, 0, MB, 0, { PARAM_AGENT_ID } },
 	{ HTTP_GET,    "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
 	{ HTTP_DELETE, "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
+	/* A dedicated agent's pod: its Service's /mcp (404 elsewhere). */
+	{ HTTP_POST,   "/mcp", h_dedicated_mcp, 0, MB, 0, {0} },
+	{ HTTP_GET,    "/mcp", h_dedicated_mcp, 0, 0, 0, {0} },
+	{ HTTP_DELETE, "/mcp", h_dedicated_mcp, 0, 0, 0, {0} },
 	{ HTTP_GET,    "/dashboard/:agentId/data", h_dashboard_data, 0, 0, 0,
 	    { PARAM_AGENT_ID } },
 	{ HTTP_GET,    "/metrics", h_rt_metrics, 0, 0, 0, {0} },

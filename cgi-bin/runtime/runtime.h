@@ -13,6 +13,7 @@
 #include "gcommit.h"
 #include "http.h"
 #include "json.h"
+#include "orchestrator.h"
 #include "router.h"
 #include "runkit.h"
 #include "server.h"
@@ -71,6 +72,18 @@ void	rt_executor(const struct config *, void *shared, volatile sig_atomic_t *sto
 
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);
+
+/* dedicated.c */
+int	rt_dedicated_package(struct json_object *pkg);
+int	rt_orch_open(struct req *, struct resp *, struct orch *);
+int	rt_orch_failed(struct resp *, const char *err);
+void	rt_orch_record(struct req *, const struct orch *, const char *agent_id,
+	    enum orch_status, const char *reason);
+int	rt_orch_refresh(struct req *, const char *agent_id, enum orch_status *,
+	    char *reason, size_t reasonsz, char *err, size_t errsz);
+void	rt_orch_describe(struct req *, struct buf *, const char *agent_id, long max_age_ms);
+int	rt_orch_base(struct req *, const char *agent_id, char *out, size_t outsz);
+int	h_dedicated_mcp(struct req *, struct resp *);
 
 /* logger.c */
 void	rt_log_writer(const struct config *, struct log_rings *, void *shared,

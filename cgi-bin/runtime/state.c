@@ -109,8 +109,29 @@ rt_sync_cache(struct req *r)
 }
 
 /*
+ * The secrets of a dedicated agent's pod: ORX_AGENT_SECRETS, a JSON object
+ * of strings from the agent's Kubernetes Secret (a new object, owned).
+ */
+static struct json_object *
+pod_secrets(const struct config *cfg)
+{
+	const char *s = config_get(cfg, CFG_AGENT_SECRETS);
+	struct json_object *o = NULL;
+
+	if (*s != '\0' && (json_parse_strict(s, strlen(s), 4, &o, NULL) != JP_OK ||
+	    !json_object_is_type(o, json_type_object))) {
+		log_error("ORX_AGENT_SECRETS is not a JSON object; the agent has no secrets");
+		json_object_put(o);
+		o = NULL;
+	}
+	return o != NULL ? o : json_object_new_object();
+}
+
+/*
  * The agent's current plan, from the cache or loaded and compiled. Returns
- * NULL with *status_out 404 (no such agent) or 503 (database away).
+ * NULL with *status_out 404 (no such agent, or not the one agent a
+ * dedicated pod serves), 421 (a dedicated agent, asked of the shared
+ * runtime) or 503 (database away).
  */
 struct plan *
 rt_plan(struct req *r, const char *agent_id, int *status_out)
@@ -119,8 +140,13 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	struct plan *p;
 	struct json_object *doc, *errors;
 	const char *params[1] = { agent_id };
+	const char *only = config_get(r->app->cfg, CFG_RUNTIME_AGENT);
 	PGresult *res;
 
+	if (*only != '\0' && strcmp(only, agent_id) != 0) {
+		*status_out = HTTP_NOT_FOUND;
+		return NULL;
+	}
 	rt_sync_cache(r);
 	if ((p = plan_cache_find(st->kit.plans, agent_id)) != NULL)
 		return p;
@@ -131,6 +157,13 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	if (!db_ok(res) || PQntuples(res) != 1 ||
 	    (doc = json_tokener_parse(PQgetvalue(res, 0, 1))) == NULL) {
 		*status_out = HTTP_NOT_FOUND;
+		return NULL;
+	}
+	/* Not cached: each call asks again, and the answer stays right if
+	 * the agent is deployed again otherwise. */
+	if (*only == '\0' && strcmp(PQgetvalue(res, 0, 4), "dedicated") == 0) {
+		json_object_put(doc);
+		*status_out = HTTP_MISDIRECTED;
 		return NULL;
 	}
 	errors = json_object_new_array();
@@ -144,8 +177,11 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	json_object_put(errors);
 	json_object_put(doc);
 	snprintf(p->access_hash, sizeof(p->access_hash), "%s", PQgetvalue(res, 0, 2));
-	p->secrets = st->kit.have_key ? sealed_open_all(st->kit.secret_key, agent_id,
-	    PQgetvalue(res, 0, 3)) : json_object_new_object();
+	if (*only != '\0')
+		p->secrets = pod_secrets(r->app->cfg);
+	else
+		p->secrets = st->kit.have_key ? sealed_open_all(st->kit.secret_key, agent_id,
+		    PQgetvalue(res, 0, 3)) : json_object_new_object();
 	plan_cache_put(st->kit.plans, p);
 	return p;
 }

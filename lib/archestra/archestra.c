@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "archestra.h"
+#include "buf.h"
 #include "config.h"
 #include "curlio.h"
 #include "json.h"
@@ -48,7 +49,7 @@ const char *const arc_status_names[ARC__MAX] = {
 
 static const char *const pkg_fields[] = {
 	"name", "description", "tools", "executionOrder", "inputSchema",
-	"metadata", "secrets", "accessKey", NULL
+	"metadata", "secrets", "accessKey", "isolation", NULL
 };
 static const char *const pkg_tool_fields[] = {
 	"toolId", "name", "description", "handler", "inputSchema",
@@ -327,8 +328,9 @@ check_secrets(struct json_object *s, struct json_object *errors)
  * left out (arc_package sends {} for an absent one).
  * Returns 0 with *doc_out new and *secrets_out a new reference to the
  * package's secrets (NULL if none), or -1 with {path, message} objects
- * appended to errors and both outputs NULL. "accessKey" is checked (a
- * string of 16 to 256 bytes) and otherwise ignored.
+ * appended to errors and both outputs NULL. "accessKey" (a string of 16 to
+ * 256 bytes) and "isolation" ("shared" or "dedicated") are checked and left
+ * to the caller.
  */
 int
 arc_package_to_doc(struct json_object *pkg, struct json_object **doc_out,
@@ -382,6 +384,12 @@ arc_package_to_doc(struct json_object *pkg, struct json_object **doc_out,
 	    json_object_get_string_len(v) < 16 || json_object_get_string_len(v) > 256))
 		errs_add(errors, "/accessKey",
 		    "accessKey must be a string of 16 to 256 bytes");
+	/* The runtime reads it (shared, the default, or its own deployment). */
+	if (json_object_object_get_ex(pkg, "isolation", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    (strcmp(json_object_get_string(v), "shared") != 0 &&
+	    strcmp(json_object_get_string(v), "dedicated") != 0)))
+		errs_add(errors, "/isolation", "isolation is \"shared\" or \"dedicated\"");
 
 	if (json_object_array_length(errors) > before)
 		return -1;
@@ -705,6 +713,27 @@ rejected(struct arc_result *r, const struct curl_body *b)
 	return r->status;
 }
 
+/*
+ * The error message of an answer in the one envelope ({"error":{"message"}})
+ * into text, cleaned. Returns 0, or -1 when it carries none.
+ */
+static int
+answer_message(const struct curl_body *b, char *text, size_t textsz)
+{
+	struct json_object *ans = NULL;
+	const char *msg;
+	int rc = -1;
+
+	if (b->len > 0 && json_parse_strict(b->data, b->len, ARC_JSON_DEPTH, &ans, NULL) == JP_OK &&
+	    (msg = json_get_str(json_get(ans, "error", json_type_object), "message")) != NULL &&
+	    *msg != '\0') {
+		clean_copy(text, textsz, msg);
+		rc = 0;
+	}
+	json_object_put(ans);
+	return rc;
+}
+
 /* Maps a status no operation expected; returns the failure. */
 static enum arc_status
 unexpected(struct arc_result *r, const struct curl_body *b)
@@ -717,16 +746,55 @@ unexpected(struct arc_result *r, const struct curl_body *b)
 		return rejected(r, b);
 	if (s == 404)
 		return fail(r, ARC_NOT_FOUND, "Agent not found");
-	if (s >= 500 && s <= 599)
+	if (s >= 500 && s <= 599) {
+		char text[200];
+
+		if (answer_message(b, text, sizeof(text)) == 0)
+			return fail(r, ARC_SERVER_ERROR, "Archestra answered %d: %s", s, text);
 		return fail(r, ARC_SERVER_ERROR, "Archestra answered %d", s);
+	}
 	return fail(r, ARC_BAD_RESPONSE,
 	    "Archestra answered an unreadable response (HTTP %d)", s);
 }
 
 /*
+ * The optional "isolation" and "orchestrator": {"status", "reason"} of an
+ * agent answer into r. Returns 0, or -1 when they are there but not as
+ * this API says (a status outside its four, a reason that is no string).
+ */
+static int
+read_isolation(struct arc_result *r, struct json_object *ans)
+{
+	static const char *const statuses[] = {
+		"not_created", "pending", "running", "failed", NULL,
+	};
+	struct json_object *v, *o;
+	const char *s;
+
+	if (json_object_object_get_ex(ans, "isolation", &v)) {
+		s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		if (strcmp(s, "shared") != 0 && strcmp(s, "dedicated") != 0)
+			return -1;
+		snprintf(r->isolation, sizeof(r->isolation), "%s", s);
+	}
+	if (!json_object_object_get_ex(ans, "orchestrator", &o))
+		return 0;
+	if (!json_object_is_type(o, json_type_object) ||
+	    (s = json_get_str(o, "status")) == NULL || !key_in_list(statuses, s))
+		return -1;
+	snprintf(r->orch_status, sizeof(r->orch_status), "%s", s);
+	if (json_object_object_get_ex(o, "reason", &v) && !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_string))
+			return -1;
+		clean_copy(r->orch_reason, sizeof(r->orch_reason), json_object_get_string(v));
+	}
+	return 0;
+}
+
+/*
  * Reads a 2xx agent answer {"agentId", "publicEndpoint", "dashboardUrl",
- * "version"?} into r, strictly: anything else is ARC_BAD_RESPONSE. With
- * want_id, the answer must name that agent.
+ * "version"?, "isolation"?, "orchestrator"?} into r, strictly: anything
+ * else is ARC_BAD_RESPONSE. With want_id, the answer must name that agent.
  */
 static enum arc_status
 read_agent(struct arc_result *r, const struct curl_body *b, const char *want_id)
@@ -752,6 +820,8 @@ read_agent(struct arc_result *r, const struct curl_body *b, const char *want_id)
 			goto out;
 		r->version = (int)n;
 	}
+	if (read_isolation(r, ans) == -1)
+		goto out;
 	snprintf(r->agent_id, sizeof(r->agent_id), "%s", id);
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
 	snprintf(r->dashboard_url, sizeof(r->dashboard_url), "%s", dash);
@@ -768,7 +838,7 @@ out:
 	return ARC_OK;
 }
 
-enum arc_op { OP_CREATE, OP_REPLACE, OP_DELETE };
+enum arc_op { OP_CREATE, OP_REPLACE, OP_DELETE, OP_GET };
 
 /* Checks the call's arguments before anything is sent; fills url. */
 static enum arc_status
@@ -787,7 +857,7 @@ prepare(const struct arc_client *cl, enum arc_op op, const char *agent_id,
 		    "cannot carry");
 		return fail(r, ARC_UNAUTHORIZED, "Unauthorized");
 	}
-	if (op != OP_DELETE && !json_object_is_type(package, json_type_object))
+	if ((op == OP_CREATE || op == OP_REPLACE) && !json_object_is_type(package, json_type_object))
 		return fail(r, ARC_REJECTED, "Archestra refused the package: "
 		    "no package");
 	if (idem != NULL && !header_safe(idem, ARC_MAX_IDEM))
@@ -819,7 +889,7 @@ static enum arc_status
 call(const struct arc_client *cl, enum arc_op op, const char *agent_id,
     struct json_object *package, const char *idem, struct arc_result *r)
 {
-	static const char *const methods[] = { "POST", "PUT", "DELETE" };
+	static const char *const methods[] = { "POST", "PUT", "DELETE", "GET" };
 	const char *method = methods[op];
 	struct curl_body b = { .max = ARC_MAX_RESPONSE };
 	char url[1024];
@@ -835,7 +905,7 @@ call(const struct arc_client *cl, enum arc_op op, const char *agent_id,
 		st = r->http_status == 200 || r->http_status == 204 ? ARC_OK :
 		    unexpected(r, &b);
 	else if (r->http_status == 200 || (r->http_status == 201 && op == OP_CREATE))
-		st = read_agent(r, &b, op == OP_REPLACE ? agent_id : NULL);
+		st = read_agent(r, &b, op != OP_CREATE ? agent_id : NULL);
 	else
 		st = unexpected(r, &b);
 out:
@@ -868,6 +938,29 @@ arc_replace(const struct arc_client *cl, const char *agent_id,
     struct json_object *package, struct arc_result *r)
 {
 	return call(cl, OP_REPLACE, agent_id, package, NULL, r);
+}
+
+/*
+ * The members of an agent answer's "orchestrator" object both sides of
+ * the API write: its status and reason (null when there is none).
+ */
+void
+arc_put_orchestrator(struct buf *b, const char *status, const char *reason)
+{
+	buf_puts(b, "\"status\":");
+	buf_put_json_string(b, status, strlen(status));
+	buf_puts(b, ",\"reason\":");
+	if (reason != NULL && reason[0] != '\0')
+		buf_put_json_string(b, reason, strlen(reason));
+	else
+		buf_puts(b, "null");
+}
+
+/* GET {endpoint}/{agentId}; 200 with the agent (its isolation and status). */
+enum arc_status
+arc_get(const struct arc_client *cl, const char *agent_id, struct arc_result *r)
+{
+	return call(cl, OP_GET, agent_id, NULL, NULL, r);
 }
 
 /* DELETE {endpoint}/{agentId}; 204 (or 200). 404 is ARC_NOT_FOUND. */

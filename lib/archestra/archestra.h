@@ -49,6 +49,11 @@ struct arc_result {
 	char		 endpoint[512];
 	char		 dashboard_url[512];
 	int		 version;            /* from the answer, 0 if absent */
+	/* "shared" or "dedicated" ("" if the answer says nothing), and a
+	 * dedicated agent's orchestrator status and reason ("" if none). */
+	char		 isolation[16];
+	char		 orch_status[16];
+	char		 orch_reason[256];
 	char		 reason[300];        /* "" on ARC_OK */
 	struct json_object *details;         /* field errors of a 400/422, owned */
 };
@@ -61,6 +66,11 @@ enum arc_status	 arc_replace(const struct arc_client *, const char *agent_id,
 		    struct json_object *package, struct arc_result *);
 enum arc_status	 arc_delete(const struct arc_client *, const char *agent_id,
 		    struct arc_result *);
+enum arc_status	 arc_get(const struct arc_client *, const char *agent_id,
+		    struct arc_result *);
+struct buf;
+/* Appends "status":<status>,"reason":<reason or null> (an orchestrator's). */
+void		 arc_put_orchestrator(struct buf *, const char *status, const char *reason);
 void		 arc_result_free(struct arc_result *);
 
 #endif

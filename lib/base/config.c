@@ -12,7 +12,7 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	[CFG_DATABASE_URL] = { "DATABASE_URL", "dbname=orchestrix",
 	    "libpq connection string or URL" },
 	[CFG_SOCKET] = { "ORX_SOCKET", ".run/orchestrix.sock",
-	    "unix socket the FastCGI workers listen on" },
+	    "where the FastCGI workers listen: a unix socket path, or host:port, [v6]:port or :port for TCP (nginx on another host)" },
 	[CFG_WORKERS] = { "ORX_WORKERS", "4",
 	    "worker processes per program (1-64)" },
 	[CFG_PUBLIC_URL] = { "ORX_PUBLIC_URL", "http://127.0.0.1:8080",
@@ -57,6 +57,20 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "processes per program that run queued executions: asynchronous runs, and runs that go on after an approval or a resume (0-16)" },
 	[CFG_EXEC_LEASE_MS] = { "ORX_EXEC_LEASE_MS", "30000",
 	    "how long an executor holds an execution it runs; one whose executor died is taken again after this (1000-3600000)" },
+	[CFG_ORCH_KUBECONFIG] = { "ARCHESTRA_ORCHESTRATOR_KUBECONFIG", "",
+	    "kubeconfig of the cluster that runs dedicated agents (empty: the service account, when in a pod; else none)" },
+	[CFG_ORCH_NAMESPACE] = { "ARCHESTRA_ORCHESTRATOR_K8S_NAMESPACE", "",
+	    "namespace of dedicated agents' objects (empty: the kubeconfig context's or the service account's, else default)" },
+	[CFG_ORCH_IMAGE] = { "ARCHESTRA_ORCHESTRATOR_IMAGE", "orchestrix:latest",
+	    "the container image a dedicated agent's Deployment runs (deploy/container/Dockerfile)" },
+	[CFG_ORCH_WAIT_MS] = { "ARCHESTRA_ORCHESTRATOR_WAIT_MS", "5000",
+	    "how long deploying a dedicated agent waits for its pod to be available before answering pending" },
+	[CFG_ORCH_DATABASE_URL] = { "ARCHESTRA_ORCHESTRATOR_DATABASE_URL", "",
+	    "the database URL a dedicated agent's pod connects to (empty: DATABASE_URL)" },
+	[CFG_RUNTIME_AGENT] = { "ORX_RUNTIME_AGENT", "",
+	    "the one agent this runtime serves (a dedicated agent's pod; empty: every shared agent)" },
+	[CFG_AGENT_SECRETS] = { "ORX_AGENT_SECRETS", "",
+	    "that agent's secrets as a JSON object (from its Kubernetes Secret)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -178,6 +192,7 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
 	NUM(CFG_EXECUTORS, 0, 16, executors);
 	NUM(CFG_EXEC_LEASE_MS, 1000, 3600000, exec_lease_ms);
+	NUM(CFG_ORCH_WAIT_MS, 0, 600000, orch_wait_ms);
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

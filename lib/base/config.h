@@ -33,6 +33,13 @@ enum cfg_key {
 	CFG_BUSY_WORKERS,
 	CFG_EXECUTORS,
 	CFG_EXEC_LEASE_MS,
+	CFG_ORCH_KUBECONFIG,
+	CFG_ORCH_NAMESPACE,
+	CFG_ORCH_IMAGE,
+	CFG_ORCH_WAIT_MS,
+	CFG_ORCH_DATABASE_URL,
+	CFG_RUNTIME_AGENT,
+	CFG_AGENT_SECRETS,
 	CFG__MAX
 };
 
@@ -58,6 +65,7 @@ struct config {
 	long		 mcp_session_cache_ms;
 	int		 executors;      /* processes that run queued executions */
 	long		 exec_lease_ms;  /* how long an executor holds one */
+	long		 orch_wait_ms;   /* ARCHESTRA_ORCHESTRATOR_WAIT_MS */
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

@@ -39,6 +39,9 @@ struct deploying {
 	enum deploy_action	 act;
 	long long		 started;
 	struct op_result	*out;
+	/* A first deploy's "shared" or "dedicated" (a Kubernetes Deployment
+	 * of its own at the runtime), or NULL: the runtime's default. */
+	const char		*isolation;
 };
 
 /* Records one try (its own statement: failed tries survive the rollback). */
@@ -117,6 +120,22 @@ package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
 	return pkg;
 }
 
+/* ,"orchestrator":{"status","reason"} of a dedicated agent. */
+static void
+put_orchestrator(struct buf *b, const char *status, const char *reason)
+{
+	buf_puts(b, ",\"orchestrator\":{");
+	arc_put_orchestrator(b, status, reason);
+	buf_putc(b, '}');
+}
+
+/* The isolation an agent answer names (the runtime's default: shared). */
+static const char *
+isolation_of(const struct arc_result *ar)
+{
+	return strcmp(ar->isolation, "dedicated") == 0 ? "dedicated" : "shared";
+}
+
 /* The seed's 200 {"success":true,"serverId","agentId","endpoint",...}. */
 static enum op_status
 shipped(const struct deploying *d, const struct arc_result *ar, const char *at,
@@ -135,7 +154,10 @@ shipped(const struct deploying *d, const struct arc_result *ar, const char *at,
 	buf_put_json_string(b, ar->dashboard_url, strlen(ar->dashboard_url));
 	buf_puts(b, ",\"deployedAt\":");
 	buf_put_json_string(b, at, strlen(at));
-	buf_printf(b, ",\"version\":%d}", atoi(version));
+	buf_printf(b, ",\"version\":%d,\"isolation\":\"%s\"", atoi(version), isolation_of(ar));
+	if (ar->orch_status[0] != '\0')
+		put_orchestrator(b, ar->orch_status, ar->orch_reason);
+	buf_putc(b, '}');
 	out->status = OP_OK;
 	out->server_id = d->server_id;
 	out->agent_id = arena_strdup(d->env->arena, ar->agent_id);
@@ -156,7 +178,7 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	struct arc_result ar;
 	struct json_object *pkg;
 	char endpoint[512], idem[65], seed[160];
-	const char *params[5];
+	const char *params[8];
 	PGresult *res;
 
 	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
@@ -164,6 +186,9 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 		db_rollback(env->db);
 		return op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
 	}
+	/* Later deploys keep what the agent has. */
+	if (d->act == ACT_DEPLOY && d->isolation != NULL)
+		json_object_object_add(pkg, "isolation", json_object_new_string(d->isolation));
 	memset(&ar, 0, sizeof(ar));
 	/* The runtime answers over HTTP. */
 	waiter_notify(env->waiter);
@@ -190,9 +215,12 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	params[2] = ar.endpoint;
 	params[3] = ar.dashboard_url;
 	params[4] = version;
+	params[5] = isolation_of(&ar);
+	params[6] = ar.orch_status;
+	params[7] = ar.orch_reason;
 	if ((res = db_query(env->db, env->arena, Q_DEPLOY_SUPERSEDE, 1, params)) == NULL ||
 	    !db_ok(res) ||
-	    (res = db_query(env->db, env->arena, Q_DEPLOY_RECORD, 5, params)) == NULL ||
+	    (res = db_query(env->db, env->arena, Q_DEPLOY_RECORD, 8, params)) == NULL ||
 	    !db_ok(res) || PQntuples(res) != 1) {
 		db_rollback(env->db);
 		log_error("%s of %s: agent %s made but not recorded", action_names[d->act],
@@ -221,6 +249,7 @@ deploying_init(struct deploying *d, const struct op_env *env, const struct op_ca
 	d->act = act;
 	d->started = wall_us();
 	d->out = out;
+	d->isolation = NULL;
 }
 
 /*
@@ -231,11 +260,29 @@ enum op_status
 op_deploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
     struct op_result *out)
 {
+	return op_deploy_isolated(env, who, server_id, NULL, out);
+}
+
+/*
+ * op_deploy asking for an isolation: "shared" or "dedicated" (an agent of
+ * its own in Kubernetes at the runtime), or NULL for the runtime's default.
+ */
+enum op_status
+op_deploy_isolated(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, const char *isolation, struct op_result *out)
+{
 	struct deploying d;
 	struct buf *b = &out->body;
 	PGresult *lk;
 
 	deploying_init(&d, env, who, server_id, ACT_DEPLOY, out);
+	if (isolation != NULL && strcmp(isolation, "shared") != 0 &&
+	    strcmp(isolation, "dedicated") != 0)
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "isolation is \"shared\" or \"dedicated\"", json_tokener_parse(
+		    "[{\"path\":\"/isolation\",\"message\":\"is \\\"shared\\\" or "
+		    "\\\"dedicated\\\"\"}]"));
+	d.isolation = isolation;
 	if (op_allowed(who, S_DEPLOY, out) != OP_OK || (lk = lock_workflow(&d)) == NULL)
 		return out->status;
 	if (PQgetisnull(lk, 0, L_AGENT))
@@ -364,6 +411,36 @@ op_undeploy(const struct op_env *env, const struct op_caller *who, const char *s
 	return OP_OK;
 }
 
+/*
+ * The live status of an active dedicated deployment (row i of res), asked
+ * of the runtime now and stored; when the runtime cannot say, the stored
+ * one stands. Writes the status and reason into the caller's buffers.
+ */
+static void
+refresh_dedicated(const struct op_env *env, PGresult *res, int i, char *status,
+    size_t statussz, char *reason, size_t reasonsz)
+{
+	struct arc_client client;
+	struct arc_result ar;
+	char endpoint[512];
+
+	snprintf(status, statussz, "%s", PQgetvalue(res, i, 9));
+	snprintf(reason, reasonsz, "%s", PQgetvalue(res, i, 10));
+	if (strcmp(PQgetvalue(res, i, 5), "active") != 0)
+		return;
+	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
+	waiter_notify(env->waiter);
+	if (arc_get(&client, PQgetvalue(res, i, 2), &ar) == ARC_OK && ar.orch_status[0]) {
+		const char *params[3] = { PQgetvalue(res, i, 0), ar.orch_status, ar.orch_reason };
+
+		snprintf(status, statussz, "%s", ar.orch_status);
+		snprintf(reason, reasonsz, "%s", ar.orch_reason);
+		if (db_query(env->db, env->arena, Q_DEPLOY_ORCHESTRATOR_UPDATE, 3, params) == NULL)
+			log_warn("deployment %s: its status was not stored", PQgetvalue(res, i, 0));
+	}
+	arc_result_free(&ar);
+}
+
 /* Every deployment of the workflow, newest first. */
 enum op_status
 op_deployments(const struct op_env *env, const struct op_caller *who,
@@ -390,9 +467,18 @@ op_deployments(const struct op_env *env, const struct op_caller *who,
 		buf_printf(b, ",\"status\":\"%s\",\"deployedAt\":\"%s\",\"endedAt\":",
 		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
 		if (PQgetisnull(res, i, 7))
-			buf_puts(b, "null}");
+			buf_puts(b, "null");
 		else
-			buf_printf(b, "\"%s\"}", PQgetvalue(res, i, 7));
+			buf_printf(b, "\"%s\"", PQgetvalue(res, i, 7));
+		buf_printf(b, ",\"isolation\":\"%s\"", PQgetvalue(res, i, 8));
+		if (strcmp(PQgetvalue(res, i, 8), "dedicated") == 0) {
+			char status[16], reason[256];
+
+			refresh_dedicated(env, res, i, status, sizeof(status), reason, sizeof(reason));
+			if (status[0] != '\0')
+				put_orchestrator(b, status, reason);
+		}
+		buf_putc(b, '}');
 	}
 	buf_puts(b, "]}");
 	out->status = OP_OK;

@@ -173,6 +173,8 @@ void		 ops_executor(const struct config *, void *shared,
 /* --- deployments (deploy.c) --- */
 enum op_status	 op_deploy(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
+enum op_status	 op_deploy_isolated(const struct op_env *, const struct op_caller *,
+		    const char *server_id, const char *isolation, struct op_result *);
 enum op_status	 op_redeploy(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_rollback(const struct op_env *, const struct op_caller *,

@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "listen.h"
 #include "log.h"
 #include "logring.h"
 #include "mcp_cache.h"
@@ -533,7 +533,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
 	pid_t aux[AUX__MAX] = { 0 };
-	const char *path;
+	char path[PATH_MAX];  /* a copy: a second reload frees the first config */
 	sigset_t block, none;
 
 	(void)argc;
@@ -559,14 +559,12 @@ server_main(const struct program *p, int argc, char **argv)
 		log_error("FCGX_Init failed");
 		return 1;
 	}
-	path = config_get(&cfg[cur], CFG_SOCKET);
-	unlink(path);
-	if ((sock = FCGX_OpenSocket(path, 1024)) < 0) {
-		log_error("%s: cannot listen on %s: %s", p->name, path, strerror(errno));
+	/* A unix socket, or TCP for nginx on other hosts (lib/proc/listen.h). */
+	snprintf(path, sizeof(path), "%s", config_get(&cfg[cur], CFG_SOCKET));
+	if ((sock = listen_open(path, 1024, err, sizeof(err))) < 0) {
+		log_error("%s: cannot listen: %s", p->name, err);
 		return 1;
 	}
-	/* nginx's workers may run as another user. */
-	chmod(path, 0666);
 	if (p->shared_size > 0) {
 		shared = mmap(NULL, p->shared_size, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -740,8 +738,7 @@ server_main(const struct program *p, int argc, char **argv)
 	log_rings_unmap(rings);
 	if (shared != NULL)
 		munmap(shared, p->shared_size);
-	unlink(path);
-	close(sock);
+	listen_close(sock, path);
 	config_free(&cfg[0]);
 	config_free(&cfg[1]);
 	curl_global_cleanup();

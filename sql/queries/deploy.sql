@@ -25,9 +25,10 @@ with w as (
     returning server_id, owner_id, archestra_deployed_at
 )
 insert into deployments (server_id, owner_id, version, agent_id, endpoint, dashboard_url,
-                         status, deployed_at)
+                         status, deployed_at, isolation, orchestrator_status,
+                         orchestrator_reason)
 select w.server_id, w.owner_id, $5::int, $2::text, $3::text, $4::text, 'active',
-       w.archestra_deployed_at
+       w.archestra_deployed_at, $6::text, nullif($7::text, ''), nullif($8::text, '')
 from w
 returning orx_ts(deployed_at)
 
@@ -50,8 +51,15 @@ values ($1::text, $2::text, $3::int, $4::text, to_timestamp($5::bigint / 1e6),
 
 -- name: deployments_list
 select d.id, d.version, d.agent_id, d.endpoint, d.dashboard_url, d.status,
-       orx_ts(d.deployed_at), orx_ts(d.ended_at)
+       orx_ts(d.deployed_at), orx_ts(d.ended_at), d.isolation,
+       coalesce(d.orchestrator_status, ''), coalesce(d.orchestrator_reason, '')
 from deployments d join workflows w using (server_id)
 where w.server_id = $1::text and w.owner_id = $2::text
 order by d.id desc
 limit 100
+
+-- name: deploy_orchestrator_update
+-- A dedicated deployment's status, as the runtime reports it now.
+update deployments set orchestrator_status = nullif($2::text, ''),
+                       orchestrator_reason = nullif($3::text, '')
+where id = $1::bigint

@@ -7,9 +7,10 @@ where idempotency_key = $1::text and deleted_at is null
 
 -- name: rt_agent_insert
 with a as (
-    insert into agents (id, name, description, doc, metadata, idempotency_key, key_hash)
+    insert into agents (id, name, description, doc, metadata, idempotency_key, key_hash,
+                        isolation)
     values ($1::text, $2::text, $3::text, $4::json, $5::json, nullif($6::text, ''),
-            nullif($7::text, ''))
+            nullif($7::text, ''), $8::text)
     returning id, version, doc
 ), v as (
     insert into agent_versions (agent_id, version, doc) select id, version, doc from a
@@ -22,16 +23,16 @@ with a as (
     set name = $2::text, description = $3::text, doc = $4::json, metadata = $5::json,
         key_hash = nullif($6::text, ''), version = version + 1, updated_at = now()
     where id = $1::text and deleted_at is null
-    returning id, version, doc
+    returning id, version, doc, isolation
 ), v as (
     insert into agent_versions (agent_id, version, doc) select id, version, doc from a
 )
-select id, version from a
+select id, version, isolation from a
 
 -- name: rt_agent_delete
 update agents set deleted_at = now()
 where id = $1::text and deleted_at is null
-returning id
+returning id, isolation
 
 -- name: rt_secrets_clear
 delete from agent_secrets where agent_id = $1::text
@@ -45,13 +46,14 @@ select pg_notify('agents', $1::text)
 
 -- name: rt_agent_get
 select id, name, description, version, doc::text, metadata::text, orx_ts(created_at),
-       orx_ts(updated_at), key_hash is not null
+       orx_ts(updated_at), key_hash is not null, isolation
 from agents where id = $1::text and deleted_at is null
 
 -- name: rt_agent_load
 select a.version, a.doc::text, coalesce(a.key_hash, ''),
        (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from agent_secrets s where s.agent_id = a.id)
+        from agent_secrets s where s.agent_id = a.id),
+       a.isolation
 from agents a where a.id = $1::text and a.deleted_at is null
 
 -- name: rt_commit_run

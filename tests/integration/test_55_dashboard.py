@@ -99,7 +99,8 @@ def test_dashboard_data_counts_calls(s):
     assert r.status == 200, r
     assert r.header("Content-Type").startswith("application/json")
     d = r.json
-    assert d["agent"] == {"agentId": a["id"], "name": GREETER["name"], "version": 1}, d
+    assert d["agent"] == {"agentId": a["id"], "name": GREETER["name"], "version": 1,
+                          "isolation": "shared"}, d
     assert d["minutes"] == 60
     st = d["stats"]
     assert st["calls"] == N, st

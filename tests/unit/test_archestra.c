@@ -171,6 +171,19 @@ serve(int fd)
 		    "\"message\":\"no such agent\"}}");
 	} else if (strcmp(base, "/500") == 0) {
 		answer(fd, "500 Internal Server Error", "{\"error\":\"boom\"}");
+	} else if (strcmp(base, "/502") == 0) {
+		answer(fd, "502 Bad Gateway", "{\"error\":{\"code\":\"orchestrator_failed\","
+		    "\"message\":\"Kubernetes: deployments: Forbidden\\n(RBAC)\"}}");
+	} else if (strcmp(base, "/dedicated") == 0 || strcmp(base, "/badorch") == 0) {
+		char body[1024];
+
+		snprintf(body, sizeof(body), "{\"agentId\":\"%s\",\"publicEndpoint\":"
+		    "\"http://mcp-agent-abcdef12.ns.svc.cluster.local/agents/agent_abcdef12\","
+		    "\"dashboardUrl\":\"http://127.0.0.1/dashboard/agent_abcdef12\",\"version\":1,"
+		    "\"isolation\":\"dedicated\",\"orchestrator\":{\"status\":\"%s\","
+		    "\"reason\":\"CrashLoopBackOff: back-off\",\"namespace\":\"ns\"}}",
+		    id ? id : "agent_abcdef12", strcmp(base, "/badorch") == 0 ? "exploded" : "failed");
+		answer(fd, "200 OK", body);
 	} else if (strcmp(base, "/503") == 0) {
 		answer(fd, "503 Service Unavailable", "");
 	} else if (strcmp(base, "/garbage") == 0) {
@@ -439,6 +452,8 @@ test_package_errors(void)
 	refused(PKG(",\"accessKey\":\"short\""), "/accessKey", "accessKey too short");
 	refused(PKG(",\"accessKey\":42"), "/accessKey", "accessKey a number");
 	refused(PKG(",\"inputSchema\":\"x\""), "/inputSchema", "inputSchema a string");
+	refused(PKG(",\"isolation\":\"isolated\""), "/isolation", "isolation neither shared nor dedicated");
+	refused(PKG(",\"isolation\":true"), "/isolation", "isolation a boolean");
 	refused("[]", "", "an array");
 	refused("null", "", "JSON null");
 
@@ -597,6 +612,12 @@ test_failures(void)
 	arc_create(&c, package, "k", &r);
 	failed(&r, ARC_SERVER_ERROR, 503, "Archestra answered 503", "503");
 	arc_result_free(&r);
+	/* A 5xx in the one envelope: its message, cleaned, is the reason. */
+	client(&c, "/502", KEY);
+	arc_create(&c, package, "k", &r);
+	failed(&r, ARC_SERVER_ERROR, 502, "Archestra answered 502: Kubernetes: deployments: "
+	    "Forbidden (RBAC)", "502 with a message");
+	arc_result_free(&r);
 
 	static const struct { const char *base; int http; const char *what; } bad[] = {
 		{ "/garbage", 201, "201 with a body that is not JSON" },
@@ -620,7 +641,7 @@ test_failures(void)
 		T_OK(r.endpoint[0] == '\0' && r.version == 0, "%s: nothing kept", bad[i].what);
 		arc_result_free(&r);
 	}
-	T_OK(loopback_connections(&lb) == (int)(sizeof(bad) / sizeof(bad[0])) + 7,
+	T_OK(loopback_connections(&lb) == (int)(sizeof(bad) / sizeof(bad[0])) + 8,
 	    "the 302 was not followed");
 
 	client(&c, "/slow", KEY);
@@ -764,6 +785,36 @@ test_replace_delete(void)
 	arc_result_free(&r);
 }
 
+/* GET an agent, and a dedicated agent's isolation and status in answers. */
+static void
+test_dedicated(void)
+{
+	struct arc_client c;
+	struct arc_result r;
+	char head[4096];
+
+	client(&c, "/dedicated", KEY);
+	T_OK(arc_get(&c, "agent_abcdef12", &r) == ARC_OK, "GET an agent: %s", r.reason);
+	T_STR(r.isolation, "dedicated", "its isolation");
+	T_STR(r.orch_status, "failed", "its orchestrator status");
+	T_STR(r.orch_reason, "CrashLoopBackOff: back-off", "and the reason");
+	take("head", head, sizeof(head));
+	T_OK(strncmp(head, "GET /dedicated/agent_abcdef12 ", 30) == 0, "GET {endpoint}/{id}");
+	arc_result_free(&r);
+	T_OK(arc_get(&c, "agent_zzzzzzzz", &r) == ARC_OK, "the answer names the agent asked for");
+	arc_result_free(&r);
+	T_OK(arc_get(&c, "../etc", &r) == ARC_NOT_FOUND, "an id of another shape is not asked for");
+	arc_result_free(&r);
+	client(&c, "/badorch", KEY);
+	T_OK(arc_get(&c, "agent_abcdef12", &r) == ARC_BAD_RESPONSE,
+	    "a status outside not_created|pending|running|failed: unreadable");
+	arc_result_free(&r);
+	client(&c, "/good", KEY);
+	T_OK(arc_create(&c, package, "k", &r) == ARC_OK && r.isolation[0] == '\0' &&
+	    r.orch_status[0] == '\0', "an answer without them: empty");
+	arc_result_free(&r);
+}
+
 static void
 test_config(void)
 {
@@ -831,6 +882,7 @@ main(void)
 		test_create();
 		test_failures();
 		test_replace_delete();
+		test_dedicated();
 		loopback_stop(&lb);
 	}
 	static const char *const files[] = { "head", "body", "head.tmp", "body.tmp" };

@@ -12,6 +12,13 @@ import { log } from "./logs.js";
 let deploying = null;   // the serverId whose deploy is under way
 let history = [];
 
+// A dedicated agent (a Kubernetes deployment of its own at the runtime):
+// its pod's status and, when it failed or waits, why.
+function orchestratorText(h) {
+  const o = h?.isolation === "dedicated" ? h.orchestrator : null;
+  return o ? `dedicated: ${o.status}${o.reason ? ` (${o.reason})` : ""}` : "";
+}
+
 function setButton(mode) {
   const b = $("deploy");
   b.dataset.state = mode;
@@ -33,7 +40,8 @@ export function renderDeploy() {
   $("dep-endpoint").textContent = d.archestraEndpoint ?? "";
   $("dep-when").textContent = d.archestraDeployedAt ? `since ${when(d.archestraDeployedAt)}` : "";
   const live = history.find((h) => h.status === "active");
-  $("dep-version").textContent = live ? `v${live.version}` : `v${d.version}`;
+  $("dep-version").textContent = (live ? `v${live.version}` : `v${d.version}`) +
+    (orchestratorText(live) ? ` · ${orchestratorText(live)}` : "");
   // The dashboard is served by the runtime behind the same nginx; its URL
   // is absolute (the configured public URL) and used as given.
   $("dep-dashboard").setAttribute("href", d.archestraDashboardUrl ?? "#");
@@ -93,7 +101,9 @@ function renderHistory() {
     return el("tr", { "data-version": h.version, "data-status": h.status ?? "" },
       el("td", {}, `v${h.version}`),
       el("td", {}, el("code", {}, String(h.agentId ?? ""))),
-      el("td", {}, String(h.status ?? ""), isLive ? el("span", { class: "badge good" }, " live") : null),
+      el("td", {}, String(h.status ?? ""), isLive ? el("span", { class: "badge good" }, " live") : null,
+        orchestratorText(h) ? el("div", { class: h.orchestrator.status === "failed" ? "bad-text" : "muted",
+          "data-orchestrator": h.orchestrator.status }, orchestratorText(h)) : null),
       el("td", {}, el("time", { datetime: h.deployedAt ?? "" }, when(h.deployedAt)),
         h.endedAt ? el("div", { class: "muted" }, `ended ${when(h.endedAt)}`) : null),
       el("td", {}, act));
