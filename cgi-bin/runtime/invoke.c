@@ -206,8 +206,10 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 		/* Kept with its writes; the answer is the 202 that says where to
 		 * follow it. */
 		if ((exe[0] == '\0' && id_pool_new(&RT(r)->kit.ids, exe, sizeof(exe), "exe_",
-		    20) == -1) || rt_keep_waiting(r, p, exe, input, res) == -1)
+		    20) == -1) || rt_keep_waiting(r, p, exe, input, res) == -1) {
+			log_warn("agent %s: a waiting call could not be kept", agent_id);
 			run_not_stored(res, GC_FAILED, NULL);
+		}
 	} else if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
 		char field[80];
 		enum gc_outcome out = commit_pending(r, agent_id, env.pending, field, sizeof(field));

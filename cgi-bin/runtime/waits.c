@@ -41,32 +41,33 @@ rt_keep_waiting(struct req *r, struct plan *p, const char *exe, struct json_obje
     struct exec_result *res)
 {
 	const char *params[1] = { p->id };
-	struct json_object *iv = NULL, *trace, *body;
+	struct json_object *iv = NULL, *trace = NULL, *body;
 	char iid[40], cap[64], cap_hash[65];
 	unsigned char rnd[24];
 	const char *owner = "";
 	struct buf b;
+	int rc;
 	PGresult *pg;
 
 	if ((pg = db_query(r->app->db, r->arena, Q_RT_AGENT_OWNER, 1, params)) != NULL &&
 	    db_ok(pg) && PQntuples(pg) == 1)
 		owner = arena_strdup(r->arena, PQgetvalue(pg, 0, 0));
 	if (id_new(iid, sizeof(iid), "int_", 20) == -1 || crypto_random(rnd, sizeof(rnd)) == -1)
-		return -1;
+		goto fail;
 	memcpy(cap, "cap_", 4);
 	crypto_hex_encode(rnd, sizeof(rnd), cap + 4, sizeof(cap) - 4);
 	sha256_hex(cap, strlen(cap), cap_hash);
 	if (json_object_deep_copy(input, &trace, NULL) != 0)
-		return -1;
+		goto fail;
 	arena_defer(r->arena, json_put_cb, trace);
 	redact(trace, p->secrets, 1);
-	if (exec_save_waiting(r->app->db, r->arena, exe, p->id, owner, p->version, input,
-	    trace, NULL, NULL, res, "", cap_hash, iid, &iv) != 0 ||
+	if ((rc = exec_save_waiting(r->app->db, r->arena, exe, p->id, owner, p->version,
+	    input, trace, NULL, NULL, res, "", cap_hash, iid, &iv)) != 0 ||
 	    db_commit(r->app->db) == -1) {
-		if (r->app->db->in_tx)
-			db_rollback(r->app->db);
+		log_warn("agent %s: the waiting execution %s could not be kept (%s)", p->id,
+		    exe, rc == -2 ? "refused" : "the database is away");
 		json_object_put(iv);
-		return -1;
+		goto fail;
 	}
 	arena_defer(r->arena, json_put_cb, iv);
 	buf_init(&b, r->arena, 512);
@@ -81,6 +82,11 @@ rt_keep_waiting(struct req *r, struct plan *p, const char *exe, struct json_obje
 	res->output = body;
 	crypto_wipe(cap, sizeof(cap));
 	return 0;
+fail:
+	/* The run's writes go with it: nothing of the call is kept. */
+	if (r->app->db->in_tx)
+		db_rollback(r->app->db);
+	return -1;
 }
 
 /*

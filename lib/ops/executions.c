@@ -51,7 +51,7 @@ enum op_status
 op_execute_async(const struct op_env *env, const struct op_caller *who,
     const char *server_id, struct json_object *input, struct op_result *out)
 {
-	struct json_object *empty = NULL, *trace, *state;
+	struct json_object *empty = NULL, *trace = NULL, *state;
 	const char *p[6];
 	char exe[40];
 	PGresult *res;

@@ -387,6 +387,13 @@ worker_run(const struct program *p, const struct config *cfg,
 		}
 		if (!serve_one(p, &app, &fr, &arena))
 			finish(&fr);
+		/* A request must not leave its transaction open for the next
+		 * (it would see an aborted or foreign transaction): a bug, but one
+		 * that then costs one request, not the worker. */
+		if (db.in_tx) {
+			log_error("%s: a request left a transaction open; rolled back", p->name);
+			db_rollback(&db);
+		}
 		arena_reset(&arena);
 		gate_done(&pass);
 	}
