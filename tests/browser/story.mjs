@@ -99,8 +99,24 @@ function ui(page) {
     deployButton, version, waitVersion, chat };
 }
 
-async function isFocused(locator) {
-  return locator.evaluate((el) => el === document.activeElement || el.contains(document.activeElement));
+// Whether the focus is (or, within a few seconds, comes to be) on locator:
+// an action moves it once its work is done, which a check may not wait for.
+async function isFocused(locator, wait = 5000) {
+  try {
+    const h = await locator.elementHandle({ timeout: wait });
+    await h.evaluate((el, ms) => new Promise((done, fail) => {
+      const t0 = performance.now();
+      const look = () => {
+        if (el === document.activeElement || el.contains(document.activeElement)) done(true);
+        else if (performance.now() - t0 > ms) fail(new Error("not focused"));
+        else setTimeout(look, 50);
+      };
+      look();
+    }), wait);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function focusedName(page) {

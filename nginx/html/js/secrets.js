@@ -14,7 +14,7 @@ import { renderDeploy } from "./deploy.js";
 let refused = { serverId: null, names: [], message: "" };   // the server's last refusal
 
 // Secret names the workflow needs: jwt tools' "secret" and {{secrets.x}} references.
-export function neededSecrets(doc) {
+function neededSecrets(doc) {
   const need = new Map();
   for (const t of doc?.tools ?? []) {
     if (/^jwt_/.test(t.type) && typeof t.config?.secret === "string") need.set(t.config.secret, t.toolId);
@@ -60,7 +60,7 @@ export async function loadSecrets() {
   renderSecrets();
 }
 
-export function renderSecrets() {
+function renderSecrets() {
   const need = neededSecrets(state.current);
   const missing = missingSecrets();
   const names = new Set([...state.secrets, ...need.keys(), ...missing]);

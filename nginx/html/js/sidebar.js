@@ -26,7 +26,7 @@ export function forgetWorkflow(serverId) {
 }
 
 // "v4 · live", "v4 · v2 live", "v4 · not deployed".
-export function deployedWords(w) {
+function deployedWords(w) {
   if (!w.archestraAgentId) return `v${w.version} · not deployed`;
   const live = w.archestraVersion;
   return live == null || live === w.version ? `v${w.version} · live` : `v${w.version} · v${live} live`;
