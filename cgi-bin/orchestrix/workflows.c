@@ -45,12 +45,17 @@ h_workflow_get(struct req *r, struct resp *w)
 	return orx_answer(w, &res);
 }
 
-/* GET /mcp/servers?limit=&cursor= -- the owner's workflows in creation order. */
+/*
+ * GET /mcp/servers?limit=&cursor=&order= -- the owner's workflows in
+ * creation order, oldest first, or newest first with order=newest (the
+ * UI's list).
+ */
 int
 h_workflow_list(struct req *r, struct resp *w)
 {
 	long long limit = req_query_number(r, "limit", 1, OP_LIST_MAX, OP_LIST_DEFAULT);
 	long long cursor = req_query_number(r, "cursor", 0, 999999999999999999LL, 0);
+	const char *order = req_query(r, "order");
 	struct op_env env;
 	struct op_caller who;
 	struct op_result res;
@@ -58,8 +63,13 @@ h_workflow_list(struct req *r, struct resp *w)
 
 	if ((st = owner_field_check(r, w)) != 0)
 		return st;
+	if (order != NULL && strcmp(order, "newest") != 0 && strcmp(order, "oldest") != 0)
+		return resp_error(w, HTTP_BAD_REQUEST, "bad_request", "order is newest or oldest");
 	orx_op(r, &env, &who, &res);
-	op_workflow_list(&env, &who, limit, cursor, &res);
+	if (order != NULL && strcmp(order, "newest") == 0)
+		op_workflow_list_newest(&env, &who, limit, cursor, &res);
+	else
+		op_workflow_list(&env, &who, limit, cursor, &res);
 	return orx_answer(w, &res);
 }
 

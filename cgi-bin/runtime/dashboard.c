@@ -5,11 +5,28 @@
 #include "runtime.h"
 #include "server.h"
 
+/*
+ * The workflow version an agent serves, from the metadata Orchestrix puts
+ * in its package ("version"); 0 when the package came without one. The
+ * agent's own version counts its replacements, not the workflow's edits.
+ */
+static long long
+served_version(const char *metadata)
+{
+	struct json_object *m = json_tokener_parse(metadata);
+	struct json_object *v = json_get(m, "version", json_type_int);
+	long long n = v != NULL ? json_object_get_int64(v) : 0;
+
+	json_object_put(m);
+	return n > 0 ? n : 0;
+}
+
 /* GET /dashboard/:agentId/data?minutes=60 -- the page's JSON. */
 int
 h_dashboard_data(struct req *r, struct resp *w)
 {
 	long long v = req_query_number(r, "minutes", 1, 7 * 24 * 60, 60);
+	long long served;
 	char mins[24];
 	const char *params[2] = { r->param[0], mins };
 	PGresult *res, *agent;
@@ -30,8 +47,10 @@ h_dashboard_data(struct req *r, struct resp *w)
 	buf_puts(&w->body, ",\"name\":");
 	buf_put_json_string(&w->body, PQgetvalue(agent, 0, 1),
 	    (size_t)PQgetlength(agent, 0, 1));
-	buf_printf(&w->body, ",\"version\":%s,\"isolation\":\"%s\"", PQgetvalue(agent, 0, 3),
-	    PQgetvalue(agent, 0, 9));
+	buf_printf(&w->body, ",\"version\":%s,\"isolation\":\"%s\",\"createdAt\":\"%s\"",
+	    PQgetvalue(agent, 0, 3), PQgetvalue(agent, 0, 9), PQgetvalue(agent, 0, 6));
+	if ((served = served_version(PQgetvalue(agent, 0, 5))) > 0)
+		buf_printf(&w->body, ",\"workflowVersion\":%lld", served);
 	/* A dedicated agent's pod status, read again at most every 5 s. */
 	if (strcmp(PQgetvalue(agent, 0, 9), "dedicated") == 0)
 		rt_orch_describe(r, &w->body, r->param[0], 5000);

@@ -160,7 +160,7 @@ llm_create(struct arena *a, const struct catalog *cat, const struct config *cfg,
 	static const char *const server_fields[] = {
 		"serverId", "ownerId", "version", "createdAt", "updatedAt",
 		"archestraAgentId", "archestraEndpoint", "archestraDashboardUrl",
-		"archestraDeployedAt",
+		"archestraDeployedAt", "archestraVersion",
 	};
 	char *answer;
 

@@ -73,8 +73,8 @@ be_add_token_step(struct ectx *e)
 	if ((body = be_cfg(resp, "body", json_type_object)) != NULL)
 		json_object_object_add(body, "token",
 		    json_object_new_string(bd_ref(e->a, "steps", id, "token")));
-	bd_change(e->changes, "added step %s (signs a JWT with the secret jwtKey; set it "
-	    "with PUT .../secrets/jwtKey)", id);
+	bd_change(e->changes, "added step %s (signs a JWT with the secret jwtKey, to be set "
+	    "among the workflow's secrets)", id);
 	return 0;
 }
 

@@ -262,7 +262,8 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		struct json_object *d = json_object_new_object();
 		json_add_new(d, "workflow", json_object_new_string(p->id));
 		json_add_new(d, "version", json_object_new_int(p->version));
-		add_log(res, "info", d, "Execution started: %zu steps", p->nsteps);
+		add_log(res, "info", d, "Execution started: %zu step%s",
+		    p->nsteps, p->nsteps == 1 ? "" : "s");
 	}
 
 	for (i = from != NULL ? from->next_step : 0; i < p->nsteps; i++) {

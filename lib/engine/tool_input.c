@@ -11,9 +11,11 @@ tool_input_run(struct tool_ctx *ctx)
 		struct json_object *errors = json_object_new_array();
 		if (!js_validate(ctx->plan->input_schema, input, errors)) {
 			ctx->err_details = errors;
+			size_t n = json_object_array_length(errors);
+
 			return tool_fail(ctx, 400, "invalid_input",
-			    "the input does not match the input schema (%zu problems)",
-			    json_object_array_length(errors));
+			    "the input does not match the input schema (%zu problem%s)",
+			    n, n == 1 ? "" : "s");
 		}
 		json_object_put(errors);
 	}

@@ -24,8 +24,8 @@ secret_of(struct tool_ctx *ctx)
 
 	if (v == NULL || *v == '\0') {
 		tool_fail(ctx, 500, "secret_missing",
-		    "the secret %.64s is not set; set it with PUT "
-		    ".../secrets/%.64s", name ? name : "?", name ? name : "?");
+		    "the secret %.64s is not set; it is one of the workflow's secrets",
+		    name ? name : "?");
 		return NULL;
 	}
 	return v;

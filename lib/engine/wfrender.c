@@ -17,7 +17,9 @@ field(struct buf *b, const char *name, PGresult *res, int row, int col)
 /*
  * Appends the document of one row: serverId, the stored members (name,
  * description, inputSchema, tools, executionOrder), then ownerId, version,
- * timestamps and, once deployed, the four archestra* fields.
+ * timestamps and, once deployed, the four archestra* fields and
+ * archestraVersion, the version its active deployment serves (the workflow
+ * may have changed since, or an older version been rolled back to).
  */
 void
 workflow_render(struct buf *b, PGresult *res, int row)
@@ -42,6 +44,9 @@ workflow_render(struct buf *b, PGresult *res, int row)
 		field(b, "archestraEndpoint", res, row, WF_ENDPOINT);
 		field(b, "archestraDashboardUrl", res, row, WF_DASHBOARD_URL);
 		field(b, "archestraDeployedAt", res, row, WF_DEPLOYED_AT);
+		if (!PQgetisnull(res, row, WF_LIVE_VERSION))
+			buf_printf(b, ",\"archestraVersion\":%s",
+			    PQgetvalue(res, row, WF_LIVE_VERSION));
 	}
 	buf_putc(b, '}');
 }

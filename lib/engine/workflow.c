@@ -17,7 +17,7 @@
 static const char *const readonly_fields[] = {
 	"serverId", "ownerId", "version", "createdAt", "updatedAt",
 	"archestraAgentId", "archestraEndpoint", "archestraDashboardUrl",
-	"archestraDeployedAt", NULL
+	"archestraDeployedAt", "archestraVersion", NULL
 };
 static const char *const tool_fields[] = {
 	"toolId", "name", "type", "config", "inputSchema", "outputSchema",

@@ -125,6 +125,8 @@ enum op_status	 op_workflow_get(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_workflow_list(const struct op_env *, const struct op_caller *,
 		    long long limit, long long cursor, struct op_result *);
+enum op_status	 op_workflow_list_newest(const struct op_env *, const struct op_caller *,
+		    long long limit, long long cursor, struct op_result *);
 enum op_status	 op_workflow_replace(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct json_object *doc, long long version,
 		    struct op_result *);

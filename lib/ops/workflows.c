@@ -176,13 +176,15 @@ op_workflow_get(const struct op_env *env, const struct op_caller *who,
 }
 
 /*
- * The caller's workflows in creation order, limit (1..OP_LIST_MAX) after
- * cursor (0 for the first page): {"items":[...],"nextCursor":...}. The
- * cursor is opaque to clients (today, the last row's sequence).
+ * One page of the caller's workflows by query (Q_WORKFLOW_LIST: oldest
+ * first, after cursor; Q_WORKFLOW_LIST_NEWEST: newest first, before it),
+ * limit (1..OP_LIST_MAX), cursor 0 for the first page:
+ * {"items":[...],"nextCursor":...}. The cursor is opaque to clients
+ * (today, the last row's sequence).
  */
-enum op_status
-op_workflow_list(const struct op_env *env, const struct op_caller *who,
-    long long limit, long long cursor, struct op_result *out)
+static enum op_status
+list_page(const struct op_env *env, const struct op_caller *who,
+    long long limit, long long cursor, enum query q, struct op_result *out)
 {
 	char lim[24], cur[24];
 	const char *params[3] = { who->owner_id, cur, lim };
@@ -200,7 +202,7 @@ op_workflow_list(const struct op_env *env, const struct op_caller *who,
 	snprintf(cur, sizeof(cur), "%lld", cursor);
 	/* One row more than asked tells whether there is a next page. */
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_LIST, 3, params)) == NULL)
+	if ((res = db_query(env->db, env->arena, q, 3, params)) == NULL)
 		return op_unavailable(out);
 	if (!db_ok(res))
 		return op_fail(out, OP_INTERNAL, "internal", "list failed");
@@ -227,6 +229,22 @@ op_workflow_list(const struct op_env *env, const struct op_caller *who,
 	buf_putc(&out->body, '}');
 	out->status = OP_OK;
 	return OP_OK;
+}
+
+/* The caller's workflows in creation order, a page after cursor. */
+enum op_status
+op_workflow_list(const struct op_env *env, const struct op_caller *who,
+    long long limit, long long cursor, struct op_result *out)
+{
+	return list_page(env, who, limit, cursor, Q_WORKFLOW_LIST, out);
+}
+
+/* The caller's workflows newest first, a page before cursor (the UI's list). */
+enum op_status
+op_workflow_list_newest(const struct op_env *env, const struct op_caller *who,
+    long long limit, long long cursor, struct op_result *out)
+{
+	return list_page(env, who, limit, cursor, Q_WORKFLOW_LIST_NEWEST, out);
 }
 
 /*

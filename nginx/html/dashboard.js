@@ -7,6 +7,7 @@
 
 const REFRESH_MS = 5000;
 const TIMEOUT_MS = 10000;
+const MIN_SPAN = 5;   // minutes: the shortest time the plot spans
 const WINDOWS = { 15: "last 15 minutes", 60: "last hour", 1440: "last 24 hours" };
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -215,7 +216,9 @@ function render() {
 
   setText("agent-name", name);
   setText("agent-id", agent.agentId ?? state.agentId);
-  setText("agent-version", agent.version != null ? `v${agent.version}` : "—");
+  // The workflow version the agent serves (its own version counts redeploys).
+  const served = agent.workflowVersion ?? agent.version;
+  setText("agent-version", served != null ? `v${served}` : "—");
   document.title = `${name} · Agent dashboard · Orchestrix`;
 
   setText("window-label", WINDOWS[state.minutes] ?? `last ${state.minutes} minutes`);
@@ -297,8 +300,14 @@ function renderChart() {
   const MIN = 60000;
   let endMin = Math.floor(Date.now() / MIN) * MIN;
   for (const p of series) endMin = Math.max(endMin, p.t);
-  const startMin = endMin - minutes * MIN;
-  const buckets = minutes + 1;
+  // An agent younger than the window: the plot starts when it was made (at
+  // least MIN_SPAN minutes back), so its calls spread across the plot
+  // instead of being pressed against its right edge.
+  const born = Date.parse(state.data.agent?.createdAt);
+  const bornMin = Number.isFinite(born) ? Math.floor(born / MIN) * MIN : -Infinity;
+  const startMin = Math.max(endMin - minutes * MIN, Math.min(endMin - MIN_SPAN * MIN, bornMin));
+  const young = startMin > endMin - minutes * MIN;
+  const buckets = (endMin - startMin) / MIN + 1;
   const end = endMin + MIN;
   const x = (t) => m.l + ((t - startMin) / (end - startMin)) * plotW;
   const bw = plotW / buckets;
@@ -310,7 +319,8 @@ function renderChart() {
   const calls = niceTicks(maxCalls, 2, true);
   const yCalls = (c) => callTop + callH - (c / calls.top) * callH;
 
-  const windowText = WINDOWS[minutes] ?? `last ${minutes} minutes`;
+  const windowText = (WINDOWS[minutes] ?? `last ${minutes} minutes`) +
+    (young ? `, since the agent was deployed at ${hhmm(new Date(bornMin))}` : "");
   const root = svg("svg", {
     width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img",
     "aria-label": `Latency percentiles (p50, p95, p99) and calls per minute, ${windowText}`,
@@ -339,10 +349,15 @@ function renderChart() {
     svgText(labels, m.l - 6, y + 4, intFmt.format(v), { "text-anchor": "end" });
   }
 
+  if (young) {
+    svgText(root, m.l + plotW, latTop - 8, `since the agent was deployed at ${hhmm(new Date(bornMin))}`,
+      { class: "ptitle note", "text-anchor": "end" });
+  }
+
   // X axis: ticks on whole local minutes, spaced for the width.
   const maxTicks = Math.max(2, Math.floor(plotW / (narrow ? 64 : 80)));
   const step = [1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720]
-    .find((s) => minutes / s <= maxTicks) ?? 720;
+    .find((s) => (buckets - 1) / s <= maxTicks) ?? 720;
   const xg = svg("g", { class: "xaxis" }, root);
   const xgrid = svg("g", { class: "grid vgrid" }, root);
   for (let t = startMin; t <= end; t += MIN) {

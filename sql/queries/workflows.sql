@@ -4,7 +4,8 @@
 -- (lib/engine/wfrender.c) expects, in this order:
 --   server_id, owner_id, doc, version, created_at, updated_at,
 --   archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
---   archestra_deployed_at, seq
+--   archestra_deployed_at, seq, and the version the active deployment
+--   serves (null when not deployed)
 
 -- name: workflow_insert
 with w as (
@@ -12,7 +13,7 @@ with w as (
     values ($1::text, $2::text, $3::json)
     returning server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
               archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
-              orx_ts(archestra_deployed_at), seq
+              orx_ts(archestra_deployed_at), seq, null::int as live_version
 ), v as (
     insert into workflow_versions (server_id, version, doc)
     select server_id, version, doc from w
@@ -22,19 +23,37 @@ select * from w
 -- name: workflow_get
 select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
               archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
-              orx_ts(archestra_deployed_at), seq
+              orx_ts(archestra_deployed_at), seq,
+              (select d.version from deployments d
+               where d.server_id = workflows.server_id and d.status = 'active') as live_version
 from workflows
 where server_id = $1::text and owner_id = $2::text
 
 -- name: workflow_list
 -- (after the rendered columns: the name and description, for lists that
--- show only those)
+-- show only those.) Oldest first from after a cursor; workflow_list_newest
+-- pages the other way (from before a cursor, 0 meaning the newest).
 select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
               archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
-              orx_ts(archestra_deployed_at), seq, doc ->> 'name', doc ->> 'description'
+              orx_ts(archestra_deployed_at), seq,
+              (select d.version from deployments d
+               where d.server_id = workflows.server_id and d.status = 'active') as live_version,
+              doc ->> 'name', doc ->> 'description'
 from workflows
 where owner_id = $1::text and seq > $2::bigint
 order by seq
+limit $3::int
+
+-- name: workflow_list_newest
+select server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
+              archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
+              orx_ts(archestra_deployed_at), seq,
+              (select d.version from deployments d
+               where d.server_id = workflows.server_id and d.status = 'active') as live_version,
+              doc ->> 'name', doc ->> 'description'
+from workflows
+where owner_id = $1::text and ($2::bigint = 0 or seq < $2::bigint)
+order by seq desc
 limit $3::int
 
 -- name: workflow_update
@@ -44,7 +63,9 @@ with w as (
     where server_id = $1::text and owner_id = $2::text and version = $4::int
     returning server_id, owner_id, doc, version, orx_ts(created_at), orx_ts(updated_at),
               archestra_agent_id, archestra_endpoint, archestra_dashboard_url,
-              orx_ts(archestra_deployed_at), seq
+              orx_ts(archestra_deployed_at), seq,
+              (select d.version from deployments d
+               where d.server_id = workflows.server_id and d.status = 'active') as live_version
 ), v as (
     insert into workflow_versions (server_id, version, doc)
     select server_id, version, doc from w

@@ -1,20 +1,27 @@
-// The web UI's whole story in a real browser (issue 6): Debian's chromium
-// driven by playwright-core against a running stack, clicking as a person
-// would and checking what is on the screen.
+// The web UI's whole story in a real browser (issues 6 and 23): Debian's
+// chromium driven by playwright-core against a running stack, as a person
+// would meet it, once at desktop size (1280×800) and once at phone size
+// (390×844). Every step finds what it clicks, types into and reads by its
+// role and visible text (getByRole / getByText / getByLabel), never by a CSS
+// id; only looks that have no role (a colour, a spinner) are measured on
+// the element found that way.
 //
 //   node tests/browser/story.mjs   (the Node of tests/node; see test_80_browser.py)
 //
 // Environment: ORX_URL (nginx base URL), ORX_KEY (an API key), ORX_ARTIFACTS
-// (folder for the screenshots), ORX_FIXTURE (a workflow document, used only
-// when creating by chat fails, so that the rest of the story still runs).
+// (folder for the screenshots), ORX_DATABASE_URL (the stack's database: the
+// dashboard step backdates its agent there, see below), ORX_FIXTURE (a
+// workflow document: the older workflows the sidebar lists), ORX_SIZES
+// (optional: "desktop" or "phone" runs that size alone).
 //
-// Output: one JSON line per step, {"step", "ok", "detail"}, then {"done": true}.
-// A step that needs an earlier one that failed is reported as failed with
-// "not reached". The exit status is 0 when the script ran to its end.
+// Output: one JSON line per step, {"step": "<size>:<name>", "ok", "detail"},
+// then {"done": true}. A step that needs an earlier one that failed is
+// reported as failed with "not reached". The exit status is 0 when the
+// script ran to its end. Screenshots: <size>-NN-<state>.png in ORX_ARTIFACTS.
 
 import { createRequire } from "node:module";
-import { mkdtempSync, mkdirSync, rmSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const require = createRequire(new URL("../node/package.json", import.meta.url));
@@ -24,7 +31,12 @@ const URL_BASE = process.env.ORX_URL;
 const KEY = process.env.ORX_KEY;
 const OUT = process.env.ORX_ARTIFACTS || "tests/artifacts/browser";
 const FIXTURE = process.env.ORX_FIXTURE || "";
+const DATABASE_URL = process.env.ORX_DATABASE_URL || "";
 const T = 45000;   // the longest any one expectation may wait (a busy 2-core machine)
+const OLDER = 24;  // older workflows made first, so the sidebar overflows
+// ORX_KEEP_GOING=1 runs every step even when one it needs failed, to see
+// every failure at once (against an older page, say); the test does not set it.
+const KEEP_GOING = process.env.ORX_KEEP_GOING === "1";
 
 if (!URL_BASE || !KEY) {
   console.error("ORX_URL and ORX_KEY are required");
@@ -42,31 +54,6 @@ function check(cond, msg) {
   if (!cond) throw new StepError(msg);
 }
 
-const results = new Map();
-// Runs one step; needs = names of steps that must have passed.
-async function step(name, needs, fn) {
-  const missing = needs.filter((n) => !results.get(n));
-  if (missing.length) {
-    results.set(name, false);
-    emit({ step: name, ok: false, detail: `not reached: needs ${missing.join(", ")}` });
-    return;
-  }
-  try {
-    const detail = await fn();
-    results.set(name, true);
-    emit({ step: name, ok: true, detail: detail ?? "" });
-  } catch (e) {
-    results.set(name, false);
-    emit({ step: name, ok: false, detail: String(e && e.stack && !(e instanceof StepError) ? e.stack : e.message ?? e) });
-    await shot(`fail-${name}`).catch(() => {});
-  }
-}
-
-let page;
-async function shot(name) {
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
-}
-
 async function api(method, path, body) {
   const res = await fetch(URL_BASE + path, {
     method, headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
@@ -76,400 +63,668 @@ async function api(method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-const text = (sel) => page.locator(sel).innerText();
-const nodes = () => page.locator("#graph g.node");
-async function version() {
-  return Number((await text("#wf-version")).replace(/^v/, ""));
-}
-async function waitVersion(v) {
-  await page.waitForFunction((want) => document.getElementById("wf-version").textContent === `v${want}`, v, { timeout: T });
-}
-async function chat(message) {
-  const before = await page.locator("#chat-log li.assistant:not(.pending), #chat-log li.error").count();
-  await page.fill("#chat-input", message);
-  await page.press("#chat-input", "Enter");
-  await page.waitForFunction((n) => document.querySelectorAll("#chat-log li.assistant:not(.pending), #chat-log li.error").length > n,
-    before, { timeout: T });
-  const last = page.locator("#chat-log li.assistant:not(.pending), #chat-log li.error").last();
-  return { cls: await last.getAttribute("class"), text: await last.innerText(), intent: await last.getAttribute("data-intent") };
-}
-async function schemaOnScreen() {
-  return JSON.parse(await page.locator("#wf-schema").textContent());
+// --- what the page shows, found by role and text ------------------------------
+
+function ui(page) {
+  const main = () => page.getByRole("main");
+  const button = (name, exact = true) => page.getByRole("button", { name, exact });
+  const tab = (name) => page.getByRole("tab", { name });
+  const nodes = () => page.getByRole("button", { name: /^Step \d+: / });
+  const node = (re) => page.getByRole("button", { name: re }).first();
+  const nav = () => page.getByRole("navigation");
+  const logLines = () => page.getByRole("list", { name: "Log lines" });
+  const chatLines = () => page.getByRole("list", { name: "Chat messages" }).getByRole("listitem");
+  const message = () => page.getByRole("textbox", { name: "Message" });
+  const banner = () => page.getByRole("region", { name: "Deployed to Archestra" });
+  const needs = () => page.getByRole("region", { name: /^Deploy needs/ });
+  const deployButton = () => main().getByRole("button", { name: /^(Deploy to Archestra|Deploying\.\.\.|Deployed|Deploy v\d+)$/ });
+
+  async function version() {
+    return Number((await main().getByText(/^v\d+$/).innerText()).slice(1));
+  }
+  async function waitVersion(v) {
+    await main().getByText(`v${v}`, { exact: true }).waitFor({ timeout: T });
+  }
+  // The chat: send a message, wait for its answer (the line after it, once
+  // it is no longer "…"), return it.
+  async function chat(text) {
+    const before = await chatLines().count();
+    await message().fill(text);
+    await message().press("Enter");
+    await chatLines().nth(before + 1).filter({ hasNotText: /^…$/ }).waitFor({ timeout: T });
+    const last = chatLines().nth(before + 1);
+    return { cls: await last.getAttribute("class"), text: await last.innerText(), intent: await last.getAttribute("data-intent") };
+  }
+  return { main, button, tab, nodes, node, nav, logLines, chatLines, message, banner, needs,
+    deployButton, version, waitVersion, chat };
 }
 
-const profile = mkdtempSync(join(tmpdir(), "orx-chromium-"));
-const requests = [];
-const pageErrors = [];
-let context;
-let serverId = null;
-let usedFixture = false;
-let endpoint = null;
-let agentId = null;
+// Whether the focus is (or, within a few seconds, comes to be) on locator:
+// an action moves it once its work is done, which a check may not wait for.
+async function isFocused(locator, wait = 5000) {
+  try {
+    const h = await locator.elementHandle({ timeout: wait });
+    await h.evaluate((el, ms) => new Promise((done, fail) => {
+      const t0 = performance.now();
+      const look = () => {
+        if (el === document.activeElement || el.contains(document.activeElement)) done(true);
+        else if (performance.now() - t0 > ms) fail(new Error("not focused"));
+        else setTimeout(look, 50);
+      };
+      look();
+    }), wait);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update"],
-    viewport: { width: 1280, height: 800 },
-    timeout: 120000,
+async function focusedName(page) {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return a ? `${a.tagName.toLowerCase()} “${(a.getAttribute("aria-label") || a.textContent || a.value || "").trim().slice(0, 60)}”` : "nothing";
   });
+}
+
+// Whether the element (or its first `part` pixels) is on screen, inside the
+// window and every scrolling box around it: seen without scrolling. With
+// inWindow false, only inside the boxes (scrolled into view in its list).
+async function inView(locator, part = 0, inWindow = true) {
+  return locator.evaluate((el, [partPx, win]) => {
+    const r = el.getBoundingClientRect();
+    let top = win ? 0 : -Infinity, left = win ? 0 : -Infinity;
+    let bottom = win ? innerHeight : Infinity, right = win ? innerWidth : Infinity;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      if (cs.display !== "contents" && /(auto|scroll|hidden)/.test(`${cs.overflowX} ${cs.overflowY}`)) {
+        const q = p.getBoundingClientRect();
+        top = Math.max(top, q.top); bottom = Math.min(bottom, q.bottom);
+        left = Math.max(left, q.left); right = Math.min(right, q.right);
+      }
+    }
+    const end = partPx ? Math.min(r.bottom, r.top + partPx) : r.bottom;
+    return r.height > 0 && r.top >= top - 1 && end <= bottom + 1 && r.left >= left - 1 && r.right <= right + 1;
+  }, [part, inWindow]);
+}
+
+// How many lines the element's text takes (1: it does not wrap).
+async function lines(locator) {
+  return locator.evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = [...range.getClientRects()].filter((x) => x.width > 0).map((x) => x.top).sort((a, b) => a - b);
+    let n = 0, last = -1e9;
+    for (const t of tops) { if (t - last > 4) n++; last = t; }
+    return n;
+  });
+}
+
+// The texts among locator's visible HTML elements that wrap (the graph's
+// SVG nodes are drawn, not laid out: they are left out).
+async function wrappedAmong(locator) {
+  const out = [];
+  for (const l of await locator.all()) {
+    if (!(await l.isVisible()) || !(await l.evaluate((e) => e instanceof HTMLElement))) continue;
+    if ((await lines(l)) > 1) out.push((await l.textContent()).replace(/\s+/g, " ").trim());
+  }
+  return out;
+}
+
+const textOf = async (l) => (await l.textContent()).replace(/\s+/g, " ").trim();
+
+// --- one story at one window size ------------------------------------------------
+
+async function story(browser, size, shared) {
+  const results = new Map();
+  const tag = size.name;
+  let n = 0;
+  const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
-  context.on("request", (r) => requests.push(r.url()));
-  page = context.pages()[0] ?? await context.newPage();
+  const page = await context.newPage();
   page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  context.on("request", (r) => shared.requests.push(r.url()));
+  page.on("pageerror", (e) => shared.pageErrors.push(`${tag}: ${e}`));
   // Console errors, but not the browser's note on each 4xx/5xx the story
   // provokes on purpose (the page shows those itself).
   page.on("console", (m) => {
-    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) shared.pageErrors.push(`${tag} console: ${m.text()}`);
   });
   page.on("dialog", (d) => d.accept());
+  const u = ui(page);
+  const desktop = size.width >= 1100;
+
+  async function shot(name) {
+    n += 1;
+    await page.screenshot({ path: join(OUT, `${tag}-${String(n).padStart(2, "0")}-${name}.png`), fullPage: false });
+  }
+  async function step(name, needs, fn) {
+    const missing = KEEP_GOING ? [] : needs.filter((x) => !results.get(x));
+    const full = `${tag}:${name}`;
+    if (missing.length) {
+      results.set(name, false);
+      emit({ step: full, ok: false, detail: `not reached: needs ${missing.join(", ")}` });
+      return;
+    }
+    try {
+      const detail = await fn();
+      results.set(name, true);
+      emit({ step: full, ok: true, detail: detail ?? "" });
+    } catch (e) {
+      results.set(name, false);
+      emit({ step: full, ok: false, detail: String(e && e.stack && !(e instanceof StepError) ? e.stack : e.message ?? e) });
+      await page.screenshot({ path: join(OUT, `${tag}-fail-${name}.png`) }).catch(() => {});
+    }
+  }
+
+  let serverId = null;
+  let firstEmail = null;
+  let endpoint = null;
+  let agentId = null;
 
   await step("open", [], async () => {
     const r = await page.goto(URL_BASE + "/", { waitUntil: "load" });
     check(r && r.status() === 200, `GET / answered ${r && r.status()}`);
-    await page.locator("#key-panel").waitFor({ state: "visible" });
-    check(await page.locator("#app").isHidden(), "the app shows before a key is given");
-    await shot("01-key");
+    await page.getByRole("heading", { name: "Paste your API key" }).waitFor();
+    check(!(await page.getByRole("navigation").isVisible()), "the app shows before a key is given");
+    await shot("key");
     return "the key panel asks for an API key";
   });
 
   await step("bad_key_refused", ["open"], async () => {
-    await page.fill("#key-input", "orx_thisisnotakey0000000000000000");
-    await page.click("#key-form button[type=submit]");
-    await page.locator("#key-error").waitFor({ state: "visible" });
-    const msg = await text("#key-error");
-    check(/refused|401/.test(msg), `the error says: ${msg}`);
-    return msg;
+    await page.getByRole("textbox", { name: "API key" }).fill("orx_thisisnotakey0000000000000000");
+    await u.button("Use this key").click();
+    const alert = page.getByRole("alert").filter({ hasText: "refused" });
+    await alert.waitFor();
+    await shot("key-refused");
+    return await alert.innerText();
   });
 
   await step("api_key", ["open"], async () => {
-    await page.fill("#key-input", KEY);
-    await page.click("#key-form button[type=submit]");
-    await page.locator("#app").waitFor({ state: "visible" });
-    const ks = await text("#key-state");
-    check(ks.includes(KEY.slice(0, 8)), `the header shows ${ks}`);
-    return ks;
+    await page.getByRole("textbox", { name: "API key" }).fill(KEY);
+    await u.button("Use this key").click();
+    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    check(await page.getByText(`Key ${KEY.slice(0, 8)}…`).isVisible(), "the header does not show the key");
+    // A correct key after a wrong one: nothing says the key was refused.
+    const stale = await page.getByText(/API key was refused|key was refused/).filter({ visible: true }).count();
+    check(stale === 0, "a banner still says the key was refused");
+    // The next thing to do is the chat: the focus is there.
+    check(await isFocused(u.message()), `after the key the focus is on ${await focusedName(page)}`);
+    return "app shown, no stale refusal, focus on the chat";
+  });
+
+  await step("skip_link", ["api_key"], async () => {
+    await page.reload({ waitUntil: "load" });
+    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    await page.keyboard.press("Tab");
+    const link = page.getByRole("link", { name: "Skip to the chat" });
+    check(await isFocused(link), `the first Tab reaches ${await focusedName(page)}`);
+    await page.keyboard.press("Enter");
+    check(await isFocused(u.message()), `the skip link leads to ${await focusedName(page)}`);
+    return "Tab, Enter: in the chat";
   });
 
   await step("chat_create", ["api_key"], async () => {
-    const a = await chat("create a sign up api with name, email and password");
+    const a = await u.chat("create a sign up api with name, email and password");
     check(!a.cls.includes("error"), `the chat answered with an error: ${a.text}`);
     check(a.intent === "create", `intent ${a.intent}: ${a.text}`);
     await page.waitForFunction(() => /^#\/w\/mcp_/.test(location.hash), null, { timeout: T });
-    await page.waitForFunction(() => document.querySelectorAll("#graph g.node").length >= 3, null, { timeout: T });
+    await u.nodes().nth(2).waitFor();
     serverId = (await page.evaluate(() => location.hash)).slice("#/w/".length);
-    const types = await nodes().evaluateAll((gs) => gs.map((g) => g.getAttribute("aria-label")));
-    check(types.some((t) => /\(input\)/.test(t)) && types.some((t) => /\(response\)/.test(t)),
-      `the graph's tools: ${types.join("; ")}`);
-    const schema = await schemaOnScreen();
-    for (const f of ["name", "email", "password"]) check(schema.properties && f in schema.properties, `input schema lacks ${f}`);
-    check((await version()) === 1, `version ${await version()}`);
-    return `${serverId}: ${types.length} tools; reply: ${a.text}`;
+    const labels = await u.nodes().evaluateAll((gs) => gs.map((g) => g.getAttribute("aria-label")));
+    check(labels.some((t) => /\(input\)/.test(t)) && labels.some((t) => /\(response\)/.test(t)), `the graph's tools: ${labels.join("; ")}`);
+    check((await u.version()) === 1, `version ${await u.version()}`);
+    // The focus is on what creating produced: the graph.
+    check(await isFocused(page.getByRole("group", { name: "Tools of the workflow, in execution order" })),
+      `after creating the focus is on ${await focusedName(page)}`);
+    await shot("created");
+    return `${serverId}: ${labels.length} tools; reply: ${a.text.slice(0, 120)}`;
   });
 
-  // Without the chat, the rest of the story still runs on a workflow made
-  // through the API; chat_create above has failed, so the suite is red.
-  if (!results.get("chat_create") && results.get("api_key") && FIXTURE) {
-    const doc = JSON.parse(readFileSync(FIXTURE, "utf8"));
-    const r = await api("POST", "/mcp/servers", doc);
-    if (r.status === 201) {
-      serverId = r.body.serverId;
-      usedFixture = true;
-      await page.goto(`${URL_BASE}/#/w/${serverId}`);
-      await page.reload();
-      await page.waitForFunction(() => document.querySelectorAll("#graph g.node").length >= 3, null, { timeout: T });
-      emit({ step: "fixture", ok: true, detail: `chat_create failed: continuing on ${serverId} made with POST /mcp/servers` });
-      results.set("workflow", true);
-    }
-  } else if (results.get("chat_create")) {
-    results.set("workflow", true);
-  }
-
-  await step("graph_view", ["workflow"], async () => {
-    const n = await nodes().count();
-    const box = await page.locator("#graph svg").boundingBox();
-    check(box && box.width > 300 && box.height > 60, `the graph is ${JSON.stringify(box)}`);
-    const edges = await page.locator("#graph path.edge").count();
-    check(edges >= n - 1, `${n} tools but ${edges} edges`);
-    await shot("02-graph");
-    return `${n} tools, ${edges} edges`;
+  await step("sidebar", ["chat_create"], async () => {
+    // Newest first, the open one marked and in view, version and deployed state on each.
+    const entries = u.nav().getByRole("list").getByRole("button");
+    const first = entries.first();
+    check((await first.getAttribute("aria-current")) === "page", "the new workflow is not the first, current entry");
+    const text = await first.innerText();
+    check(/v1 · not deployed/.test(text) && /made \d{4}-\d\d-\d\d/.test(text), `the entry says ${text}`);
+    // In view in its list (on a phone the page has scrolled to the graph).
+    check(await inView(first, 0, desktop), "the new workflow's entry is not in view");
+    const count = await entries.count();
+    check(count >= 2, `only ${count} entries`);
+    const second = await entries.nth(1).innerText();
+    check(/Sign up|Older workflow/.test(second), `the second entry: ${second}`);
+    // Open the oldest by its address: its entry, far down the list, is shown.
+    await page.goto(`${URL_BASE}/#/w/${shared.oldest}`);
+    await page.reload();
+    const old = u.nav().getByRole("button", { name: /^Older workflow 1(?!\d)/ });
+    await page.waitForFunction(() => !!document.querySelector('nav [aria-current="page"]'), null, { timeout: T });
+    check((await old.getAttribute("aria-current")) === "page", "the oldest workflow is not marked current");
+    check(await inView(old), "the open workflow's entry was not scrolled into view");
+    await shot("sidebar-oldest");
+    // The filter box.
+    await page.getByRole("searchbox", { name: "Filter workflows" }).fill("older workflow 1");
+    const shown = await entries.count();
+    check(shown >= 1 && shown < count, `the filter shows ${shown} of ${count}`);
+    check(await page.getByText(/^\d+ of \d+ workflows match/).isVisible(), "no count of the matches");
+    await page.getByRole("searchbox", { name: "Filter workflows" }).fill("");
+    await page.goto(`${URL_BASE}/#/w/${serverId}`);
+    await page.reload();
+    await u.nodes().nth(2).waitFor();
+    return `${count} entries, newest first; filter showed ${shown}`;
   });
 
-  await step("inspect_and_edit_tool", ["workflow"], async () => {
-    const v0 = await version();
-    // The validation tool if there is one, else the second tool.
-    const hasValidate = await page.locator('#graph g.node[aria-label*="(validate)"]').count() > 0;
-    const node = hasValidate ? page.locator('#graph g.node[aria-label*="(validate)"]').first() : nodes().nth(1);
-    await node.click();
-    await page.locator("#tool-form").waitFor({ state: "visible" });
-    check((await node.getAttribute("aria-pressed")) === "true", "the clicked tool is not shown as selected");
-    const cfg = JSON.parse(await page.locator("#tool-config").inputValue());
-    check(cfg && typeof cfg === "object", "the config is not an object");
-    const schemaText = await page.locator("#tool-schema").textContent();
-    check(schemaText.includes("{"), "the type's config schema is not shown");
-    // A config that is not JSON is refused on the page and nothing is saved.
-    await page.fill("#tool-config", "{ not json");
-    await page.click("#tool-save");
-    await page.locator("#tool-error").waitFor({ state: "visible" });
-    check((await version()) === v0, "a bad config changed the version");
-    // Back to the real config, with a new name: saved as version + 1.
-    await page.fill("#tool-config", JSON.stringify(cfg, null, 2));
-    await page.fill("#tool-name", "Check sign-up fields");
-    await page.click("#tool-save");
-    await waitVersion(v0 + 1);
-    await page.locator('#graph g.node[aria-label*="Check sign-up fields"]').waitFor();
-    await shot("03-inspector");
-    return `renamed tool ${await node.getAttribute("data-tool-id")}; version ${v0} → ${v0 + 1}`;
+  await step("chat_per_workflow", ["chat_create"], async () => {
+    // The transcript is the workflow's (a reload keeps none: it starts empty).
+    await u.chat("explain this workflow");
+    const mine = await u.chatLines().count();
+    check(mine >= 2, `${mine} chat lines`);
+    await u.button("New workflow").click();
+    check((await u.chatLines().count()) === 0, "a new workflow does not start with an empty chat");
+    check(await isFocused(u.message()), "New workflow does not put the focus in the chat");
+    await u.nav().getByRole("button", { name: /Sign up/ }).first().click();
+    await u.nodes().nth(2).waitFor();
+    check((await u.chatLines().count()) === mine, "the workflow's own transcript did not come back");
+    return `${mine} lines kept with the workflow; New starts empty`;
   });
 
-  await step("edit_document", ["workflow"], async () => {
-    const v0 = await version();
-    await page.click("#tab-tool");
-    await page.click("#wf-json-box summary");
-    const doc = JSON.parse(await page.locator("#wf-json").inputValue());
+  await step("graph_view", ["chat_create"], async () => {
+    const count = await u.nodes().count();
+    // Each tool's type colour stripe shows (it was painted over in the node's colour).
+    const fills = await u.nodes().evaluateAll((gs) => gs.map((g) => {
+      const [box, stripe] = g.querySelectorAll("rect");
+      return [getComputedStyle(box).fill, getComputedStyle(stripe).fill];
+    }));
+    check(fills.every(([box, stripe]) => box !== stripe), `stripes painted as the node: ${JSON.stringify(fills)}`);
+    check(new Set(fills.map((f) => f[1])).size >= 4, `the stripes do not tell the types apart: ${JSON.stringify(fills)}`);
+    await shot("graph");
+    return `${count} tools, stripes ${[...new Set(fills.map((f) => f[1]))].join(" ")}`;
+  });
+
+  await step("tool_form", ["chat_create"], async () => {
+    const v0 = await u.version();
+    await u.node(/\(response\)/).click();
+    await page.getByRole("heading", { name: "Respond" }).waitFor();
+    const status = page.getByRole("spinbutton", { name: /^status/ });
+    check((await status.inputValue()) === "201", `status shows ${await status.inputValue()}`);
+    // A value the schema forbids: the error is next to the field, nothing saved.
+    await status.fill("99");
+    await u.button("Save tool").click();
+    await page.getByRole("tabpanel", { name: "Tool" }).getByText("Must be at least 100.").waitFor();
+    check((await status.getAttribute("aria-invalid")) === "true", "the status field is not marked invalid");
+    const desc = await status.evaluate((e) => document.getElementById(e.getAttribute("aria-describedby"))?.textContent);
+    check(desc === "Must be at least 100.", `the field's description: ${desc}`);
+    check((await u.version()) === v0, "a bad config changed the version");
+    await shot("tool-field-error");
+    // One only the server can tell: its error goes next to its field too.
+    await status.fill("201");
+    const body = page.getByRole("textbox", { name: /^body/ });
+    const bodyBefore = await body.inputValue();
+    await body.fill('{"id": "{{steps.nope.id}}"}');
+    await u.button("Save tool").click();
+    const serverMsg = page.getByRole("tabpanel", { name: "Tool" }).getByText(/steps\.nope names no tool/);
+    await serverMsg.waitFor();
+    const bdesc = await body.evaluate((e) => document.getElementById(e.getAttribute("aria-describedby"))?.textContent);
+    check(/steps\.nope names no tool/.test(bdesc ?? ""), `the body field's description: ${bdesc}`);
+    check((await u.version()) === v0, "the refused config was saved");
+    await body.fill(bodyBefore);
+    // Raw JSON as an option: a change there saves as a new version.
+    await page.getByRole("checkbox", { name: "Edit the config as raw JSON" }).check();
+    const raw = page.getByRole("textbox", { name: "Config (JSON)" });
+    const cfg = JSON.parse(await raw.inputValue());
+    check(cfg.status === 201 && cfg.body && typeof cfg.body === "object", `the raw config: ${JSON.stringify(cfg)}`);
+    await raw.fill("{ not json");
+    await u.button("Save tool").click();
+    await page.getByRole("tabpanel", { name: "Tool" }).getByText(/This is not valid JSON/).waitFor();
+    cfg.status = 201;
+    await raw.fill(JSON.stringify(cfg, null, 2));
+    await page.getByRole("checkbox", { name: "Edit the config as raw JSON" }).uncheck();
+    // Back in the form: rename the tool, save: version + 1.
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("Answer");
+    await u.button("Save tool").click();
+    await u.waitVersion(v0 + 1);
+    await page.getByText(/^Saved as v\d+\.$/).waitFor();
+    await u.node(/Answer \(response\)/).waitFor();
+    await shot("tool-saved");
+    return `field errors shown by each field; saved v${v0} → v${v0 + 1}`;
+  });
+
+  await step("edit_document", ["chat_create"], async () => {
+    const v0 = await u.version();
+    await u.tab(/^Tool/).click();
+    await page.getByText("Edit the whole document (JSON)").click();
+    const box = page.getByRole("textbox", { name: "The workflow document" });
+    const doc = JSON.parse(await box.inputValue());
     check(doc.serverId === serverId && Array.isArray(doc.tools), "the document view does not hold the workflow");
     doc.description = "Sign up with name, email and password; answers a signed token";
-    await page.fill("#wf-json", JSON.stringify(doc, null, 2));
-    await page.click("#wf-json-save");
-    await waitVersion(v0 + 1);
-    const desc = await text("#wf-desc");
-    check(desc === doc.description, `the description shown: ${desc}`);
-    await page.click("#wf-json-box summary");
-    return `description saved; version ${v0} → ${v0 + 1}`;
+    await box.fill(JSON.stringify(doc, null, 2));
+    await u.button("Save document").click();
+    await u.waitVersion(v0 + 1);
+    check(await u.main().getByText(doc.description).isVisible(), "the new description is not shown");
+    await page.getByText("Edit the whole document (JSON)").click();
+    return `description saved; v${v0} → v${v0 + 1}`;
   });
 
-  await step("server_refusal_shown", ["workflow"], async () => {
-    const v0 = await version();
-    const node = page.locator('#graph g.node[aria-label*="(response)"]').first();
-    await node.click();
-    await page.fill("#tool-config", JSON.stringify({ status: "not a number", body: {} }));
-    await page.click("#tool-save");
-    await page.locator("#tool-error").waitFor({ state: "visible" });
-    const msg = await text("#tool-error");
-    await page.locator("#error").waitFor({ state: "visible" });
-    check((await version()) === v0, "an invalid config was saved");
-    await page.click("#tool-reset");
-    await page.click("#error-close");
-    return msg.replace(/\s+/g, " ").slice(0, 200);
-  });
-
-  await step("keyboard", ["workflow"], async () => {
-    await page.locator("#graph g.node").first().focus();
+  await step("keyboard", ["chat_create"], async () => {
+    await u.nodes().first().focus();
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("Enter");
-    const second = await nodes().nth(1).getAttribute("data-tool-id");
-    await page.locator("#tool-form").waitFor({ state: "visible" });
-    const shown = await text("#tool-id");
-    check(shown === second, `Enter on the second tool shows ${shown}, not ${second}`);
-    return `arrow + Enter selected ${second}`;
+    const second = await u.nodes().nth(1).getAttribute("aria-label");
+    const name = /^Step 2: (.*) \(/.exec(second)[1];
+    await page.getByRole("heading", { name, exact: true }).waitFor();
+    return `arrow + Enter selected ${name}`;
   });
 
-  await step("secret", ["workflow"], async () => {
-    await page.click("#tab-secrets");
-    const missing = await page.locator("#secret-list li.missing").count();
-    if (missing === 0) return "no secret needed";
-    const name = await page.locator("#secret-name").inputValue();
-    check(name !== "", "the missing secret's name is not pre-filled");
-    await page.fill("#secret-value", "browser-test-signing-key-0123456789");
-    await page.click("#secret-form button[type=submit]");
-    await page.waitForFunction(() => document.querySelectorAll("#secret-list li.missing").length === 0, null, { timeout: T });
-    return `set ${name}`;
+  await step("secrets_block_deploy", ["chat_create"], async () => {
+    await u.needs().waitFor();
+    const words = await u.needs().innerText();
+    check(/Deploy needs 1 secret that is not set: jwtKey\./.test(words), `the block says: ${words}`);
+    check(await u.deployButton().isDisabled(), "Deploy is enabled with a secret missing");
+    check(await page.getByRole("textbox", { name: /^Value of jwtKey/ }).isVisible(), "no field to set the secret there");
+    const secretsTab = u.tab(/^Secrets/);
+    check((await textOf(secretsTab)) === "Secrets · 1 missing", `the tab says ${await textOf(secretsTab)}`);
+    // Tab labels on one line each, and in one row.
+    const wrapped = await wrappedAmong(page.getByRole("tab"));
+    check(!wrapped.length, `tab labels wrap: ${wrapped.join(" | ")}`);
+    const ys = new Set(await page.getByRole("tab").evaluateAll((ts) => ts.map((t) => Math.round(t.getBoundingClientRect().top))));
+    check(ys.size === 1, "the tabs are on more than one row");
+    await shot("secret-missing");
+    return words.replace(/\s+/g, " ").slice(0, 120);
   });
 
-  await step("start_runtime", ["workflow"], async () => {
-    await page.click("#rt-toggle");
-    await page.waitForFunction(() => document.getElementById("rt-toggle").textContent === "Stop Runtime", null, { timeout: T });
-    check((await text("#rt-state")) === "runtime running", `badge: ${await text("#rt-state")}`);
-    return "runtime running";
+  await step("start_runtime", ["chat_create"], async () => {
+    await u.button("Start Runtime").click();
+    await u.button("Stop Runtime").waitFor();
+    check(await u.main().getByText("runtime running").isVisible(), "no running badge");
+    // Start Runtime leads to the run form: the Run panel, Run focused and in view.
+    check((await u.tab(/^Run$/).getAttribute("aria-selected")) === "true", "the Run panel is not open");
+    const run = u.button("Run");
+    check(await isFocused(run), `after Start Runtime the focus is on ${await focusedName(page)}`);
+    check(await inView(run), "the Run button is not in view");
+    await shot("runtime-started");
+    return "Run panel open, Run focused";
   });
 
-  await step("run", ["start_runtime"], async () => {
-    await page.click("#tab-run");
-    const email = await page.locator("#run-fields input[data-field=email]").inputValue();
-    check(/@/.test(email), `the email field is pre-filled with ${JSON.stringify(email)}`);
-    const logsBefore = await page.locator("#logs li").count();
-    await page.click("#run");
-    await page.locator("#run-result").waitFor({ state: "visible" });
-    const status = await text("#run-status");
-    check(/^succeeded/.test(status), `run status: ${status}`);
-    const rows = await page.locator("#run-steps tr").count();
-    check(rows === await nodes().count(), `${rows} steps for ${await nodes().count()} tools`);
-    const durs = await page.locator("#run-steps td.num").allInnerTexts();
+  await step("run_needs_secret", ["start_runtime"], async () => {
+    await u.button("Run").click();
+    await page.getByRole("heading", { name: /^Failed · HTTP 500/ }).waitFor();
+    const advice = u.button("Set the secret jwtKey");
+    check(await advice.isVisible(), "no way to set the missing secret from the result");
+    const words = await page.getByText("The secret jwtKey is not set.").innerText();
+    // Nowhere (result, output, logs) is the advice a command or a route.
+    for (const where of [page.getByRole("tabpanel", { name: "Run" }), page.getByRole("region", { name: "Execution logs" })]) {
+      const all = await where.innerText();
+      check(!/curl|PUT |\/secrets\//.test(all), `the advice is a command: ${all.replace(/\s+/g, " ").slice(0, 300)}`);
+    }
+    await shot("run-secret-missing");
+    await advice.click();
+    check((await u.tab(/^Secrets/).getAttribute("aria-selected")) === "true", "the advice does not open Secrets");
+    check(await isFocused(page.getByRole("textbox", { name: "Value", exact: true })), "the secret's value field is not focused");
+    // Set it right under Deploy, where the block asks for it.
+    await page.getByRole("textbox", { name: /^Value of jwtKey/ }).fill("browser-test-signing-key-0123456789");
+    await u.button("Set jwtKey").click();
+    await u.needs().waitFor({ state: "hidden" });
+    check(!(await u.deployButton().isDisabled()), "Deploy stays disabled once the secret is set");
+    check(await isFocused(u.deployButton()), `after setting the secret the focus is on ${await focusedName(page)}`);
+    check((await textOf(u.tab(/^Secrets/))) === "Secrets", "the tab still counts a missing secret");
+    return words;
+  });
+
+  await step("run", ["run_needs_secret"], async () => {
+    await u.tab(/^Run$/).click();
+    const email = page.getByRole("textbox", { name: /^email/ });
+    check(/@/.test(await email.inputValue()), `the email field holds ${await email.inputValue()}`);
+    await u.button("Run").click();
+    const status = page.getByRole("heading", { name: /^Succeeded · HTTP 201/ });
+    await status.waitFor();
+    const table = page.getByRole("table", { name: "Steps of the run" });
+    const rows = table.getByRole("row");
+    const count = await u.nodes().count();
+    check((await rows.count()) === count + 1, `${(await rows.count()) - 1} steps for ${count} tools`);
+    const durs = await rows.evaluateAll((rs) => rs.slice(1).map((r) => r.lastElementChild.textContent));
     check(durs.every((d) => /\d (µs|ms|s)$/.test(d)), `durations: ${durs.join(", ")}`);
-    const out = JSON.parse(await page.locator("#run-output").textContent());
-    check(out && typeof out === "object", "no output shown");
-    // The logs panel: timestamp, type, message, expandable details.
-    await page.waitForFunction((n) => document.querySelectorAll("#logs li").length > n, logsBefore, { timeout: T });
-    const types = await page.locator("#logs li").evaluateAll((ls) => ls.map((l) => l.dataset.type));
-    check(types.includes("info") && types.includes("success"), `log types: ${types.join(",")}`);
-    check(await page.locator("#logs li time").first().textContent() !== "", "a log line has no time");
-    const det = page.locator("#logs li details").first();
-    await det.locator("summary").click();
-    check(await det.evaluate((d) => d.open), "details do not expand");
-    // The durations are on the graph too.
-    check(await page.locator("#graph g.node text.dur").count() === rows, "the graph does not show the step durations");
-    await shot("04-run");
-    return `${status}; ${rows} steps: ${durs.join(", ")}`;
+    const output = page.getByRole("region", { name: "Output" });
+    const out = JSON.parse(await output.innerText());
+    check(out && out.success === true, "no output shown");
+    firstEmail = out.user.email;
+    // The focus is on the result, and the result is in view without scrolling.
+    check(await isFocused(status), `after Run the focus is on ${await focusedName(page)}`);
+    if (desktop) {
+      check(await inView(status), "the status is not in view");
+      check(await inView(rows.last()), "the last step is not in view");
+      check(await inView(output, 60), "the output is not in view");
+    } else {
+      // On a phone: the run form and the result come before the chat.
+      const y = async (l) => (await l.boundingBox()).y + await page.evaluate(() => scrollY);
+      const chatY = await y(page.getByRole("heading", { name: "Chat" }));
+      check(await y(status) < chatY && await y(u.button("Run")) < chatY, "the run result is below the chat");
+      check(await inView(status), "the status is not in view");
+    }
+    await shot("run");
+    // The logs: time, type, message, expandable details.
+    const logs = u.logLines().getByRole("listitem");
+    check(await logs.filter({ hasText: "Execution started" }).count() > 0, "no run log lines");
+    const det = u.logLines().getByText("details", { exact: true }).first();
+    await det.click();
+    check(await det.evaluate((s) => s.parentElement.open), "details do not expand");
+    check(await u.nodes().filter({ hasText: "✓ succeeded" }).count() === count, "the graph does not show the step results");
+    return `${await status.innerText()}; ${count} steps: ${durs.join(", ")}`;
   });
 
-  await step("run_failure_shown", ["run"], async () => {
-    // The same email again: the workflow answers 409 and the page shows it.
-    await page.click("#run");
-    await page.waitForFunction(() => /^failed/.test(document.getElementById("run-status").textContent), null, { timeout: T });
-    const status = await text("#run-status");
-    check(/409/.test(status), `status: ${status}`);
-    check(await page.locator('#logs li[data-type="error"]').count() > 0, "no error line in the logs");
-    await page.click("#run-refill");   // a fresh email for the next runs
-    return status.replace(/\s+/g, " ");
+  await step("run_twice", ["run"], async () => {
+    // A second run sends a fresh email, not the one just stored (409).
+    const email = page.getByRole("textbox", { name: /^email/ });
+    check((await email.inputValue()) !== firstEmail, "the form still holds the email just used");
+    const runs = page.getByRole("list", { name: "Recent runs" }).getByRole("button");
+    const before = await runs.count();
+    await u.button("Run").click();
+    await runs.nth(before).waitFor();
+    check(/^Succeeded/.test(await runs.first().innerText()), `the second run: ${await runs.first().innerText()}`);
+    // The same email typed again: the workflow's own 409, shown as a result.
+    await email.fill(firstEmail);
+    await u.button("Run").click();
+    const failed = page.getByRole("heading", { name: /^Failed · HTTP 409/ });
+    await failed.waitFor();
+    check(await u.logLines().getByRole("listitem").filter({ hasText: "error" }).count() > 0, "no error line in the logs");
+    check((await email.inputValue()) === firstEmail, "the email typed by the person was replaced");
+    await shot("run-failed");
+    return await failed.innerText();
   });
 
   await step("recent_runs", ["run"], async () => {
-    await page.waitForFunction(() => document.querySelectorAll("#run-history button").length >= 2, null, { timeout: T });
-    const items = await page.locator("#run-history button").allInnerTexts();
-    check(/^failed/.test(items[0]) && /^succeeded/.test(items[1]), `recent runs, newest first: ${items.join(" | ")}`);
-    await page.locator("#run-history button").nth(1).click();
-    await page.waitForFunction(() => /^succeeded/.test(document.getElementById("run-status").textContent), null, { timeout: T });
-    return items.slice(0, 2).join(" | ");
+    const list = page.getByRole("list", { name: "Recent runs" }).getByRole("button");
+    await list.nth(2).waitFor();
+    const items = await list.allInnerTexts();
+    check(/^Failed/.test(items[0]) && /^Succeeded/.test(items[1]), `recent runs, newest first: ${items.join(" | ")}`);
+    await list.nth(1).click();
+    await page.getByRole("heading", { name: /^Succeeded/ }).waitFor();
+    return items.slice(0, 3).join(" | ");
   });
 
-  await step("chat_not_understood_shown", ["api_key", "chat_create"], async () => {
-    const a = await chat("zzqx blorf");
+  await step("logs_resize", ["chat_create"], async () => {
+    const bar = page.getByRole("separator", { name: "Resize the execution logs" });
+    const panel = page.getByRole("region", { name: "Execution logs" });
+    if (!desktop) {
+      check(!(await bar.isVisible()), "a resize bar where the logs are part of the page");
+      return "the logs are part of the page at this width";
+    }
+    const h0 = (await panel.boundingBox()).height;
+    await bar.focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowUp");
+    const h1 = (await panel.boundingBox()).height;
+    check(h1 > h0 + 50, `ArrowUp: ${h0} → ${h1}`);
+    const b = await bar.boundingBox();
+    await page.mouse.move(b.x + b.width / 2, b.y + 4);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2, b.y + 124, { steps: 4 });
+    await page.mouse.up();
+    const h2 = (await panel.boundingBox()).height;
+    check(h2 < h1 - 80, `dragging down: ${h1} → ${h2}`);
+    return `${Math.round(h0)} → ${Math.round(h1)} (keys) → ${Math.round(h2)} px (drag)`;
+  });
+
+  await step("chat_not_understood_shown", ["chat_create"], async () => {
+    const a = await u.chat("zzqx blorf");
     check(a.cls.includes("error"), `expected an error line, got ${a.cls}: ${a.text}`);
-    check(/422|not_understood/.test(a.text), `the error line says: ${a.text}`);
-    return a.text.replace(/\s+/g, " ").slice(0, 200);
+    check(/did not (recognise|understand)/.test(a.text), `the error line says: ${a.text}`);
+    check(!/HTTP \d|not_understood|\(\d+ \w+s\)/.test(a.text), `not in plain words: ${a.text}`);
+    return a.text.replace(/\s+/g, " ").slice(0, 160);
   });
 
-  await step("chat_explain", ["workflow", "chat_create"], async () => {
-    const v0 = await version();
-    const a = await chat("explain this workflow");
-    check(!a.cls.includes("error") && a.intent === "explain", `intent ${a.intent}: ${a.text}`);
-    check(a.text.length > 20, `the explanation: ${a.text}`);
-    check((await version()) === v0, "explaining changed the version");
-    return a.text.replace(/\s+/g, " ").slice(0, 200);
-  });
-
-  await step("chat_edit_phone", ["workflow", "chat_create"], async () => {
-    const v0 = await version();
-    const a = await chat("add a phone field");
+  await step("chat_edit_phone", ["chat_create"], async () => {
+    const v0 = await u.version();
+    const a = await u.chat("add a phone field");
     check(!a.cls.includes("error"), `the chat answered with an error: ${a.text}`);
-    await waitVersion(v0 + 1);
-    const schema = await schemaOnScreen();
-    check(schema.properties && "phone" in schema.properties, `no phone in ${JSON.stringify(schema)}`);
-    await page.locator("#run-fields input[data-field=phone]").waitFor();
-    const inputLine = await page.locator('#graph g.node[aria-label*="(input)"] text.detail').textContent();
-    check(/phone/.test(inputLine), `the graph's input tool lists ${inputLine}`);
-    await shot("05-edit-phone");
-    return `v${v0} → v${v0 + 1}: ${a.text}`;
+    await u.waitVersion(v0 + 1);
+    await page.getByRole("textbox", { name: /^phone/, includeHidden: true }).waitFor({ state: "attached" });
+    const input = await u.node(/\(input\)/).textContent();
+    check(/phone/.test(input), `the graph's input tool says ${input}`);
+    await shot("edit-phone");
+    return `v${v0} → v${v0 + 1}: ${a.text.slice(0, 100)}`;
   });
 
-  await step("chat_edit_min_length", ["workflow", "chat_create"], async () => {
-    const v0 = await version();
-    const a = await chat("require the name to be at least 2 characters");
-    check(!a.cls.includes("error"), `the chat answered with an error: ${a.text}`);
-    await waitVersion(v0 + 1);
-    const schema = await schemaOnScreen();
-    const cfgs = JSON.stringify(await page.evaluate(() => document.getElementById("wf-schema").textContent));
-    check(schema.properties?.name?.minLength === 2 || /minLength\\?":\s*2/.test(cfgs),
-      `name is not at least 2 characters: ${JSON.stringify(schema.properties?.name)}`);
-    return `v${v0} → v${v0 + 1}: ${a.text}`;
-  });
-
-  await step("run_after_edits", ["run"], async () => {
-    await page.click("#tab-run");
-    await page.click("#run-refill");
-    const before = await page.locator("#run-status").textContent();
-    await page.click("#run");
-    await page.waitForFunction((b) => { const e = document.getElementById("run-status"); return e.textContent !== b && !document.getElementById("run-result").hidden; },
-      before, { timeout: T });
-    const status = await text("#run-status");
-    check(/^succeeded/.test(status), `the run after the edits: ${status}`);
-    const sent = JSON.parse(await page.locator("#run-json").inputValue());
-    const props = (await schemaOnScreen()).properties || {};
-    check(Object.keys(props).every((k) => k in sent), `the input sent ${JSON.stringify(sent)} misses fields of ${Object.keys(props)}`);
-    return `${status}; input fields ${Object.keys(sent).join(", ")}`;
-  });
-
-  await step("deploy_failure_shown", ["workflow"], async () => {
+  await step("deploy_failure_shown", ["run_needs_secret"], async () => {
     // The browser is handed the seed's 500 for one deploy (the server's own
-    // failures are tested in test_40_deploy): the page must say why, and
-    // the button must be usable again.
-    const match = (u) => u.pathname.endsWith("/deploy") && u.pathname.startsWith("/mcp/servers/");
+    // failures are tested in test_40_deploy): the page says why, in the
+    // log too, the focus goes to that, and the button is usable again.
+    const match = (x) => x.pathname.endsWith("/deploy") && x.pathname.startsWith("/mcp/servers/");
     await page.route(match, (route) => route.fulfill({ status: 500, contentType: "application/json",
       body: JSON.stringify({ success: false, error: "Failed to deploy to Archestra: Network request failed" }) }));
-    await page.click("#deploy");
-    await page.locator("#error").waitFor({ state: "visible" });
-    const msg = await text("#error");
+    await u.button("Deploy to Archestra").click();
+    const alert = page.getByRole("alert").filter({ hasText: "Network request failed" });
+    await alert.waitFor();
     await page.unroute(match);
-    check(/Network request failed/.test(msg), `the error shown: ${msg}`);
-    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "idle", null, { timeout: T });
-    check(!(await page.locator("#deploy").isDisabled()), "Deploy is disabled after a failed deploy");
-    check(await page.locator("#deploy-banner").isHidden(), "a banner after a failed deploy");
-    await page.click("#error-close");
-    return msg.replace(/\s+/g, " ").slice(0, 160);
+    check(await isFocused(alert), `after a failed deploy the focus is on ${await focusedName(page)}`);
+    check(await u.logLines().getByText("Failed to deploy to Archestra: Network request failed").count() > 0, "no log line");
+    await u.button("Deploy to Archestra").waitFor();
+    check(!(await u.button("Deploy to Archestra").isDisabled()), "Deploy is disabled after a failed deploy");
+    check(!(await u.banner().isVisible()), "a success notice after a failed deploy");
+    await shot("deploy-failed");
+    await u.button("Dismiss").click();
+    return (await u.logLines().getByText(/^Failed to deploy/).last().innerText());
   });
 
-  await step("deploy", ["workflow"], async () => {
-    // Hold the deploy request until the "Deploying…" state has been seen:
-    // the state is checked, not raced.
+  await step("deploy_refused_missing_secret", ["run_needs_secret"], async () => {
+    // The server's refusal for a missing secret (the secrets change makes
+    // the real server answer so): the page lists it and asks for it.
+    const match = (x) => x.pathname.endsWith("/deploy") && x.pathname.startsWith("/mcp/servers/");
+    await page.route(match, (route) => route.fulfill({ status: 400, contentType: "application/json",
+      body: JSON.stringify({ error: "Failed to deploy to Archestra: missing secrets: jwtKey" }) }));
+    await u.button("Deploy to Archestra").click();
+    await u.needs().waitFor();
+    await page.unroute(match);
+    const words = await u.needs().innerText();
+    check(/Deploy needs 1 secret that is not set: jwtKey/.test(words) && /missing secrets: jwtKey/.test(words), `the block says ${words}`);
+    const field = page.getByRole("textbox", { name: /^Value of jwtKey/ });
+    check(await isFocused(field), `after the refusal the focus is on ${await focusedName(page)}`);
+    check(await u.deployButton().isDisabled(), "Deploy is enabled after the refusal");
+    check(await u.logLines().getByText("Failed to deploy to Archestra: missing secrets: jwtKey").count() > 0, "no log line");
+    check(!(await page.getByRole("alert").filter({ hasText: "already deployed" }).count()), "shown as already deployed");
+    await shot("deploy-refused-secret");
+    await field.fill("browser-test-signing-key-0123456789");
+    await u.button("Set jwtKey").click();
+    await u.needs().waitFor({ state: "hidden" });
+    check(await isFocused(u.button("Deploy to Archestra")), `then the focus is on ${await focusedName(page)}`);
+    return words.replace(/\s+/g, " ").slice(0, 160);
+  });
+
+  await step("deploy", ["run_needs_secret"], async () => {
+    // Hold the deploy until "Deploying..." has been seen: checked, not raced.
     let release;
     const gate = new Promise((r) => { release = r; });
-    await page.route((u) => u.pathname === `/mcp/servers/${serverId}/deploy`, async (route) => {
-      await gate;
-      await route.continue();
-    });
-    check(/^mcp_[a-z0-9]+$/.test(serverId), `the open workflow's id: ${serverId}`);
-    const btn = page.locator("#deploy");
+    const match = (x) => x.pathname === `/mcp/servers/${serverId}/deploy`;
+    await page.route(match, async (route) => { await gate; await route.continue(); });
+    const btn = u.deployButton();
     check((await btn.innerText()).trim() === "Deploy to Archestra", `button: ${await btn.innerText()}`);
     await btn.click();
-    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "deploying", null, { timeout: T });
-    check((await btn.innerText()).trim() === "Deploying…", `while deploying: ${await btn.innerText()}`);
-    check(await btn.isDisabled(), "the button is enabled while deploying");
-    check(await page.locator("#deploy .spinner").isVisible(), "no spinner while deploying");
-    await shot("06-deploying");
+    const busyBtn = u.button("Deploying...");
+    await busyBtn.waitFor();
+    check(await busyBtn.isDisabled(), "the button is enabled while deploying");
+    check((await busyBtn.getAttribute("aria-busy")) === "true", "the button is not marked busy");
+    check(await busyBtn.locator(".spinner").isVisible(), "no spinner while deploying");
+    check(await u.logLines().getByText("Deploying to Archestra...", { exact: true }).count() > 0, "no “Deploying to Archestra...” line");
+    await shot("deploying");
     release();
-    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "deployed", null, { timeout: T });
-    await page.unroute((u) => u.pathname === `/mcp/servers/${serverId}/deploy`);
-    check((await btn.innerText()).trim() === "Deployed" && await btn.isDisabled(), "the button is not Deployed, disabled");
-    await page.locator("#deploy-banner").waitFor({ state: "visible" });
-    agentId = await text("#dep-agent");
-    endpoint = await text("#dep-endpoint");
-    check(/^agent_[a-z0-9]+$/.test(agentId), `agent id: ${agentId}`);
-    check(endpoint.endsWith(`/agents/${agentId}`), `endpoint: ${endpoint}`);
+    await u.button("Deployed").waitFor();
+    await page.unroute(match);
+    check(await u.button("Deployed").isDisabled(), "Deployed is not disabled");
+    await u.banner().waitFor();
+    check(await isFocused(u.banner()), `after Deploy the focus is on ${await focusedName(page)}`);
+    const facts = await u.banner().innerText();
+    agentId = /Agent ID\s+(agent_[a-z0-9]+)/.exec(facts)?.[1];
+    endpoint = /Endpoint\s+(\S+)/.exec(facts)?.[1];
+    check(agentId && endpoint && endpoint.endsWith(`/agents/${agentId}`), `the notice says ${facts}`);
     const w = await api("GET", `/mcp/servers/${serverId}`);
-    check(w.body.archestraAgentId === agentId, "the banner's agent is not the server's");
-    await page.evaluate(() => { document.getElementById("main").scrollTo(0, 0); document.querySelector(".panel-scroll").scrollTo(0, 0); });
-    await shot("07-deployed");
+    check(w.body.archestraAgentId === agentId, "the notice's agent is not the server's");
+    // The endpoint is on the clipboard, and the page says so.
+    await page.getByText("Endpoint copied to the clipboard.").waitFor();
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    check(clip === endpoint, `the clipboard holds ${JSON.stringify(clip)}`);
+    check(await u.logLines().getByText("Deployed to Archestra successfully!", { exact: true }).count() > 0, "no success line");
+    // The seed's purple, the date in one piece, the ids unbroken.
+    const colour = await u.banner().evaluate((b) => getComputedStyle(b).borderTopColor);
+    const [r, g, bl] = colour.match(/\d+/g).map(Number);
+    check(r > g + 40 && bl > g + 40, `the notice is not purple: ${colour}`);
+    const when = u.banner().getByText(/^since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    check((await lines(when)) === 1, "the notice's date breaks");
+    check((await lines(u.banner().getByText(agentId, { exact: true }))) === 1, "the agent id breaks");
+    const entry = u.nav().getByRole("button", { name: /Sign up/ }).first();
+    check(/ · live/.test(await entry.innerText()), `the sidebar says ${await entry.innerText()}`);
+    await shot("deployed");
     return `${agentId} at ${endpoint}`;
   });
 
   await step("copy_endpoint", ["deploy"], async () => {
-    await page.click("#dep-copy");
-    await page.waitForFunction(() => document.getElementById("dep-copied").textContent !== "", null, { timeout: T });
-    const clip = await page.evaluate(() => navigator.clipboard.readText());
-    check(clip === endpoint, `the clipboard holds ${JSON.stringify(clip)}`);
-    return await text("#dep-copied");
+    await page.evaluate(() => navigator.clipboard.writeText("something else"));
+    await u.button("Copy Endpoint").click();
+    await page.waitForFunction((want) => navigator.clipboard.readText().then((t) => t === want), endpoint, { timeout: T });
+    return "Copy Endpoint copies it again";
   });
 
   await step("reload_keeps_banner", ["deploy"], async () => {
     await page.reload({ waitUntil: "load" });
-    await page.locator("#deploy-banner").waitFor({ state: "visible" });
-    check((await text("#dep-agent")) === agentId, "another agent after a reload");
-    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "deployed", null, { timeout: T });
-    check(await page.locator("#deploy").isDisabled(), "Deploy is enabled after a reload");
-    return "banner and Deployed state after a reload";
+    await u.banner().waitFor();
+    check((await u.banner().innerText()).includes(agentId), "another agent after a reload");
+    await u.button("Deployed").waitFor();
+    check(await u.button("Deployed").isDisabled(), "Deploy is enabled after a reload");
+    return "notice and Deployed after a reload";
+  });
+
+  await step("changed_since", ["deploy"], async () => {
+    // Edits after a deploy: the button offers the new version in its place.
+    const v0 = await u.version();
+    // Where the button is on the page (a phone's page scrolls to the chat).
+    const where = (l) => l.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x + scrollX, y: r.y + scrollY };
+    });
+    const place = await where(u.deployButton());
+    const a = await u.chat("add an optional age field");
+    check(!a.cls.includes("error"), `the chat answered with an error: ${a.text}`);
+    await u.waitVersion(v0 + 1);
+    const next = u.button(`Deploy v${v0 + 1}`);
+    await next.waitFor();
+    check(!(await next.isDisabled()), `Deploy v${v0 + 1} is disabled`);
+    const now = await where(next);
+    check(Math.abs(now.x - place.x) < 2 && Math.abs(now.y - place.y) < 2, "the button moved");
+    const notice = await u.banner().innerText();
+    check(new RegExp(`v${v0} live`).test(notice) && new RegExp(`at v${v0 + 1} now`).test(notice), `the notice says ${notice}`);
+    const entry = u.nav().getByRole("button", { name: /Sign up/ }).first();
+    check(new RegExp(`v${v0 + 1} · v${v0} live`).test(await entry.innerText()), `the sidebar says ${await entry.innerText()}`);
+    await shot("changed-since");
+    await next.click();
+    await u.button("Deployed").waitFor();
+    check(new RegExp(`v${v0 + 1} live`).test(await u.banner().innerText()), "the new version is not live");
+    check((await u.banner().innerText()).includes(agentId), "redeploying changed the agent");
+    return `v${v0} live → Deploy v${v0 + 1} → v${v0 + 1} live`;
   });
 
   await step("call_endpoint", ["deploy"], async () => {
-    // A client calls the public endpoint: three sign-ups and one bad request.
-    const props = (await schemaOnScreen()).properties || {};
+    const props = (await api("GET", `/mcp/servers/${serverId}`)).body.inputSchema.properties || {};
     const statuses = [];
     for (let i = 0; i < 4; i++) {
       const body = {};
-      for (const k of Object.keys(props)) body[k] = k === "email" ? `caller${i}-${Date.now()}@example.com`
-        : k === "password" ? "secret-pass-123" : k === "phone" ? "+15551234567" : "Caller Person";
+      for (const k of Object.keys(props)) body[k] = k === "email" ? `caller${i}-${tag}-${Date.now()}@example.com`
+        : k === "password" ? "secret-pass-123" : k === "phone" ? "+15551234567" : k === "age" ? 30 : "Caller Person";
       if (i === 3) body.email = "not-an-email";
       const r = await fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       statuses.push(r.status);
@@ -479,84 +734,128 @@ try {
     return `statuses ${statuses.join(",")}`;
   });
 
-  await step("dashboard", ["call_endpoint"], async () => {
+  await step("dashboard", ["call_endpoint", "changed_since"], async () => {
+    // The agent as if deployed 25 minutes ago and called all along (rows
+    // written to the stack's database): the 1-hour plot spreads them from
+    // the deploy to now, not against its right edge.
+    check(DATABASE_URL, "ORX_DATABASE_URL is not set");
+    check(/^agent_[a-z0-9]+$/.test(agentId), `agent id ${agentId}`);
+    execFileSync("psql", [DATABASE_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", `aid=${agentId}`], {
+      input: "update archestra.agents set created_at = now() - interval '25 minutes' where id = :'aid';\n" +
+        "insert into archestra.invocations (agent_id, version, channel, status, latency_us, at)\n" +
+        "select :'aid', 1, 'http', case when g % 5 = 0 then 400 else 201 end, 60000 + (g * 7919) % 50000,\n" +
+        "       now() - make_interval(mins => g) from generate_series(1, 20) g;\n",
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    const served = await u.version();
     const popup = context.waitForEvent("page");
-    await page.click("#dep-dashboard");
+    await page.getByRole("link", { name: "Open Dashboard" }).click();
     const dash = await popup;
     dash.setDefaultTimeout(T);
-    dash.on("pageerror", (e) => pageErrors.push(`dashboard: ${e}`));
+    dash.on("pageerror", (e) => shared.pageErrors.push(`${tag} dashboard: ${e}`));
     await dash.waitForLoadState("load");
     check(new URL(dash.url()).pathname === `/dashboard/${agentId}`, `the dashboard is at ${dash.url()}`);
-    // The calls are logged in batches; the page refreshes itself until they show.
-    await dash.waitForFunction(() => Number(document.getElementById("s-calls").textContent.replace(/\D/g, "")) >= 4,
-      null, { timeout: 60000 });
-    const errors = Number((await dash.locator("#s-errors").innerText()).replace(/\D/g, ""));
-    check(errors >= 1, `errors on the dashboard: ${errors}`);
-    const rows = await dash.locator("#recent tr").count();
-    check(rows >= 4, `${rows} recent calls`);
-    const lines = await dash.locator("#chart svg path, #chart svg polyline, #chart svg circle").count();
-    check(lines > 0, "the latency plot draws nothing");
-    // The 15-minute window, so the plot's minutes are wide enough to see.
-    await dash.check('input[name=window][value="15"]');
-    await dash.waitForFunction(() => document.getElementById("window-label").textContent === "last 15 minutes" &&
-      Number(document.getElementById("s-calls").textContent.replace(/\D/g, "")) >= 4, null, { timeout: T });
-    await dash.setViewportSize({ width: 1280, height: 800 });
-    await dash.screenshot({ path: join(OUT, "08-dashboard.png"), fullPage: true });
-    const calls = await dash.locator("#s-calls").innerText();
+    const calls = () => dash.getByRole("term").filter({ hasText: /^Calls$/ }).locator("xpath=following-sibling::dd");
+    await dash.waitForFunction(() => Number([...document.querySelectorAll("dt")].find((t) => t.textContent === "Calls")
+      ?.nextElementSibling.textContent.replace(/\D/g, "")) >= 24, null, { timeout: 60000 });
+    // The version it serves, not the agent's own count of replacements.
+    const version = await dash.getByRole("term").filter({ hasText: /^Version$/ }).locator("xpath=following-sibling::dd").innerText();
+    check(version === `v${served}`, `the dashboard says version ${version}, the agent serves v${served}`);
+    check(await dash.getByRole("radio", { name: "1 h" }).isChecked(), "the default window is not 1 hour");
+    const plot = dash.getByRole("img", { name: /Latency percentiles/ });
+    check(/since the agent was deployed at/.test(await plot.getAttribute("aria-label")), "the plot does not start at the deploy");
+    const spread = await plot.evaluate((svg) => {
+      const w = svg.getBoundingClientRect();
+      const xs = [...svg.querySelectorAll("rect.calls")].map((r) => r.getBoundingClientRect().x - w.x);
+      return { min: Math.min(...xs), max: Math.max(...xs), width: w.width, n: xs.length };
+    });
+    check(spread.n >= 10 && spread.min < spread.width / 3, `the calls sit at ${JSON.stringify(spread)}`);
+    const rows = await dash.getByRole("table").getByRole("row").count();
+    check(rows >= 5, `${rows - 1} recent calls`);
+    check(!(await dash.getByText(/\(1 problems\)/).count()), "“(1 problems)” on the dashboard");
+    check(await dash.getByText(/\(1 problem\)/).first().isVisible(), "the bad call's error is not shown");
+    await dash.screenshot({ path: join(OUT, `${tag}-${String(++n).padStart(2, "0")}-dashboard.png`), fullPage: true });
+    const total = await calls().innerText();
     await dash.close();
-    return `${calls} calls, ${errors} errors, ${rows} recent rows`;
+    return `${total} calls, version ${version}, bars from x=${Math.round(spread.min)} of ${Math.round(spread.width)}`;
   });
 
   await step("history_redeploy", ["deploy"], async () => {
     await page.bringToFront();
-    await page.click("#tab-deploys");
-    await page.waitForFunction(() => document.querySelectorAll("#dep-history tr[data-version]").length >= 1, null, { timeout: T });
-    const before = await page.locator("#dep-history tr[data-version]").count();
-    await page.click("#dep-redeploy");
-    await page.waitForFunction((n) => document.querySelectorAll("#dep-history tr[data-version]").length === n + 1, before, { timeout: T });
-    const statuses = await page.locator("#dep-history tr[data-version]").evaluateAll((rs) => rs.map((r) => r.dataset.status));
-    check(statuses[0] === "active" && statuses.slice(1).every((s) => s !== "active"), `statuses ${statuses.join(",")}`);
-    check(await page.locator("#dep-history button[data-rollback]").count() >= 1, "no rollback button on a superseded row");
-    check((await text("#dep-agent")) === agentId, "redeploy changed the agent id");
-    await shot("09-history");
-    return `history: ${statuses.join(", ")}`;
+    await u.tab(/^Deployments/).click();
+    const table = page.getByRole("table", { name: "Deployments, newest first" });
+    const rows = table.getByRole("row");
+    const before = await rows.count();
+    await u.button("Redeploy current version").click();
+    await rows.nth(before).waitFor();
+    const cells = await rows.allInnerTexts();
+    check(/live/.test(cells[1]) && cells.slice(2).every((c) => !/live/.test(c)), `rows: ${cells.join(" | ")}`);
+    check(await table.getByRole("button", { name: /^Roll back to v\d+$/ }).count() >= 1, "no rollback on an older version");
+    // Nothing in the table wraps, and it fits its column.
+    const wrapped = await wrappedAmong(table.locator("time, button, .badge, td > span"));
+    check(!wrapped.length, `wrapped in the history: ${wrapped.join(" | ")}`);
+    const fits = await table.evaluate((t) => t.scrollWidth <= t.parentElement.clientWidth + 1);
+    check(fits, "the history is wider than its panel");
+    const actions = await wrappedAmong(u.main().getByRole("button"));
+    check(!actions.length, `buttons wrap: ${actions.join(" | ")}`);
+    await shot("history");
+    return `history: ${cells.slice(1).join(" | ").replace(/\s+/g, " ")}`;
   });
 
   await step("undeploy", ["deploy"], async () => {
-    await page.click("#dep-undeploy");   // the confirm dialog is accepted
-    await page.locator("#deploy-banner").waitFor({ state: "hidden" });
-    await page.waitForFunction(() => document.getElementById("deploy").dataset.state === "idle", null, { timeout: T });
-    check(!(await page.locator("#deploy").isDisabled()), "Deploy stays disabled after undeploy");
+    await u.button("Undeploy").click();   // the confirm dialog is accepted
+    await u.banner().waitFor({ state: "hidden" });
+    await u.button("Deploy to Archestra").waitFor();
+    check(!(await u.button("Deploy to Archestra").isDisabled()), "Deploy stays disabled after undeploy");
     const r = await fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     await r.text();
     check(r.status === 404, `the endpoint still answers ${r.status}`);
-    return "banner gone, Deploy enabled, endpoint 404";
+    return "notice gone, Deploy enabled, endpoint 404";
   });
 
-  await step("phone_width", ["workflow"], async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForFunction(() => document.querySelector("#graph svg") &&
-      document.querySelector("#graph svg").getBoundingClientRect().width <= 390, null, { timeout: T });
+  await step("fits_the_window", ["chat_create"], async () => {
     const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(over <= 1, `the page is ${over}px wider than the phone`);
-    check(await page.locator("#chat-input").isVisible(), "no chat box at phone width");
-    await shot("10-phone");
-    await page.setViewportSize({ width: 1280, height: 800 });
-    return "no horizontal overflow at 390px";
+    check(over <= 1, `the page is ${over}px wider than the window`);
+    check(await u.message().isVisible(), "no chat box");
+    return `no horizontal overflow at ${size.width}px`;
   });
 
-  await step("same_origin_only", ["open"], async () => {
-    const foreign = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
-    check(foreign.length === 0, `requests elsewhere: ${foreign.slice(0, 5).join(", ")}`);
-    check(pageErrors.length === 0, `page errors: ${pageErrors.slice(0, 3).join(" | ")}`);
-    return `${requests.length} requests, all to ${origin}`;
-  });
+  await context.close();
+  return results;
+}
 
-  if (usedFixture) emit({ step: "note", ok: true, detail: "the story ran on a fixture workflow because chat_create failed" });
+// --- the two stories ---------------------------------------------------------------
+
+const shared = { requests: [], pageErrors: [], oldest: null };
+let browser;
+try {
+  // Older workflows of the same owner: the sidebar lists them after the new one.
+  const doc = FIXTURE ? JSON.parse(readFileSync(FIXTURE, "utf8")) : null;
+  for (let i = 1; doc && i <= OLDER; i++) {
+    const r = await api("POST", "/mcp/servers", { ...doc, name: `Older workflow ${i}` });
+    if (r.status !== 201) throw new Error(`making an older workflow: ${r.status} ${JSON.stringify(r.body)}`);
+    if (i === 1) shared.oldest = r.body.serverId;
+  }
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    timeout: 120000,
+  });
+  const sizes = [{ name: "desktop", width: 1280, height: 800 }, { name: "phone", width: 390, height: 844 }];
+  // ORX_SIZES=phone runs one size (while working on it); the test runs both.
+  const only = (process.env.ORX_SIZES || "").split(",").filter(Boolean);
+  for (const size of sizes.filter((x) => !only.length || only.includes(x.name))) {
+    await story(browser, size, shared);
+  }
+  const foreign = shared.requests.filter((x) => !x.startsWith(origin + "/") && !x.startsWith("data:"));
+  emit({ step: "all:same_origin_only", ok: foreign.length === 0,
+    detail: foreign.length ? `requests elsewhere: ${foreign.slice(0, 5).join(", ")}` : `${shared.requests.length} requests, all to ${origin}` });
+  emit({ step: "all:no_page_errors", ok: shared.pageErrors.length === 0,
+    detail: shared.pageErrors.length ? shared.pageErrors.slice(0, 5).join(" | ") : "no page or console error" });
 } catch (e) {
   emit({ step: "browser", ok: false, detail: String(e && e.stack || e) });
 } finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
+  if (browser) await browser.close().catch(() => {});
   emit({ done: true });
 }

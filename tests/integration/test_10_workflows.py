@@ -71,6 +71,19 @@ def test_list_is_paginated_in_creation_order(s):
     envelope(s.get("/mcp/servers?limit=0", key="bob"), 400, "bad_request")
     envelope(s.get("/mcp/servers?limit=101", key="bob"), 400, "bad_request")
     envelope(s.get("/mcp/servers?cursor=abc", key="bob"), 400, "bad_request")
+    # Newest first (the UI's list), paged the same way.
+    seen, cursor = [], None
+    while True:
+        q = "/mcp/servers?order=newest&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        r = s.get(q, key="bob")
+        assert r.status == 200, r
+        seen += [w["serverId"] for w in r.json["items"]]
+        cursor = r.json["nextCursor"]
+        if cursor is None:
+            break
+    assert seen == ids[::-1], (seen, ids)
+    assert [w["serverId"] for w in s.get("/mcp/servers?order=oldest", key="bob").json["items"]] == ids
+    envelope(s.get("/mcp/servers?order=name", key="bob"), 400, "bad_request")
 
 
 def test_update_bumps_version_and_refuses_stale_writes(s):

@@ -248,14 +248,24 @@ def test_redeploy_rollback_undeploy_and_history(s):
     w2 = json.loads(json.dumps(w))
     w2["tools"][-1]["config"]["status"] = 201
     assert s.put(f"/mcp/servers/{sid}", w2).status == 200
+    # The document says which version the agent serves: still 1 after the edit.
+    assert s.get(f"/mcp/servers/{sid}").json["archestraVersion"] == 1
+    listed = [x for x in s.get("/mcp/servers?limit=100").json["items"] if x["serverId"] == sid]
+    assert listed[0]["version"] == 2 and listed[0]["archestraVersion"] == 1, listed
     r = s.post(f"/mcp/servers/{sid}/redeploy", {})
     assert r.status == 200 and r.json["agentId"] == d["agentId"] and r.json["version"] == 2, r
     assert r.json["endpoint"] == ep
+    assert s.get(f"/mcp/servers/{sid}").json["archestraVersion"] == 2
+    # A document read back and sent again (archestraVersion with it) saves.
+    back = s.get(f"/mcp/servers/{sid}").json
+    r = s.put(f"/mcp/servers/{sid}", back)
+    assert r.status == 200 and r.json["version"] == 3 and r.json["archestraVersion"] == 2, r
     assert wait_for(lambda: call(s, ep, {"email": f"v2{time.time()}@example.com",
                                          "password": "secret123", "name": "V"}).status == 201,
                     timeout=5)
     r = s.post(f"/mcp/servers/{sid}/rollback", {"version": 1})
     assert r.status == 200 and r.json["version"] == 1, r
+    assert s.get(f"/mcp/servers/{sid}").json["archestraVersion"] == 1
     assert wait_for(lambda: call(s, ep, {"email": f"v1{time.time()}@example.com",
                                          "password": "secret123", "name": "V"}).status == 200,
                     timeout=5)
@@ -267,7 +277,7 @@ def test_redeploy_rollback_undeploy_and_history(s):
     assert s.delete(f"/mcp/servers/{sid}").status == 409
     r = s.delete(f"/mcp/servers/{sid}/deploy")
     assert r.status == 200 and r.json == {"success": True}, r
-    assert "archestraAgentId" not in s.get(f"/mcp/servers/{sid}").json
+    assert not {"archestraAgentId", "archestraVersion"} & set(s.get(f"/mcp/servers/{sid}").json)
     assert wait_for(lambda: call(s, ep, {}).status == 404, timeout=5)
     assert s.get(f"/mcp/servers/{sid}/deployments").json["items"][0]["status"] == "undeployed"
     assert s.delete(f"/mcp/servers/{sid}/deploy").status == 409

@@ -99,8 +99,11 @@ def test_dashboard_data_counts_calls(s):
     assert r.status == 200, r
     assert r.header("Content-Type").startswith("application/json")
     d = r.json
-    assert d["agent"] == {"agentId": a["id"], "name": GREETER["name"], "version": 1,
-                          "isolation": "shared"}, d
+    agent = dict(d["agent"])
+    created = agent.pop("createdAt")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", created), d
+    assert agent == {"agentId": a["id"], "name": GREETER["name"], "version": 1,
+                     "isolation": "shared", "workflowVersion": 1}, d
     assert d["minutes"] == 60
     st = d["stats"]
     assert st["calls"] == N, st
@@ -125,6 +128,8 @@ def test_dashboard_data_counts_calls(s):
     for x in rec:
         assert x["channel"] == "http" and isinstance(x["latencyUs"], int) and x["latencyUs"] > 0
         assert (x["error"] is None) == (x["status"] < 400), x
+        if x["error"] is not None:   # one field missing: "1 problem", in plain words
+            assert x["error"].endswith("(1 problem)"), x
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", x["at"]), x
     ats = [x["at"] for x in rec]
     assert ats == sorted(ats, reverse=True), ats
@@ -159,6 +164,24 @@ def test_dashboard_agent_without_calls(s):
     d = s.get(f"/dashboard/{r.json['agentId']}/data", key=None).json
     assert d["stats"] == {"calls": 0, "errors": 0, "latencyUs": {"p50": 0, "p95": 0, "p99": 0},
                           "series": [], "recent": []}, d
+
+
+def test_dashboard_shows_the_workflow_version_served(s):
+    """The agent's own version counts replacements; the page shows the
+    workflow version it serves (v3 after two edits and a redeploy)."""
+    r = s.post("/mcp/servers", dict(GREETER, name="Versioned agent"))
+    assert r.status == 201, r
+    sid = r.json["serverId"]
+    aid = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json["agentId"]
+    for i in range(2):
+        w = s.get(f"/mcp/servers/{sid}").json
+        w["description"] = f"edit {i}"
+        assert s.put(f"/mcp/servers/{sid}", w).status == 200
+    a = s.get(f"/dashboard/{aid}/data", key=None).json["agent"]
+    assert (a["version"], a["workflowVersion"]) == (1, 1), a
+    assert s.post(f"/mcp/servers/{sid}/redeploy", {}).status == 200
+    a = s.get(f"/dashboard/{aid}/data", key=None).json["agent"]
+    assert (a["version"], a["workflowVersion"]) == (2, 3), a
 
 
 def test_dashboard_minutes_must_be_a_plain_number(s):

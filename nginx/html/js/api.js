@@ -23,11 +23,13 @@ function toError(status, body, statusText) {
       return new ApiError(status, String(e.code ?? "error"),
         String(e.message ?? statusText), e.details ?? null, body);
     }
-    if (typeof e === "string") {   // deploy: 400 already deployed, 500 failed
-      return new ApiError(status, status === 400 ? "already_deployed" : "deploy_failed", e, null, body);
+    if (typeof e === "string") {   // deploy: 400 already deployed or refused, 500 failed
+      const code = status === 400 ? (body.agentId ? "already_deployed" : "deploy_refused") : "deploy_failed";
+      return new ApiError(status, code, e, null, body);
     }
   }
-  return new ApiError(status, "http_" + status, `HTTP ${status} ${statusText || ""}`.trim(), null, body);
+  return new ApiError(status, "http_" + status,
+    `the server answered ${status}${statusText ? ` ${statusText}` : ""} without saying why`, null, body);
 }
 
 export class Api {
@@ -55,7 +57,8 @@ export class Api {
       text = await res.text();
     } catch (e) {
       throw new ApiError(0, "network", ctl.signal.aborted
-        ? `no answer within ${TIMEOUT_MS / 1000} s` : `network error: ${e.message}`);
+        ? `the server gave no answer within ${TIMEOUT_MS / 1000} s`
+        : `the server could not be reached (${e.message})`);
     } finally {
       clearTimeout(timer);
     }

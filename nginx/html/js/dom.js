@@ -54,6 +54,16 @@ export function when(iso) {
     `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+// A time in a narrow column: "14:03:07" today, else "2026-12-08 14:03".
+export function shortWhen(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso ?? "—");
+  if (d.toDateString() === new Date().toDateString()) {
+    return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  }
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
 // Microseconds, shown the way a person reads them.
 export function duration(us) {
   const n = Number(us);
@@ -61,4 +71,37 @@ export function duration(us) {
   if (n < 1000) return `${n} µs`;
   if (n < 1e6) return `${(n / 1000).toFixed(n < 1e4 ? 2 : 1)} ms`;
   return `${(n / 1e6).toFixed(2)} s`;
+}
+
+// "1 secret", "2 secrets": every count on the page in plain words.
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// "a, b and c".
+export function listWords(items) {
+  const a = items.map(String);
+  return a.length <= 1 ? (a[0] ?? "") : `${a.slice(0, -1).join(", ")} and ${a[a.length - 1]}`;
+}
+
+// A JSON path of a validation error as a person reads it: the tool it is
+// about by name ("/tools/5/config/status" → "Respond › config › status").
+export function describePath(path, doc) {
+  if (typeof path !== "string" || path === "" || path === "/") return "";
+  const parts = path.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (parts[0] === "tools" && /^\d+$/.test(parts[1] ?? "")) {
+    const t = doc?.tools?.[Number(parts[1])];
+    const head = t ? (t.name || t.toolId) : `tool ${Number(parts[1]) + 1}`;
+    return [head, ...parts.slice(2)].join(" › ");
+  }
+  const names = { inputSchema: "input schema", executionOrder: "execution order" };
+  return parts.map((p) => names[p] ?? p).join(" › ");
+}
+
+// One validation detail {path, message} as a line of text.
+export function detailLine(d, doc) {
+  if (!d || typeof d !== "object") return String(d);
+  const where = describePath(d.path, doc);
+  const what = d.message ?? JSON.stringify(d);
+  return where ? `${where}: ${what}` : String(what);
 }

@@ -8,14 +8,6 @@ import { svg, svgText, duration } from "./dom.js";
 
 const NODE_W = 204, NODE_H = 80, GAP_X = 44, GAP_Y = 46, PAD = 16;
 
-const TYPE_COLOURS = {
-  input: "#1f6fd1", validate: "#c26a00", transform: "#6b7685",
-  db_insert: "#17803a", db_find: "#17803a",
-  password_hash: "#8a3fc7", password_verify: "#8a3fc7",
-  jwt_sign: "#b8860b", jwt_verify: "#b8860b",
-  http_request: "#0e7c86", condition: "#cf2e2e", approval: "#d6336c", response: "#1f5fbf",
-};
-
 function clip(s, n) {
   s = String(s ?? "");
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -140,9 +132,10 @@ export function drawGraph(box, doc, opts = {}) {
       "aria-label": `Step ${p.i + 1}: ${t.name || t.toolId} (${t.type})` +
         (st ? `, ${st.status}${st.durationUs != null ? ` in ${duration(st.durationUs)}` : ""}` : ""),
     }, root);
-    svg("rect", { width: NODE_W, height: NODE_H, rx: 8, ry: 8 }, g);
-    svg("rect", { width: 6, height: NODE_H - 2, x: 1, y: 1, rx: 3, class: "stripe",
-      fill: TYPE_COLOURS[t.type] || "#6b7685" }, g);
+    svg("rect", { width: NODE_W, height: NODE_H, rx: 8, ry: 8, class: "box" }, g);
+    // The type's colour stripe (app.css paints .stripe.type-<type>).
+    svg("rect", { width: 6, height: NODE_H - 2, x: 1, y: 1, rx: 3,
+      class: `stripe type-${/^[a-z_]+$/.test(t.type) ? t.type : "other"}` }, g);
     svgText(g, 16, 20, clip(t.name || t.toolId, 25), { class: "title" });
     svgText(g, 16, 36, clip(`${t.type} · ${t.toolId}`, 30), { class: "type" });
     const what = detail(t, doc);

@@ -35,3 +35,54 @@ export function log(type, message, details) {
 export function clearLogs() {
   $("logs").replaceChildren();
 }
+
+// --- the resizer between the panels and the logs -------------------------------
+
+const HEIGHT_STORE = "orchestrix.logsHeight";
+const MIN_H = 72;
+const STEP = 24;
+
+// At most 80 % of the column (no limit while the column is not shown).
+function maxHeight() {
+  const col = $("logs-panel").parentElement;
+  return col.clientHeight ? Math.max(MIN_H, Math.floor(col.clientHeight * 0.8)) : Infinity;
+}
+
+function setHeight(h, store = true) {
+  const n = Math.round(Math.min(maxHeight(), Math.max(MIN_H, h)));
+  $("logs-panel").style.height = `${n}px`;
+  const r = $("logs-resizer");
+  r.setAttribute("aria-valuemin", String(MIN_H));
+  if (Number.isFinite(maxHeight())) r.setAttribute("aria-valuemax", String(maxHeight()));
+  r.setAttribute("aria-valuenow", String(n));
+  r.setAttribute("aria-valuetext", `logs ${n} pixels high`);
+  if (store) localStorage.setItem(HEIGHT_STORE, String(n));
+}
+
+// The logs panel is as high as the person made it (drag the bar above it,
+// or focus it and press the arrow keys, Home or End); kept in this browser.
+export function initLogs() {
+  const r = $("logs-resizer");
+  const saved = Number(localStorage.getItem(HEIGHT_STORE));
+  setHeight(Number.isFinite(saved) && saved > 0 ? saved : 180, false);
+  let drag = null;
+  r.addEventListener("pointerdown", (ev) => {
+    drag = { y: ev.clientY, h: $("logs-panel").getBoundingClientRect().height };
+    r.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+  });
+  r.addEventListener("pointermove", (ev) => {
+    if (drag) setHeight(drag.h + (drag.y - ev.clientY));
+  });
+  const end = () => { drag = null; };
+  r.addEventListener("pointerup", end);
+  r.addEventListener("pointercancel", end);
+  r.addEventListener("keydown", (ev) => {
+    const h = $("logs-panel").getBoundingClientRect().height;
+    const to = { ArrowUp: h + STEP, ArrowDown: h - STEP, Home: maxHeight(), End: MIN_H }[ev.key];
+    if (to === undefined) return;
+    ev.preventDefault();
+    setHeight(to);
+  });
+  window.addEventListener("resize", () => setHeight($("logs-panel").getBoundingClientRect().height, false));
+}
