@@ -2,11 +2,15 @@
  * orchestrix: the development side's FastCGI program. Its whole surface is
  * the route table below.
  */
+#include <string.h>
+
 #include "orchestrix.h"
 #include "server.h"
 
 #define KB	1024
 #define MB	(1024 * 1024)
+
+static int h_me(struct req *, struct resp *);
 
 static const struct route routes[] = {
 	{ HTTP_GET,    "/healthz", h_healthz, 0, 0, 0, {0} },
@@ -56,6 +60,11 @@ static const struct route routes[] = {
 	{ HTTP_POST,   "/api/v1/links/:token", h_link_answer, 0, 64 * KB,
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_LINK } },
 	{ HTTP_GET,    "/api/v1/tools", h_tool_catalog, S_READ, 0, 0, {0} },
+	/* Schema discovery: a workflow's schemas, a tool type, a key's rights. */
+	{ HTTP_GET,    "/mcp/servers/:serverId/schema", h_workflow_schema, S_READ, 0, 0,
+	    { PARAM_SERVER_ID } },
+	{ HTTP_GET,    "/api/v1/tools/:type", h_tool_type, S_READ, 0, 0, { PARAM_TOOL_TYPE } },
+	{ HTTP_GET,    "/api/v1/me", h_me, S_READ, 0, 0, {0} },
 	{ HTTP_POST,   "/api/v1/chat", h_chat, S_WRITE, 16 * KB,
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, {0} },
 	{ HTTP_POST,   "/mcp/servers/:serverId/deploy", h_deploy, S_DEPLOY, KB,
@@ -76,6 +85,39 @@ static const struct route routes[] = {
 };
 
 static const struct router router = { routes, orx_authenticate };
+
+/*
+ * GET /api/v1/me: the key's owner and scopes, and every route they allow
+ * (those of the table above whose scope the key carries; public ones too).
+ */
+static int
+h_me(struct req *r, struct resp *w)
+{
+	int first = 1;
+
+	buf_puts(&w->body, "{\"ownerId\":");
+	buf_put_json_string(&w->body, r->auth.owner_id, strlen(r->auth.owner_id));
+	buf_puts(&w->body, ",\"keyId\":");
+	buf_put_json_string(&w->body, r->auth.key_id, strlen(r->auth.key_id));
+	buf_puts(&w->body, ",\"scopes\":[");
+	for (int i = 0; i < SCOPE__MAX; i++)
+		if (r->auth.scopes & (1u << i)) {
+			buf_printf(&w->body, "%s\"%s\"", first ? "" : ",", scope_names[i]);
+			first = 0;
+		}
+	buf_puts(&w->body, "],\"allows\":[");
+	first = 1;
+	for (const struct route *rt = routes; rt->pattern != NULL; rt++) {
+		if ((r->auth.scopes & rt->scope) != rt->scope)
+			continue;
+		buf_printf(&w->body, "%s{\"method\":\"%s\",\"path\":\"%s\"}", first ? "" : ",",
+		    http_method_names[rt->method], rt->pattern);
+		first = 0;
+	}
+	buf_puts(&w->body, "]}");
+	w->status = HTTP_OK;
+	return HTTP_OK;
+}
 
 static const struct program program = {
 	.name = "orchestrix",

@@ -68,6 +68,8 @@ int	h_run(struct req *, struct resp *);
 int	h_execution_list(struct req *, struct resp *);
 int	h_execution_get(struct req *, struct resp *);
 int	h_tool_catalog(struct req *, struct resp *);
+int	h_tool_type(struct req *, struct resp *);
+int	h_workflow_schema(struct req *, struct resp *);
 
 /* executions.c */
 int	h_execute_async(struct req *, struct resp *);

@@ -71,6 +71,15 @@ h_execution_get(struct req *r, struct resp *w)
 }
 
 int
+h_tool_type(struct req *r, struct resp *w)
+{
+	OP_LOCALS(r);
+	(void)who;
+	op_tool_type(&env, r->param[0], &res);
+	return orx_answer(w, &res);
+}
+
+int
 h_tool_catalog(struct req *r, struct resp *w)
 {
 	OP_LOCALS(r);

@@ -96,6 +96,15 @@ h_workflow_put(struct req *r, struct resp *w)
 	return orx_answer(w, &res);
 }
 
+/* GET /mcp/servers/:serverId/schema: its input and output schemas. */
+int
+h_workflow_schema(struct req *r, struct resp *w)
+{
+	OP_LOCALS(r);
+	op_workflow_schema(&env, &who, r->param[0], &res);
+	return orx_answer(w, &res);
+}
+
 int
 h_workflow_delete(struct req *r, struct resp *w)
 {

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "mcp.h"
 #include "runtime.h"
+#include "workflow.h"
 
 #define TOOL_NAME_MAX	64
 
@@ -44,25 +45,6 @@ tool_name(const char *wf_name, char out[TOOL_NAME_MAX + 1])
 	out[n] = '\0';
 }
 
-/* The response tool's outputSchema, when it declares an object one. */
-static struct json_object *
-output_schema(struct json_object *doc)
-{
-	struct json_object *tools = json_get(doc, "tools", json_type_array);
-	size_t n = tools ? json_object_array_length(tools) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *t = json_object_array_get_idx(tools, i);
-		const char *type = json_get_str(t, "type");
-		struct json_object *os = json_get(t, "outputSchema", json_type_object);
-		if (type != NULL && strcmp(type, "response") == 0 && os != NULL) {
-			const char *st = json_get_str(os, "type");
-			return st != NULL && strcmp(st, "object") == 0 ? os : NULL;
-		}
-	}
-	return NULL;
-}
-
 static int
 agent_tools_list(struct mcp_ctx *ctx, struct json_object *params,
     struct json_object *result)
@@ -85,7 +67,7 @@ agent_tools_list(struct mcp_ctx *ctx, struct json_object *params,
 	in = json_get(p->doc, "inputSchema", json_type_object);
 	json_object_object_add(t, "inputSchema", in != NULL ? json_object_get(in) :
 	    json_tokener_parse("{\"type\":\"object\"}"));
-	if ((os = output_schema(p->doc)) != NULL)
+	if ((os = workflow_output_schema(p->doc)) != NULL)
 		json_object_object_add(t, "outputSchema", json_object_get(os));
 	tools = json_object_new_array();
 	json_object_array_add(tools, t);

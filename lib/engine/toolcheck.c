@@ -12,6 +12,7 @@
 struct catalog {
 	struct js_schema	*config[TOOL__MAX];
 	char			*json;   /* GET /api/v1/tools, rendered once */
+	char			*type_json[TOOL__MAX];  /* GET /api/v1/tools/:type */
 };
 
 void
@@ -19,8 +20,10 @@ catalog_free(struct catalog *c)
 {
 	if (c == NULL)
 		return;
-	for (int i = 0; i < TOOL__MAX; i++)
+	for (int i = 0; i < TOOL__MAX; i++) {
 		js_free(c->config[i]);
+		free(c->type_json[i]);
+	}
 	free(c->json);
 	free(c);
 }
@@ -49,6 +52,26 @@ catalog_new(void)
 		json_object_object_add(t, "summary", json_object_new_string(tool_impls[i].summary));
 		json_object_object_add(t, "configSchema", s);
 		json_object_array_add(arr, t);
+		/* One type alone (schema discovery) says a little more. */
+		{
+			struct json_object *one = json_object_new_object(), *al;
+			const char *names[8];
+			size_t na = tool_type_aliases((enum tool_type)i, names, 8);
+
+			json_object_object_add(one, "type", json_object_new_string(tool_type_names[i]));
+			json_object_object_add(one, "summary",
+			    json_object_new_string(tool_impls[i].summary));
+			json_object_object_add(one, "configSchema", json_object_get(s));
+			al = json_object_new_array();
+			for (size_t k = 0; k < na; k++)
+				json_object_array_add(al, json_object_new_string(names[k]));
+			json_object_object_add(one, "aliases", al);
+			json_object_object_add(one, "waitsForPeople",
+			    json_object_new_boolean(i == TOOL_APPROVAL));
+			if ((c->type_json[i] = strdup(json_plain(one))) == NULL)
+				abort();
+			json_object_put(one);
+		}
 	}
 	doc = json_object_new_object();
 	json_object_object_add(doc, "tools", arr);
@@ -67,6 +90,13 @@ const char *
 catalog_json(const struct catalog *c)
 {
 	return c->json;
+}
+
+/* One type's document: type, summary, configSchema, aliases, waitsForPeople. */
+const char *
+catalog_type_json(const struct catalog *c, enum tool_type t)
+{
+	return c->type_json[t];
 }
 
 /*

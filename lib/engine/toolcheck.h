@@ -15,6 +15,7 @@ struct catalog;
 struct catalog	*catalog_new(void);
 void		 catalog_free(struct catalog *);
 const char	*catalog_json(const struct catalog *);
+const char	*catalog_type_json(const struct catalog *, enum tool_type);
 void		 tool_config_check(const struct catalog *, enum tool_type,
 		    struct json_object *config, const char *path,
 		    struct json_object *errors);

@@ -24,6 +24,18 @@ static const struct {
 	{ "httpRequest", TOOL_HTTP_REQUEST },
 };
 
+/* The seed's names for t, at most max of them into out; returns how many. */
+size_t
+tool_type_aliases(enum tool_type t, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]) && n < max; i++)
+		if (aliases[i].type == t)
+			out[n++] = aliases[i].alias;
+	return n;
+}
+
 /* Returns the type named (canonically or by a seed alias), or -1. */
 int
 tool_type_lookup(const char *name)

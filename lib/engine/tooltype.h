@@ -23,6 +23,9 @@ enum tool_type {
 };
 extern const char *const tool_type_names[TOOL__MAX];
 
+#include <stddef.h>
+
 int	tool_type_lookup(const char *name);
+size_t	tool_type_aliases(enum tool_type, const char **out, size_t max);
 
 #endif

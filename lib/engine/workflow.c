@@ -317,3 +317,25 @@ workflow_check(struct json_object *doc, const struct catalog *cat,
 	*canon = c;
 	return 0;
 }
+
+/*
+ * The response tool's outputSchema, when it declares an object one (what a
+ * deployed agent's MCP tool declares, and schema discovery shows); borrowed.
+ */
+struct json_object *
+workflow_output_schema(struct json_object *doc)
+{
+	struct json_object *tools = json_get(doc, "tools", json_type_array);
+	size_t n = tools ? json_object_array_length(tools) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(tools, i);
+		const char *type = json_get_str(t, "type");
+		struct json_object *os = json_get(t, "outputSchema", json_type_object);
+		if (type != NULL && strcmp(type, "response") == 0 && os != NULL) {
+			const char *st = json_get_str(os, "type");
+			return st != NULL && strcmp(st, "object") == 0 ? os : NULL;
+		}
+	}
+	return NULL;
+}

@@ -17,7 +17,7 @@ static const char *const param_shapes[PARAM__MAX] = {
 	"a letter, then up to 63 letters, digits, '_', '.' or '-'",
 	"int_ followed by 8-64 lowercase letters or digits",
 	"an approval link's token",
-	"a tool type's name: lowercase letters and '_'",
+	"a tool type's name: letters and '_'",
 };
 
 static int
@@ -55,9 +55,10 @@ param_valid(enum param_kind kind, const char *s)
 			return 0;
 		return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
 	case PARAM_TOOL_TYPE:
-		if (n == 0 || n > 32 || s[0] < 'a' || s[0] > 'z')
+		if (n == 0 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') ||
+		    (s[0] >= 'A' && s[0] <= 'Z')))
 			return 0;
-		return strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
+		return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") == n;
 	case PARAM_NAME:
 		if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') ||
 		    (s[0] >= 'A' && s[0] <= 'Z')))

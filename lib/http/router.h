@@ -22,7 +22,7 @@ enum param_kind {
 	PARAM_NAME,       /* [A-Za-z][A-Za-z0-9_.-]{0,63} */
 	PARAM_INTERVENTION_ID, /* int_[a-z0-9]{8,64} */
 	PARAM_LINK,       /* an approval link's token: int_...<digits>.<hex> */
-	PARAM_TOOL_TYPE,  /* [a-z][a-z_]{0,31}: a tool type's name */
+	PARAM_TOOL_TYPE,  /* [A-Za-z][A-Za-z_]{0,31}: a tool type's name or alias */
 	PARAM__MAX
 };
 

@@ -136,6 +136,8 @@ enum op_status	 op_workflow_doc(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct json_object **doc, struct op_result *);
 enum op_status	 op_workflow_owned(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
+enum op_status	 op_workflow_schema(const struct op_env *, const struct op_caller *,
+		    const char *server_id, struct op_result *);
 enum op_status	 op_text_check(struct json_object *, const char *path, struct op_result *);
 
 /* --- the local runtime, runs and executions (runs.c) --- */
@@ -151,6 +153,7 @@ enum op_status	 op_execution_list(const struct op_env *, const struct op_caller 
 enum op_status	 op_execution_get(const struct op_env *, const struct op_caller *,
 		    const char *execution_id, struct op_result *);
 enum op_status	 op_tool_catalog(const struct op_env *, struct op_result *);
+enum op_status	 op_tool_type(const struct op_env *, const char *name, struct op_result *);
 struct plan	*op_plan_for(const struct op_env *, const char *server_id, int version,
 		    struct op_result *);
 

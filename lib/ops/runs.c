@@ -368,3 +368,16 @@ op_tool_catalog(const struct op_env *env, struct op_result *out)
 	out->status = OP_OK;
 	return OP_OK;
 }
+
+/* One tool type's metadata (schema discovery); not found for another name. */
+enum op_status
+op_tool_type(const struct op_env *env, const char *name, struct op_result *out)
+{
+	int t = tool_type_lookup(name);
+
+	if (t < 0)
+		return op_fail(out, OP_NOT_FOUND, "not_found", "no tool type %s", name);
+	buf_puts(&out->body, catalog_type_json(env->kit->catalog, (enum tool_type)t));
+	out->status = OP_OK;
+	return OP_OK;
+}

@@ -349,3 +349,41 @@ op_workflow_owned(const struct op_env *env, const struct op_caller *who,
 	out->version = atoi(PQgetvalue(res, 0, 0));
 	return OP_OK;
 }
+
+/*
+ * Schema discovery of one workflow: its input schema, and the output schema
+ * its response step declares (null when none), with where to run it.
+ */
+enum op_status
+op_workflow_schema(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct op_result *out)
+{
+	struct json_object *doc, *in, *os;
+	const char *name;
+	struct buf *b;
+
+	if (op_workflow_doc(env, who, server_id, &doc, out) != OP_OK)
+		return out->status;
+	b = &out->body;
+	buf_reset(b);
+	in = json_object_object_get(doc, "inputSchema");
+	os = workflow_output_schema(doc);
+	name = json_get_str(doc, "name");
+	buf_puts(b, "{\"serverId\":");
+	buf_put_json_string(b, server_id, strlen(server_id));
+	buf_puts(b, ",\"name\":");
+	buf_put_json_string(b, name != NULL ? name : "", name != NULL ? strlen(name) : 0);
+	buf_printf(b, ",\"version\":%d,\"inputSchema\":", out->version);
+	if (in != NULL)
+		json_buf_put(b, in);
+	else
+		buf_puts(b, "{\"type\":\"object\"}");
+	buf_puts(b, ",\"outputSchema\":");
+	if (os != NULL)
+		json_buf_put(b, os);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ",\"run\":\"POST /mcp/servers/%s/run\",\"execute\":"
+	    "\"POST /mcp/servers/%s/executions\"}", server_id, server_id);
+	return OP_OK;
+}

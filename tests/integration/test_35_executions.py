@@ -316,3 +316,27 @@ def test_deployed_agent_waits_and_a_link_answers(s):
     # The page behind a link is served (the token is read by the page).
     page = s.get("/approve/whatever", key=NOKEY)
     assert page.status == 200 and b"approve.js" in page.body, page
+
+
+def test_schema_discovery(s):
+    """A workflow's input and output schemas, a tool type's metadata, and
+    what a key may do, each at its own route."""
+    s = As(s)
+    doc = json.loads(json.dumps(EXPENSE))
+    doc["tools"][3]["outputSchema"] = {"type": "object", "properties": {"paid": {}}}
+    sid = workflow(s, doc)
+    d = s.get(f"/mcp/servers/{sid}/schema").json
+    assert d["inputSchema"]["required"] == ["amount", "who"], d
+    assert d["outputSchema"]["properties"] == {"paid": {}} and d["version"] == 1, d
+    assert s.get(f"/mcp/servers/{sid}/schema", key="bob").status == 404
+    t = s.get("/api/v1/tools/approval").json
+    assert t["type"] == "approval" and t["waitsForPeople"] is True, t
+    assert "prompt" in t["configSchema"]["properties"], t
+    assert s.get("/api/v1/tools/jwtGenerate").json["type"] == "jwt_sign"
+    assert s.get("/api/v1/tools/nosuch").status == 404
+    me = s.get("/api/v1/me", key="erin_ro").json
+    assert me["ownerId"] == OWNER and me["scopes"] == ["read"], me
+    allowed = {(a["method"], a["path"]) for a in me["allows"]}
+    assert ("GET", "/mcp/servers/:serverId") in allowed, allowed
+    assert ("POST", "/mcp/servers/:serverId/run") not in allowed, allowed
+    assert s.get("/api/v1/me", key=NOKEY).status == 401

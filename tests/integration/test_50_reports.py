@@ -28,6 +28,7 @@ delete from deployments where owner_id like 'rep\_%';
 delete from workflows where owner_id like 'rep\_%';
 delete from owners where id like 'rep\_%';
 delete from archestra.invocations where agent_id like 'agent\_report%';
+delete from archestra.executions where server_id like 'agent\_report%';
 delete from archestra.agents where id like 'agent\_report%';
 
 insert into owners (id, name) values
@@ -106,6 +107,40 @@ insert into archestra.invocations (agent_id, version, status, latency_us, at)
 values ('agent_reportbbbb0001', 2, 200, 3000, now() - interval '3 days'),
        ('agent_reportbbbb0002', 1, 200, 3000, now() - interval '10 days'),
        ('agent_reportcccc0002', 1, 200, 3000, now() - interval '2 days' + interval '1 hour');
+
+-- Executions: Signup's 6 local runs (4 succeeded in 10-40 ms, 1 failed, 1
+-- waiting on an approval of two answers, one given), one 10 days ago;
+-- Contact's 2 (1 cancelled, 1 paused); an agent's call that waits on bob.
+insert into executions (id, server_id, owner_id, version, status, started_at, finished_at)
+select 'exe_report' || lpad(g::text, 6, '0'), s, o, 1, st, now() - ago::interval,
+       case when fin is not null then now() - ago::interval + fin::interval end
+from (values
+    (1, 'mcp_reportaaaaaaaa1', 'rep_a', 'succeeded', '3 hours', '10 milliseconds'),
+    (2, 'mcp_reportaaaaaaaa1', 'rep_a', 'succeeded', '3 hours', '20 milliseconds'),
+    (3, 'mcp_reportaaaaaaaa1', 'rep_a', 'succeeded', '2 hours', '30 milliseconds'),
+    (4, 'mcp_reportaaaaaaaa1', 'rep_a', 'succeeded', '2 hours', '40 milliseconds'),
+    (5, 'mcp_reportaaaaaaaa1', 'rep_a', 'failed',    '1 hour',  '5 milliseconds'),
+    (6, 'mcp_reportaaaaaaaa1', 'rep_a', 'waiting',   '90 minutes', null),
+    (7, 'mcp_reportaaaaaaaa1', 'rep_a', 'succeeded', '10 days', '1 second'),
+    (8, 'mcp_reportaaaaaaaa2', 'rep_a', 'cancelled', '1 day',   '2 seconds'),
+    (9, 'mcp_reportaaaaaaaa2', 'rep_a', 'paused',    '5 hours', null)
+) as t (g, s, o, st, ago, fin);
+insert into interventions (id, execution_id, step_index, tool_id, owner_id, prompt, spec,
+                           approvals, expires_at, created_at)
+values ('int_report000001', 'exe_report000006', 2, 'approve', 'rep_a',
+        'Give account ann@example.com admin rights? A long prompt it is.',
+        '{"required": 2, "approvers": {"owners": ["rep_b"], "scopes": ["run", "deploy"]}}',
+        '[{"by": "rep_a", "keyId": "key_x", "response": "approve"}]',
+        now() + interval '2 days', now() - interval '90 minutes'),
+       ('int_report000002', 'exe_report000009', 1, 'ok', 'rep_a', 'Ship it?', '{}', '[]',
+        null, now() - interval '5 hours');
+insert into archestra.executions (id, server_id, owner_id, version, status, started_at)
+values ('exe_report000010', 'agent_reportbbbb0001', 'rep_b', 2, 'waiting',
+        now() - interval '30 minutes');
+insert into archestra.interventions (id, execution_id, step_index, tool_id, owner_id, prompt,
+                                     spec, created_at)
+values ('int_report000003', 'exe_report000010', 3, 'approve', 'rep_b', 'Refund 20 EUR?',
+        '{"options": ["approve", "deny"]}', now() - interval '30 minutes');
 commit;
 """
 
@@ -167,11 +202,21 @@ def test_report_idle_agents(s):
     check(s, "idle_agents", "idle_agents_2d", agent_like=AGENTS, days=2)
 
 
+def test_report_pending_interventions(s):
+    check(s, "pending_interventions", owner_like=OWNERS)
+
+
+def test_report_execution_outcomes(s):
+    check(s, "execution_outcomes", owner_like=OWNERS)
+    check(s, "execution_outcomes", "execution_outcomes_30d", owner_like=OWNERS, days=30)
+
+
 def test_reports_run_without_variables(s):
     """Ready to run as `psql -f X.sql`: no -v needed, the defaults apply."""
     names = sorted(f[:-4] for f in os.listdir(REPORTS) if f.endswith(".sql"))
     assert names == ["agent_traffic", "current_vs_superseded", "deployments_per_owner",
-                     "failed_attempts", "idle_agents"], names
+                     "execution_outcomes", "failed_attempts", "idle_agents",
+                     "pending_interventions"], names
     for name in names:
         out = psql_report(s, name)
         assert re.search(r"^\(\d+ rows?\)$", out, re.M), out
