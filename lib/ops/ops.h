@@ -145,6 +145,12 @@ enum op_status	 op_runtime_get(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_run(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct json_object *input, struct op_result *);
+enum op_status	 op_run_request(const struct op_env *, const struct op_caller *,
+		    const char *server_id, struct json_object *input,
+		    struct json_object *request, struct op_result *);
+enum op_status	 op_run_request_of(const struct op_env *, struct json_object *body,
+		    struct json_object **input, struct json_object **request,
+		    struct op_result *);
 enum op_status	 op_execution_list(const struct op_env *, const struct op_caller *,
 		    const char *server_id, long long limit, long long cursor,
 		    struct op_result *);

@@ -23,7 +23,7 @@ def prompt(s, text, key="alice"):
     r = s.post("/mcp/servers", {"prompt": text}, key=key)
     assert r.status == 201, r
     assert re.fullmatch(r"mcp_[a-z2-7]{20}", r.json["serverId"]), r
-    assert r.json["version"] == 1 and r.json["ownerId"] == "alice"
+    assert r.json["version"] == 1 and r.json["ownerId"] == key
     return r.json
 
 
@@ -42,15 +42,16 @@ def check_logs(body):
         assert isinstance(l["message"], str) and l["message"], l
 
 
-def start(s, sid, secrets=None):
+def start(s, sid, secrets=None, key="alice"):
     for name, value in (secrets or {}).items():
-        assert s.put(f"/mcp/servers/{sid}/secrets/{name}", {"value": value}).status == 204
-    r = s.post(f"/mcp/servers/{sid}/runtime/start")
+        assert s.put(f"/mcp/servers/{sid}/secrets/{name}", {"value": value},
+                     key=key).status == 204
+    r = s.post(f"/mcp/servers/{sid}/runtime/start", key=key)
     assert r.status == 200 and r.json["status"] == "running", r
 
 
-def run(s, sid, inp):
-    return s.post(f"/mcp/servers/{sid}/run", {"input": inp})
+def run(s, sid, inp, key="alice"):
+    return s.post(f"/mcp/servers/{sid}/run", {"input": inp}, key=key)
 
 
 def envelope(r, status, code):
@@ -78,16 +79,16 @@ def test_signup_round_trip(s):
     assert tools["signToken"]["config"]["secret"] == "jwtKey"
     sid = d["serverId"]
     start(s, sid, {"jwtKey": JWT_KEY})
-    inp = {"name": "Ann", "email": "ann@example.com", "phone": "+44 20 7946 0000",
+    inp = {"name": "Ann", "email": "ann70@example.com", "phone": "+44 20 7946 0000",
            "password": "a-long-password"}
     r = run(s, sid, inp)
     assert r.status == 201, r
     out = r.json["output"]
     assert out["success"] is True
-    assert out["user"]["email"] == "ann@example.com" and out["user"]["name"] == "Ann"
+    assert out["user"]["email"] == "ann70@example.com" and out["user"]["name"] == "Ann"
     assert out["user"]["phone"] == "+44 20 7946 0000" and "password" not in out["user"]
     assert out["user"]["id"].startswith("doc_")
-    assert jwt_verify(out["token"], JWT_KEY)["email"] == "ann@example.com"
+    assert jwt_verify(out["token"], JWT_KEY)["email"] == "ann70@example.com"
     # The constraints from the text hold: a short password, a duplicate email.
     r = run(s, sid, dict(inp, email="bob@example.com", password="short"))
     assert r.status == 400, r
@@ -96,18 +97,28 @@ def test_signup_round_trip(s):
 
 
 def test_login_round_trip(s):
-    d = prompt(s, "build a login endpoint")
+    owner = s.owner("login70")   # nobody has signed up here yet
+    d = prompt(s, "build a login endpoint", key=owner)
     assert d["executionOrder"] == ["input", "validate", "findUser", "checkPassword",
                                    "signToken", "response"]
     assert set(props(d)) == {"email", "password"}
     sid = d["serverId"]
-    start(s, sid, {"jwtKey": JWT_KEY})
-    # Collections belong to the workflow: nobody has signed up here yet.
-    r = run(s, sid, {"email": "ann@example.com", "password": "whatever"})
+    start(s, sid, {"jwtKey": JWT_KEY}, key=owner)
+    r = run(s, sid, {"email": "ann@example.com", "password": "whatever"}, key=owner)
     assert r.status == 401, r
     assert r.json["status"] == "failed"
-    r = run(s, sid, {"email": "not-an-email", "password": "x"})
+    r = run(s, sid, {"email": "not-an-email", "password": "x"}, key=owner)
     assert r.status == 400, r
+    # A sign-up of the same owner writes the users the login reads.
+    up = prompt(s, "create a sign up api with email and password", key=owner)["serverId"]
+    start(s, up, {"jwtKey": JWT_KEY}, key=owner)
+    r = run(s, up, {"email": "ann@example.com", "password": "a-long-password"}, key=owner)
+    assert r.status == 201, r
+    user = r.json["output"]["user"]["id"]
+    r = run(s, sid, {"email": "ann@example.com", "password": "a-long-password"}, key=owner)
+    assert r.status == 200, r
+    assert jwt_verify(r.json["output"]["token"], JWT_KEY)["sub"] == user
+    assert run(s, sid, {"email": "ann@example.com", "password": "whatever"}, key=owner).status == 401
 
 
 def test_contact_round_trip_via_chat(s):
@@ -223,8 +234,8 @@ def test_edits_via_chat(s):
         check_logs(b)
     # Still runnable after all that.
     start(s, sid, {"jwtKey": JWT_KEY})
-    r = run(s, sid, {"email": "cy@example.com", "password": "longenough"})
-    assert r.status == 201 and r.json["output"]["user"]["email"] == "cy@example.com", r
+    r = run(s, sid, {"email": "cy70@example.com", "password": "longenough"})
+    assert r.status == 201 and r.json["output"]["user"]["email"] == "cy70@example.com", r
     # An edit that cannot be made changes nothing.
     before = s.digest()
     msg = envelope(chat(s, "remove the password field", sid), 422, "invalid_edit")
