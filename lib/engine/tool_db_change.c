@@ -115,11 +115,13 @@ none(struct tool_ctx *ctx)
 }
 
 /*
- * Runs a doc_update or doc_delete statement (n params) in the run's
- * transaction and turns its answer into the step's output or failure.
+ * In the run's transaction: locks the document params name (doc_lock),
+ * then runs q (doc_update or doc_delete) on it with its id in params[3]
+ * and extra (the patch, or NULL) in params[4], and turns the answer into
+ * the step's output or failure.
  */
 static int
-change(struct tool_ctx *ctx, enum query q, int n, const char **params)
+change(struct tool_ctx *ctx, enum query q, const char **params, const char *extra)
 {
 	PGresult *res;
 	struct arena a;
@@ -128,7 +130,12 @@ change(struct tool_ctx *ctx, enum query q, int n, const char **params)
 	if (tool_tx(ctx) != 0)
 		return -1;
 	arena_init(&a, 1024);
-	res = db_query(ctx->env->db, &a, q, n, params);
+	res = db_query(ctx->env->db, &a, Q_DOC_LOCK, 6, params);
+	if (res != NULL && db_ok(res) && PQntuples(res) == 1) {
+		params[3] = arena_strdup(&a, PQgetvalue(res, 0, 0));
+		params[4] = extra;
+		res = db_query(ctx->env->db, &a, q, extra != NULL ? 5 : 4, params);
+	}
 	if (res == NULL)
 		rc = tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
 	else if (strcmp(db_sqlstate(res), "23505") == 0)
@@ -150,7 +157,7 @@ int
 tool_db_update_run(struct tool_ctx *ctx)
 {
 	struct json_object *set = json_get(ctx->config, "set", json_type_object);
-	const char *params[7];
+	const char *params[6];
 	int m;
 
 	if (set == NULL)
@@ -159,8 +166,7 @@ tool_db_update_run(struct tool_ctx *ctx)
 		return tool_fail(ctx, 400, "bad_config", "a document's id cannot be changed");
 	if ((m = match_params(ctx, params)) <= 0)
 		return m < 0 ? -1 : none(ctx);
-	params[6] = json_plain(set);
-	return change(ctx, Q_DOC_UPDATE, 7, params);
+	return change(ctx, Q_DOC_UPDATE, params, json_plain(set));
 }
 
 int
@@ -171,5 +177,5 @@ tool_db_delete_run(struct tool_ctx *ctx)
 
 	if ((m = match_params(ctx, params)) <= 0)
 		return m < 0 ? -1 : none(ctx);
-	return change(ctx, Q_DOC_DELETE, 6, params);
+	return change(ctx, Q_DOC_DELETE, params, NULL);
 }

@@ -30,14 +30,14 @@ where owner_id = $1::text and environment = $2::text and collection = $3::text
 order by seq
 limit $6::int
 
--- name: doc_update
+-- name: doc_lock
 -- The document whose id is $4, or whose unique field $5 has the value $6,
--- gets the members of $7 (jsonb ||: members set, others kept; null sets
--- null). Its keys follow: a key whose value changed is updated (23505 if
--- another document holds the new value), a key whose field became null
--- goes. The row is locked first (old), so the keys are taken from the
--- version this statement replaces, even when another update committed in
--- the meantime. Returns the new document, or no row.
+-- locked for the run's transaction; its id, or no row. doc_update and
+-- doc_delete then run as statements of their own: their snapshot is taken
+-- after the lock was granted, so they see the document and its keys as the
+-- last writer left them (within one statement, a key row a concurrent run
+-- changed would still be seen with its old value). A document whose field
+-- changed while this waited for the lock no longer matches.
 with t as (
     select id from documents
     where owner_id = $1::text and environment = $2::text and collection = $3::text
@@ -46,13 +46,24 @@ with t as (
     select doc_id from document_keys
     where owner_id = $1::text and environment = $2::text and collection = $3::text
       and field = $5::text and value = $6::text
-), old as (
-    select d.id, d.data from documents d join t on t.id = d.id
-    where d.owner_id = $1::text and d.environment = $2::text and d.collection = $3::text
-    limit 1
-    for update of d
+)
+select d.id from documents d join t on t.id = d.id
+where d.owner_id = $1::text and d.environment = $2::text and d.collection = $3::text
+  and ($5::text is null or d.data ->> $5::text = $6::text)
+limit 1
+for update of d
+
+-- name: doc_update
+-- The document $4 (locked by doc_lock) gets the members of $5 (jsonb ||:
+-- members set, others kept; null sets null). Its keys follow: a key whose
+-- value changed is updated (23505 if another document holds the new
+-- value), a key whose field became null goes. Returns the new document.
+with old as (
+    select id, data from documents
+    where owner_id = $1::text and environment = $2::text and collection = $3::text
+      and id = $4::text
 ), u as (
-    update documents d set data = d.data || $7::jsonb
+    update documents d set data = d.data || $5::jsonb
     from old where d.id = old.id
     returning d.id, d.data
 ), k as (
@@ -71,21 +82,13 @@ with t as (
 select u.id, u.data::text from u
 
 -- name: doc_delete
--- The document whose id is $4, or whose unique field $5 has the value $6,
--- goes with its keys. Returns what it held, or no row.
-with t as (
-    select id from documents
+-- The document $4 (locked by doc_lock) goes with its keys. Returns what it
+-- held.
+with d as (
+    delete from documents
     where owner_id = $1::text and environment = $2::text and collection = $3::text
       and id = $4::text
-    union all
-    select doc_id from document_keys
-    where owner_id = $1::text and environment = $2::text and collection = $3::text
-      and field = $5::text and value = $6::text
-), d as (
-    delete from documents d using (select id from t limit 1) as one
-    where d.id = one.id and d.owner_id = $1::text and d.environment = $2::text
-      and d.collection = $3::text
-    returning d.id, d.data
+    returning id, data
 ), k as (
     delete from document_keys k
     using d, jsonb_object_keys(d.data) as f
