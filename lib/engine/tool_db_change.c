@@ -157,8 +157,10 @@ int
 tool_db_update_run(struct tool_ctx *ctx)
 {
 	struct json_object *set = json_get(ctx->config, "set", json_type_object);
+	struct json_object *skip = json_get(ctx->config, "skipNulls", json_type_boolean);
+	struct json_object *patch = NULL;
 	const char *params[6];
-	int m;
+	int m, rc;
 
 	if (set == NULL)
 		return tool_fail(ctx, 500, "bad_config", "set must be an object");
@@ -166,7 +168,16 @@ tool_db_update_run(struct tool_ctx *ctx)
 		return tool_fail(ctx, 400, "bad_config", "a document's id cannot be changed");
 	if ((m = match_params(ctx, params)) <= 0)
 		return m < 0 ? -1 : none(ctx);
-	return change(ctx, Q_DOC_UPDATE, params, json_plain(set));
+	if (skip != NULL && json_object_get_boolean(skip)) {
+		/* The rendered config is shared: the patch is a copy. */
+		patch = json_object_new_object();
+		json_object_object_foreach(set, k, v)
+			if (v != NULL)
+				json_object_object_add(patch, k, json_object_get(v));
+	}
+	rc = change(ctx, Q_DOC_UPDATE, params, json_plain(patch != NULL ? patch : set));
+	json_object_put(patch);
+	return rc;
 }
 
 int

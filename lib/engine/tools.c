@@ -67,13 +67,14 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		NULL, NULL, tool_db_find_run,
 	},
 	[TOOL_DB_UPDATE] = {
-		"Sets fields (\"set\", merged into the document; null clears one) of the document "
+		"Sets fields (\"set\", merged into the document; null clears one, or with "
+		"\"skipNulls\" leaves it as it is: a field the input did not send) of the document "
 		"of a collection with this \"id\", or with this value of a unique field "
 		"(\"where\": one field a db_insert declares unique); 404 when there is none "
 		"(\"ifNone\"), 409 when a unique value is taken. Output: {id, collection, document}.",
 		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"collection\",\"set\"],"
 		"\"properties\":{\"collection\":" COLLECTION "," DOC_MATCH ","
-		"\"set\":" TPL_OBJ "}}",
+		"\"set\":" TPL_OBJ ",\"skipNulls\":{\"type\":\"boolean\"}}}",
 		tool_db_change_compile, NULL, tool_db_update_run,
 	},
 	[TOOL_DB_DELETE] = {

@@ -100,6 +100,11 @@ struct op_result {
 	int			 version;
 	struct op_item		*items;    /* a list's rows (arena), when it gives them */
 	size_t			 nitems;
+	/* An app the builder made (several workflows from one sentence): its
+	 * name, and its stored documents as the text of a JSON array (items
+	 * has their ids and names); NULL otherwise. */
+	const char		*app;
+	const char		*app_workflows;
 	const char		*next_cursor; /* a list's next page, or NULL */
 };
 

@@ -181,10 +181,61 @@ op_text_check(struct json_object *v, const char *path, struct op_result *out)
 }
 
 /*
+ * Stores the workflows of an app the builder made (br->docs) in one
+ * transaction: all of them, or none. Created: {"app", "workflows": [stored
+ * documents...], "changes"}, with the app's name, its documents' text and
+ * their ids and names (items) for adapters; else the first failure as it
+ * was recorded (nothing stored).
+ */
+static enum op_status
+store_app(const struct op_env *env, const struct op_caller *who,
+    const struct build_result *br, struct op_result *out)
+{
+	size_t n = json_object_array_length(br->docs);
+	struct op_result one;
+	struct buf wfs;
+
+	if (db_begin(env->db) == -1)
+		return op_unavailable(out);
+	buf_init(&wfs, env->arena, 4096);
+	buf_putc(&wfs, '[');
+	out->items = arena_calloc(env->arena, n, sizeof(*out->items));
+	for (size_t i = 0; i < n; i++) {
+		op_result_init(&one, env->arena);
+		if (op_workflow_create(env, who, json_object_array_get_idx(br->docs, i),
+		    &one) != OP_CREATED) {
+			db_rollback(env->db);
+			*out = one;
+			return out->status;
+		}
+		if (i > 0)
+			buf_putc(&wfs, ',');
+		buf_put(&wfs, one.body.data, one.body.len);
+		out->items[out->nitems].id = one.server_id;
+		out->items[out->nitems++].name = json_get_str(json_object_array_get_idx(br->docs,
+		    i), "name");
+	}
+	if (db_commit(env->db) == -1)
+		return op_unavailable(out);
+	buf_putc(&wfs, ']');
+	buf_putc(&wfs, '\0');
+	buf_reset(&out->body);
+	buf_puts(&out->body, "{\"app\":");
+	buf_put_json_string(&out->body, br->app, strlen(br->app));
+	buf_printf(&out->body, ",\"workflows\":%s,\"changes\":%s}", wfs.data,
+	    br->changes != NULL ? json_plain(br->changes) : "[]");
+	out->app = arena_strdup(env->arena, br->app);
+	out->app_workflows = wfs.data;
+	out->status = OP_CREATED;
+	return OP_CREATED;
+}
+
+/*
  * A workflow from a sentence: the builder makes the document, which is
- * stored like op_workflow_create's. What the builder does not understand
- * is unprocessable (not_understood, with what it can do), and nothing is
- * stored. out->message is the builder's summary on success too; *changes
+ * stored like op_workflow_create's -- or, when the sentence asks for an
+ * app, the documents, stored together (store_app). What the builder does
+ * not understand is unprocessable (not_understood, with what it can do),
+ * and nothing is stored. out->message is the builder's summary on success too; *changes
  * (when not NULL) gets the builder's list of what it did (arena-owned).
  */
 static enum op_status
@@ -199,14 +250,16 @@ build_and_store(const struct op_env *env, const struct op_caller *who,
 	/* The builder may ask a language model over HTTP. */
 	waiter_notify(env->waiter);
 	bs = builder_create_with(env->arena, env->kit->catalog, env->cfg, prompt, &br);
-	if (bs == BUILD_OK && op_workflow_create(env, who, br.doc, out) == OP_CREATED) {
+	if (bs == BUILD_OK && (br.docs != NULL ? store_app(env, who, &br, out) :
+	    op_workflow_create(env, who, br.doc, out)) == OP_CREATED) {
 		out->message = arena_strdup(env->arena, br.summary);
 		if (changes != NULL) {
 			*changes = json_object_get(br.changes);
 			arena_defer(env->arena, json_put_cb, *changes);
 		}
 	} else if (bs == BUILD_NOT_UNDERSTOOD)
-		op_fail(out, OP_UNPROCESSABLE, "not_understood", "%s", br.summary);
+		/* Whole: op_fail would cut the list of what the builder can do. */
+		op_fail_details(out, OP_UNPROCESSABLE, "not_understood", br.summary, NULL);
 	else if (bs == BUILD_INVALID)
 		op_fail_details(out, OP_UNPROCESSABLE, "invalid", br.summary,
 		    br.errors != NULL ? json_object_get(br.errors) : NULL);
