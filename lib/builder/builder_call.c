@@ -95,8 +95,11 @@ parts_of(const struct btext *t, struct bspec *s)
 			snprintf(s->topic, sizeof(s->topic), "%s", f[0].name);
 			return;
 		}
-		for (int k = 0; k < n; k++)
-			snprintf(s->parts[s->nparts++], sizeof(s->parts[0]), "%s", f[k].name);
+		for (int k = 0; k < n && s->nparts < B_MAX_PARTS; k++) {
+			size_t l = strnlen(f[k].name, sizeof(s->parts[0]) - 1);
+			memcpy(s->parts[s->nparts], f[k].name, l);
+			s->parts[s->nparts++][l] = '\0';
+		}
 	}
 	if (s->nparts > 0)
 		return;
