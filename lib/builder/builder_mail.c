@@ -42,6 +42,21 @@ token_verify(const char *purpose, int single_use)
 	return c;
 }
 
+/*
+ * A db_update config: set (taken) on the document of s's collection that
+ * the checked link names (checkToken's subject); if_none (taken) when none.
+ */
+static struct json_object *
+update_subject(const struct bspec *s, struct json_object *set, struct json_object *if_none)
+{
+	struct json_object *cfg = bd_kv("collection", json_object_new_string(s->collection));
+
+	json_object_object_add(cfg, "id", json_object_new_string("{{steps.checkToken.subject}}"));
+	json_object_object_add(cfg, "set", set);
+	json_object_object_add(cfg, "ifNone", if_none);
+	return cfg;
+}
+
 /* Rules of one field, required. */
 static struct json_object *
 rule_of(const struct bfield *f)
@@ -94,11 +109,8 @@ bt_reset(struct arena *a, struct bspec *s, struct json_object *changes)
 	    bd_kv("password", json_object_new_string(bd_ref(a, "input", pw->name, NULL))));
 	set = bd_kv("passwordHash", json_object_new_string("{{steps.hashPassword.hash}}"));
 	json_object_object_add(set, "passwordChangedAt", json_object_new_string("{{env.now}}"));
-	cfg = bd_kv("collection", json_object_new_string(s->collection));
-	json_object_object_add(cfg, "id", json_object_new_string("{{steps.checkToken.subject}}"));
-	json_object_object_add(cfg, "set", set);
-	json_object_object_add(cfg, "ifNone", bd_failure(400, "this link is not valid or has expired"));
-	bd_add(d, "setPassword", "Store the new password", "db_update", cfg);
+	bd_add(d, "setPassword", "Store the new password", "db_update", update_subject(s, set,
+	    bd_failure(400, "this link is not valid or has expired")));
 	bd_add(d, "respondReset", "Respond", "response", bd_response(200,
 	    bd_jsonv("{\"success\":true,\"message\":\"The password was changed.\"}")));
 	/* The request. */
@@ -175,7 +187,7 @@ bt_confirm(struct arena *a, struct bspec *s)
 {
 	struct json_object *d = bd_skeleton(s->name, "Confirm a subscription with the "
 	    "emailed link's token", bd_input_schema(s, 1));
-	struct json_object *cfg, *set, *body;
+	struct json_object *set, *body;
 
 	bd_add(d, "input", "Input", "input", NULL);
 	bd_add(d, "validate", "Validate fields", "validate", bd_kv("rules", bd_rules(s)));
@@ -183,11 +195,8 @@ bt_confirm(struct arena *a, struct bspec *s)
 	    token_verify("newsletter-confirm", 0));
 	set = bd_kv("confirmed", json_object_new_boolean(1));
 	json_object_object_add(set, "confirmedAt", json_object_new_string("{{env.now}}"));
-	cfg = bd_kv("collection", json_object_new_string(s->collection));
-	json_object_object_add(cfg, "id", json_object_new_string("{{steps.checkToken.subject}}"));
-	json_object_object_add(cfg, "set", set);
-	json_object_object_add(cfg, "ifNone", bd_failure(404, "no such subscription"));
-	bd_add(d, "confirmSubscriber", "Confirm the subscriber", "db_update", cfg);
+	bd_add(d, "confirmSubscriber", "Confirm the subscriber", "db_update",
+	    update_subject(s, set, bd_failure(404, "no such subscription")));
 	body = bd_kv("success", json_object_new_boolean(1));
 	json_object_object_add(body, "confirmed", json_object_new_boolean(1));
 	json_object_object_add(body, s->id_field, json_object_new_string(arena_printf(a,
