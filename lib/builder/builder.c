@@ -249,8 +249,9 @@ add_owner_email(struct arena *a, struct bspec *s, struct json_object *d,
 		bd_change(changes, "step emailOwner: emails each message to %s (the server: "
 		    "ORX_SMTP_*)", s->mail_to);
 	else
-		bd_change(changes, "step emailOwner: emails each message to the secret "
-		    "ownerEmail (set it with PUT .../secrets/ownerEmail; the server: ORX_SMTP_*)");
+		bd_change(changes, "step emailOwner: emails each message to the address in the "
+		    "secret ownerEmail, to be set among the workflow's secrets (the server: "
+		    "ORX_SMTP_*)");
 }
 
 /*

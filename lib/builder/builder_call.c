@@ -273,8 +273,8 @@ bt_webhook(struct arena *a, struct bspec *s, struct json_object *changes)
 	bd_add(d, "response", "Respond", "response", bd_response(200, bd_jsonv(
 	    "{\"received\":true,\"id\":\"{{steps.storeEvent.id}}\"}")));
 	bd_change(changes, "step checkSignature: the sender signs the raw body with "
-	    "HMAC-SHA256 under the secret webhookSecret (set it with PUT "
-	    ".../secrets/webhookSecret), hex in the header %s%s%s; a wrong one is 401",
+	    "HMAC-SHA256 under the secret webhookSecret (to be set among the workflow's "
+	    "secrets), hex in the header %s%s%s; a wrong one is 401",
 	    s->header, s->prefix[0] ? " after " : "", s->prefix);
 	return d;
 }

@@ -139,8 +139,8 @@ bt_reset(struct arena *a, struct bspec *s, struct json_object *changes)
 	bd_change(changes, "without a token it emails a reset link (the same answer whether "
 	    "or not the account exists); with {token, %s} it sets the new password, once",
 	    pw->name);
-	bd_change(changes, "set the secret " LINK_SECRET " (it signs the links) with PUT "
-	    ".../secrets/" LINK_SECRET "; the mail goes through ORX_SMTP_*");
+	bd_change(changes, "the links are signed with the secret " LINK_SECRET ", to be set "
+	    "among the workflow's secrets; the mail goes through ORX_SMTP_*");
 	return d;
 }
 
@@ -176,8 +176,8 @@ bt_subscribe(struct arena *a, struct bspec *s, struct json_object *changes)
 	    changes, "sendLink")), NULL));
 	bd_add(d, "response", "Respond", "response", bd_response(201, bd_jsonv(
 	    "{\"success\":true,\"message\":\"Check your inbox to confirm the subscription.\"}")));
-	bd_change(changes, "set the secret " LINK_SECRET " (it signs the links) with PUT "
-	    ".../secrets/" LINK_SECRET "; the mail goes through ORX_SMTP_*");
+	bd_change(changes, "the links are signed with the secret " LINK_SECRET ", to be set "
+	    "among the workflow's secrets; the mail goes through ORX_SMTP_*");
 	return d;
 }
 
