@@ -6,9 +6,11 @@
 # and libclang-rt-14-dev, the libFuzzer runtime, which clang only recommends).
 set -euo pipefail
 
+# python3-aiosmtpd: the real SMTP server the send_email tests talk to on loopback.
 pkgs=(build-essential pkg-config libfcgi-dev libpq-dev libcurl4-openssl-dev
       libjson-c-dev libssl-dev libyaml-dev nginx postgresql postgresql-contrib curl
-      openssl python3 python3-yaml wrk procps iproute2 ca-certificates chromium)
+      openssl python3 python3-yaml python3-aiosmtpd wrk procps iproute2 ca-certificates
+      chromium)
 # npm only installs the pinned test tools (tests/node); any Node will do.
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 [ "$#" -gt 0 ] && pkgs+=("$@")

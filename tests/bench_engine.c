@@ -72,7 +72,7 @@ main(void)
 	    k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		struct json_object *doc = make_doc(sizes[k]), *errors = json_object_new_array();
 		struct plan *p;
-		struct exec_env env = { .cfg = &cfg, .scope = "bench", .execution_id = "exe_bench" };
+		struct exec_env env = { .cfg = &cfg, .owner = "bench", .environment = ENV_DEVELOPMENT, .execution_id = "exe_bench" };
 		long runs = 0;
 		double t0 = now_s(), t;
 
@@ -108,7 +108,7 @@ main(void)
 		    "{\"jwtKey\":\"bench-signing-key-0123456789abcdef\"}");
 		struct json_object *in = json_tokener_parse(
 		    "{\"email\":\"fixed.user@example.com\",\"name\":\"Fixed User\"}");
-		struct exec_env env = { .cfg = &cfg, .scope = "bench", .secrets = secrets,
+		struct exec_env env = { .cfg = &cfg, .owner = "bench", .environment = ENV_DEVELOPMENT, .secrets = secrets,
 		    .execution_id = "exe_bench", .no_trace = 1 };
 		struct plan *p;
 		long runs = 0;

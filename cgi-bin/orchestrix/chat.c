@@ -69,6 +69,34 @@ raw_body(struct req *r, const struct op_result *res)
 	return json_raw_new(r->arena, res->body.data, res->body.len);
 }
 
+/*
+ * create of an app (several workflows stored together, like POST
+ * /mcp/servers does): the answer has "app", "serverIds" and "workflows"
+ * (all of them) instead of one "serverId" and "workflow".
+ */
+static int
+chat_create_app(struct req *r, struct resp *w, const struct op_result *res,
+    struct json_object *changes)
+{
+	struct json_object *ids = json_object_new_array();
+	struct chat c;
+
+	for (size_t i = 0; i < res->nitems; i++)
+		json_object_array_add(ids, json_object_new_string(res->items[i].id));
+	chat_init(r, &c, INTENT_CREATE);
+	json_object_object_add(c.body, "app", json_object_new_string(res->app));
+	json_object_object_add(c.body, "serverIds", ids);
+	json_object_object_add(c.body, "workflows", json_raw_new(r->arena, res->app_workflows,
+	    strlen(res->app_workflows)));
+	json_object_object_add(c.body, "changes", json_object_get(changes));
+	chat_log(&c, "info", "Building an app from the message", NULL);
+	chat_log(&c, "success", res->message, json_object_get(changes));
+	chat_log(&c, "success", arena_printf(r->arena, "%zu workflows stored as version 1",
+	    res->nitems), json_object_get(ids));
+	return chat_answer(w, &c, HTTP_CREATED, arena_printf(r->arena,
+	    "%s They are stored as %s.", res->message, json_plain(ids)));
+}
+
 /* create: build, store like POST /mcp/servers, answer 201 with what was made. */
 static int
 chat_create(struct req *r, struct resp *w, const char *msg)
@@ -82,6 +110,8 @@ chat_create(struct req *r, struct resp *w, const char *msg)
 	orx_op(r, &env, &who, &res);
 	if (op_workflow_build_changes(&env, &who, msg, &res, &changes) != OP_CREATED)
 		return orx_answer(w, &res);
+	if (res.app != NULL)
+		return chat_create_app(r, w, &res, changes);
 	resp_header(w, "Location", res.location);
 	chat_init(r, &c, INTENT_CREATE);
 	json_object_object_add(c.body, "serverId", json_object_new_string(res.server_id));
@@ -105,7 +135,8 @@ refused(struct resp *w, struct build_result *br, enum build_status bs)
 	int st;
 
 	if (bs == BUILD_NOT_UNDERSTOOD)
-		st = resp_error(w, HTTP_UNPROCESSABLE, "not_understood", "%s", br->summary);
+		/* Whole: resp_error would cut the list of what the builder can do. */
+		st = resp_error_details(w, HTTP_UNPROCESSABLE, "not_understood", br->summary, NULL);
 	else if (bs == BUILD_INVALID)
 		st = resp_error_details(w, HTTP_UNPROCESSABLE, "invalid_edit", br->summary,
 		    br->errors != NULL ? json_object_get(br->errors) : NULL);
@@ -308,8 +339,8 @@ h_chat(struct req *r, struct resp *w)
 	if (in == INTENT_UNKNOWN && sid == NULL && *config_get(r->app->cfg, CFG_LLM_URL) != '\0')
 		in = INTENT_CREATE;
 	if (in == INTENT_UNKNOWN)
-		return resp_error(w, HTTP_UNPROCESSABLE, "not_understood",
-		    "I did not understand that. %s", builder_help());
+		return resp_error_details(w, HTTP_UNPROCESSABLE, "not_understood",
+		    arena_printf(r->arena, "I did not understand that. %s", builder_help()), NULL);
 	if (in == INTENT_CREATE)
 		return chat_create(r, w, msg);
 	if (sid == NULL)

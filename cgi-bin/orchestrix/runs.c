@@ -30,14 +30,15 @@ h_runtime_get(struct req *r, struct resp *w)
 }
 
 /*
- * POST /mcp/servers/:id/run {"input": {...}}: runs the current version
- * synchronously; the answer carries the workflow's own status and the
- * execution (output, steps, logs).
+ * POST /mcp/servers/:id/run {"input": {...}, "headers"?, "rawBody"?}: runs
+ * the current version synchronously; the answer carries the workflow's own
+ * status and the execution (output, steps, logs). headers and rawBody are
+ * the request the run answers ({{request.*}}, hmac_verify; op_run_request).
  */
 int
 h_run(struct req *r, struct resp *w)
 {
-	struct json_object *input = NULL;
+	struct json_object *input = NULL, *request = NULL;
 
 	OP_LOCALS(r);
 	if (r->json != NULL && (!json_object_is_type(r->json, json_type_object) ||
@@ -46,8 +47,9 @@ h_run(struct req *r, struct resp *w)
 		op_fail_details(&res, OP_INVALID, "validation_failed",
 		    "send {\"input\": {...}}", json_tokener_parse(
 		    "[{\"path\":\"/input\",\"message\":\"input must be an object\"}]"));
-	else
-		op_run(&env, &who, r->param[0], input, &res);
+	else if (r->json == NULL || op_run_request_of(&env, r->json, &input, &request,
+	    &res) == OP_OK)
+		op_run_request(&env, &who, r->param[0], input, request, &res);
 	return orx_answer(w, &res);
 }
 

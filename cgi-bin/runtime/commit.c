@@ -6,9 +6,9 @@
  * runtime's committer (rt_committer, a process of its own); workers lead
  * them only while it is away.
  *
- * A slot's payload is five NUL-terminated strings: document id, scope
- * (the agent), collection, the document as JSON text, its unique field
- * ("" for none).
+ * A slot's payload is six NUL-terminated strings: document id, owner and
+ * environment (whose collections they are), collection, the document as
+ * JSON text, its unique field ("" for none).
  */
 #include <string.h>
 
@@ -16,7 +16,7 @@
 #include "runtime.h"
 #include "tools.h"
 
-enum { P_ID, P_SCOPE, P_COLL, P_DOC, P_FIELD, P__MAX };
+enum { P_ID, P_OWNER, P_ENV, P_COLL, P_DOC, P_FIELD, P__MAX };
 
 /*
  * One batch at a time when workers lead: on two cores, wrk -c32 against 16
@@ -69,7 +69,7 @@ struct committer {
 static enum gc_outcome
 commit_alone(struct committer *c, const char *payload)
 {
-	const char *f[P__MAX], *params[5];
+	const char *f[P__MAX], *params[6];
 	struct buf uniq;
 	PGresult *pg;
 
@@ -80,11 +80,12 @@ commit_alone(struct committer *c, const char *payload)
 		buf_put_json_string(&uniq, f[P_FIELD], strlen(f[P_FIELD]));
 	buf_putc(&uniq, ']');
 	params[0] = f[P_ID];
-	params[1] = f[P_SCOPE];
-	params[2] = f[P_COLL];
-	params[3] = f[P_DOC];
-	params[4] = uniq.data;
-	pg = db_query(c->db, c->arena, Q_RT_COMMIT_ONE, 5, params);
+	params[1] = f[P_OWNER];
+	params[2] = f[P_ENV];
+	params[3] = f[P_COLL];
+	params[4] = f[P_DOC];
+	params[5] = uniq.data;
+	pg = db_query(c->db, c->arena, Q_RT_COMMIT_ONE, 6, params);
 	return rt_commit_outcome(pg, NULL, 0);
 }
 
@@ -159,10 +160,10 @@ commit_batch(void *ctx, struct gcommit *gc, const int *slots, int n)
  * alone here.
  */
 enum gc_outcome
-rt_commit_grouped(struct req *r, const char *id, const char *scope,
+rt_commit_grouped(struct req *r, const char *id, const char *owner, const char *env,
     const char *coll, const char *doc, const char *field)
 {
-	const char *v[P__MAX] = { id, scope, coll, doc, field != NULL ? field : "" };
+	const char *v[P__MAX] = { id, owner, env, coll, doc, field != NULL ? field : "" };
 	struct gcommit *gc = &RT_SHARED(r)->commits;
 	struct committer here = { r->app->db, r->arena };
 	size_t len[P__MAX], total = 0, at = 0;

@@ -106,12 +106,13 @@ rt_agent(struct req *r, struct resp *w, int *st)
 }
 
 /*
- * Commits a run's buffered inserts (pending): one statement, one commit; a
- * lone document with at most one unique field is grouped with other
- * workers' (commit.c). On GC_DUPLICATE, field names the taken field.
+ * Commits a run's buffered inserts (pending) into the collections of the
+ * agent's owner and environment: one statement, one commit; a lone
+ * document with at most one unique field is grouped with other workers'
+ * (commit.c). On GC_DUPLICATE, field names the taken field.
  */
 static enum gc_outcome
-commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
+commit_pending(struct req *r, const struct plan *p, struct json_object *pending,
     char *field, size_t fieldsz)
 {
 	struct json_object *w = json_object_array_get_idx(pending, 0);
@@ -126,18 +127,18 @@ commit_pending(struct req *r, const char *agent_id, struct json_object *pending,
 
 		if (f != NULL)
 			snprintf(field, fieldsz, "%s", f);
-		return rt_commit_grouped(r, json_get_str(w, "id"), agent_id,
+		return rt_commit_grouped(r, json_get_str(w, "id"), p->owner, p->environment,
 		    json_get_str(w, "collection"),
 		    json_text(r->arena, json_object_object_get(w, "document"), NULL), f);
 	}
 	if (json_object_array_length(pending) == 1) {
-		const char *params[5] = { json_get_str(w, "id"), agent_id,
+		const char *params[6] = { json_get_str(w, "id"), p->owner, p->environment,
 		    json_get_str(w, "collection"),
 		    json_plain(json_object_object_get(w, "document")), json_plain(uniq) };
-		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 5, params);
+		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_ONE, 6, params);
 	} else {
-		const char *params[2] = { json_plain(pending), agent_id };
-		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 2, params);
+		const char *params[3] = { json_plain(pending), p->owner, p->environment };
+		pg = db_query(r->app->db, r->arena, Q_RT_COMMIT_RUN, 3, params);
 	}
 	return rt_commit_outcome(pg, field, fieldsz);
 }
@@ -194,8 +195,22 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 	env.ids = &RT(r)->kit.ids;
 	env.db = r->app->db;
 	env.cfg = r->app->cfg;
-	env.scope = agent_id;
+	env.owner = p->owner;
+	env.environment = p->environment;
 	env.secrets = p->secrets;
+	/* {{request.*}}: the call's headers and raw body (HTTP), or the MCP
+	 * call's arguments as JSON text and no headers. */
+	if (p->uses_request) {
+		if (strcmp(channel, "http") == 0)
+			env.request = req_request_json(r);
+		else {
+			env.request = json_object_new_object();
+			json_object_object_add(env.request, "headers", json_object_new_object());
+			json_object_object_add(env.request, "body",
+			    json_object_new_string(json_text(r->arena, input, NULL)));
+		}
+		arena_defer(r->arena, json_put_cb, env.request);
+	}
 	env.execution_id = exe;
 	env.defer_writes = p->deferrable;
 	env.no_trace = 1;  /* production answers with the output alone */
@@ -212,7 +227,7 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 		}
 	} else if (res->status == EXEC_SUCCEEDED && json_object_array_length(env.pending) > 0) {
 		char field[80];
-		enum gc_outcome out = commit_pending(r, agent_id, env.pending, field, sizeof(field));
+		enum gc_outcome out = commit_pending(r, p, env.pending, field, sizeof(field));
 
 		if (out != GC_OK)
 			run_not_stored(res, out, field);

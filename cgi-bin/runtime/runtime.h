@@ -56,8 +56,9 @@ int	rt_run(struct req *, struct plan *, struct json_object *input,
 /* commit.c */
 int	rt_shared_init(void *shared);
 enum gc_outcome rt_commit_outcome(PGresult *, char *field, size_t fieldsz);
-enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *scope,
-	    const char *collection, const char *document, const char *unique_field);
+enum gc_outcome rt_commit_grouped(struct req *, const char *id, const char *owner,
+	    const char *environment, const char *collection, const char *document,
+	    const char *unique_field);
 void	rt_committer(const struct config *, void *shared, volatile sig_atomic_t *stop);
 
 /* waits.c */

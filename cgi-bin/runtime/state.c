@@ -182,6 +182,8 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	else
 		p->secrets = st->kit.have_key ? sealed_open_all(st->kit.secret_key, agent_id,
 		    PQgetvalue(res, 0, 3)) : json_object_new_object();
+	snprintf(p->owner, sizeof(p->owner), "%s", PQgetvalue(res, 0, 5));
+	snprintf(p->environment, sizeof(p->environment), "%s", PQgetvalue(res, 0, 6));
 	plan_cache_put(st->kit.plans, p);
 	return p;
 }

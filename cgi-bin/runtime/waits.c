@@ -358,7 +358,8 @@ rt_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *job
 	}
 	env->db = db;
 	env->cfg = h->cfg;
-	env->scope = arena_strdup(a, job->plan_id);
+	env->owner = arena_strdup(a, PQgetvalue(res, 0, 2));
+	env->environment = arena_strdup(a, PQgetvalue(res, 0, 3));
 	env->secrets = h->kit->have_key ? sealed_open_all(h->kit->secret_key, job->plan_id,
 	    PQgetvalue(res, 0, 1)) : json_object_new_object();
 	env->ids = &h->kit->ids;

@@ -101,6 +101,21 @@ secret_name_valid(const char *s)
 	return 1;
 }
 
+/* Owner ids: ^[a-z0-9][a-z0-9_-]{0,62}$, as the owners table has them. */
+static int
+owner_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* Agent ids: ^agent_[a-z0-9]{8,64}$ (what the runtime assigns). */
 int
 arc_agent_id_valid(const char *s)
@@ -377,6 +392,12 @@ arc_package_to_doc(struct json_object *pkg, struct json_object **doc_out,
 	if (json_object_object_get_ex(pkg, "metadata", &v) &&
 	    !json_object_is_type(v, json_type_object))
 		errs_add(errors, "/metadata", "metadata must be an object");
+	else if ((v = json_get(pkg, "metadata", json_type_object)) != NULL &&
+	    json_object_object_get_ex(v, "ownerId", &v) &&
+	    (!json_object_is_type(v, json_type_string) || !owner_id_valid(json_object_get_string(v))))
+		/* The owner's collections are the agent's: its id has the owners' shape. */
+		errs_add(errors, "/metadata/ownerId",
+		    "ownerId is 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter or digit");
 	if (json_object_object_get_ex(pkg, "secrets", &v))
 		check_secrets(v, errors);
 	if (json_object_object_get_ex(pkg, "accessKey", &v) &&

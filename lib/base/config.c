@@ -30,7 +30,7 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	[CFG_LOG_LEVEL] = { "ORX_LOG_LEVEL", "info",
 	    "error, warn, info or debug" },
 	[CFG_HTTP_ALLOW] = { "ORX_HTTP_ALLOW", "",
-	    "comma-separated hosts http_request may reach even if loopback/private (e.g. 127.0.0.1)" },
+	    "comma-separated hosts http_request and send_email may reach even if loopback/private (e.g. 127.0.0.1)" },
 	[CFG_HTTP_TIMEOUT_MS] = { "ORX_HTTP_TIMEOUT_MS", "10000",
 	    "timeout of outbound HTTP calls (deploys, http_request)" },
 	[CFG_STEP_TIMEOUT_MS] = { "ORX_STEP_TIMEOUT_MS", "10000",
@@ -71,6 +71,20 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "the one agent this runtime serves (a dedicated agent's pod; empty: every shared agent)" },
 	[CFG_AGENT_SECRETS] = { "ORX_AGENT_SECRETS", "",
 	    "that agent's secrets as a JSON object (from its Kubernetes Secret)" },
+	[CFG_SMTP_HOST] = { "ORX_SMTP_HOST", "",
+	    "SMTP server of send_email steps that name none (unset: they fail)" },
+	[CFG_SMTP_PORT] = { "ORX_SMTP_PORT", "",
+	    "its port (default: 587 for starttls, 465 for tls, 25 for none)" },
+	[CFG_SMTP_SECURITY] = { "ORX_SMTP_SECURITY", "starttls",
+	    "starttls (TLS required), tls (smtps) or none" },
+	[CFG_SMTP_USER] = { "ORX_SMTP_USER", "",
+	    "login at ORX_SMTP_HOST (never sent to a host a step names)" },
+	[CFG_SMTP_PASSWORD] = { "ORX_SMTP_PASSWORD", "",
+	    "its password (sent over TLS only)" },
+	[CFG_SMTP_FROM] = { "ORX_SMTP_FROM", "",
+	    "sender of send_email steps that give no from" },
+	[CFG_SMTP_CA_FILE] = { "ORX_SMTP_CA_FILE", "",
+	    "CA certificates send_email trusts (default: the system's)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -193,6 +207,18 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_EXECUTORS, 0, 16, executors);
 	NUM(CFG_EXEC_LEASE_MS, 1000, 3600000, exec_lease_ms);
 	NUM(CFG_ORCH_WAIT_MS, 0, 600000, orch_wait_ms);
+	if (c->str[CFG_SMTP_PORT][0] != '\0' && parse_long(c->str[CFG_SMTP_PORT], 1, 65535, &v) == -1) {
+		snprintf(err, errsz, "ORX_SMTP_PORT must be a number in [1, 65535]");
+		return -1;
+	}
+	for (k = 0; k < 3; k++)
+		if (strcmp(c->str[CFG_SMTP_SECURITY], (const char *const[]){ "starttls", "tls",
+		    "none" }[k]) == 0)
+			break;
+	if (k == 3) {
+		snprintf(err, errsz, "ORX_SMTP_SECURITY must be starttls, tls or none");
+		return -1;
+	}
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

@@ -38,8 +38,16 @@ enum intent {
 };
 extern const char *const intent_names[INTENT__MAX];
 
+/*
+ * What a build gave: one document (doc), or for an app -- several
+ * workflows from one message, such as a sign-up, a login and a password
+ * reset sharing users -- the documents in docs (doc is then NULL) and the
+ * app's name.
+ */
 struct build_result {
 	struct json_object	*doc;	  /* new reference, or NULL */
+	struct json_object	*docs;	  /* new reference: array of documents, or NULL */
+	const char		*app;	  /* arena string: the app's name, or NULL */
 	const char		*summary; /* arena string: what was done, or why not */
 	struct json_object	*changes; /* new reference: array of strings, or NULL */
 	struct json_object	*errors;  /* new reference: validation errors, or NULL */
@@ -54,7 +62,10 @@ enum intent	builder_intent(const char *text, int has_workflow);
 
 /*
  * Builds a new workflow document from text (no serverId, ownerId or
- * version: the caller stores it). The caller puts the references in *out.
+ * version: the caller stores it), or the documents of an app when the
+ * text asks for one ("user accounts with sign up, login and password
+ * reset"); the caller stores them together. The caller puts the
+ * references in *out.
  */
 enum build_status builder_create(struct arena *, const struct catalog *,
 		    const char *text, struct build_result *out);

@@ -269,7 +269,192 @@ void
 build_result_clear(struct build_result *r)
 {
 	json_object_put(r->doc);
+	json_object_put(r->docs);
 	json_object_put(r->changes);
 	json_object_put(r->errors);
 	memset(r, 0, sizeof(*r));
+}
+
+/* ---- pieces of the templates' documents ---- */
+
+struct json_object *
+bd_kv(const char *key, struct json_object *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, v);
+	return o;
+}
+
+/* Adds tool at the end of tools[] and executionOrder. */
+void
+bd_add(struct json_object *doc, const char *id, const char *name, const char *type,
+    struct json_object *config)
+{
+	bd_insert_tool(doc, -1, bd_tool(id, name, type, config));
+}
+
+struct json_object *
+bd_skeleton(const char *name, const char *desc, struct json_object *schema)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "name", json_object_new_string(name));
+	json_object_object_add(d, "description", json_object_new_string(desc));
+	json_object_object_add(d, "inputSchema", schema);
+	json_object_object_add(d, "tools", json_object_new_array());
+	json_object_object_add(d, "executionOrder", json_object_new_array());
+	return d;
+}
+
+/* The inputSchema of s's fields; required ones listed when with_required. */
+struct json_object *
+bd_input_schema(const struct bspec *s, int with_required)
+{
+	struct json_object *o = json_object_new_object(), *props = json_object_new_object();
+	struct json_object *req = json_object_new_array();
+
+	json_object_object_add(o, "type", json_object_new_string("object"));
+	for (size_t i = 0; i < s->nf; i++) {
+		json_object_object_add(props, s->f[i].name, bf_schema(&s->f[i]));
+		if (s->f[i].required && with_required)
+			json_object_array_add(req, json_object_new_string(s->f[i].name));
+	}
+	json_object_object_add(o, "required", req);
+	json_object_object_add(o, "properties", props);
+	json_object_object_add(o, "additionalProperties", json_object_new_boolean(0));
+	return o;
+}
+
+/* A validate tool's rules for s's fields. */
+struct json_object *
+bd_rules(const struct bspec *s)
+{
+	struct json_object *r = json_object_new_object();
+
+	for (size_t i = 0; i < s->nf; i++)
+		json_object_object_add(r, s->f[i].name, bf_rules(&s->f[i]));
+	return r;
+}
+
+/* {field: "{{input.field}}"} for each field but passwords. */
+struct json_object *
+bd_fields_doc(struct arena *a, const struct bspec *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < s->nf; i++)
+		if (s->f[i].kind != FK_PASSWORD)
+			json_object_object_add(o, s->f[i].name,
+			    json_object_new_string(bd_ref(a, "input", s->f[i].name, NULL)));
+	return o;
+}
+
+struct json_object *
+bd_failure(int status, const char *message)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	return o;
+}
+
+struct json_object *
+bd_response(int status, struct json_object *body)
+{
+	struct json_object *o = bd_kv("status", json_object_new_int(status));
+
+	json_object_object_add(o, "body", body);
+	return o;
+}
+
+struct bfield *
+bd_field_of_kind(struct bspec *s, enum fkind k)
+{
+	for (size_t i = 0; i < s->nf; i++)
+		if (s->f[i].kind == k)
+			return &s->f[i];
+	return NULL;
+}
+
+/*
+ * Puts a field first (or adds it) when the template cannot work without it.
+ * The field is there afterwards: with the list full, the last one gives way
+ * (the templates dereference what they ensured).
+ */
+void
+bd_ensure(struct bspec *s, const char *name, enum fkind k, struct json_object *changes,
+    const char *why)
+{
+	if (bd_field_of_kind(s, k) != NULL)
+		return;
+	if (s->nf >= B_MAX_FIELDS) {
+		s->nf = B_MAX_FIELDS - 1;
+		bd_change(changes, "left out field %s (at most %d fields)",
+		    s->f[s->nf].name, B_MAX_FIELDS);
+	}
+	memmove(&s->f[1], &s->f[0], s->nf * sizeof(s->f[0]));
+	bf_init(&s->f[0], name, 1);
+	s->nf++;
+	bd_change(changes, "added field %s (%s)", name, why);
+}
+
+void
+bd_defaults(struct bspec *s, const char *const *names, const int *required)
+{
+	for (s->nf = 0; names[s->nf] != NULL; s->nf++)
+		bf_init(&s->f[s->nf], names[s->nf], required[s->nf]);
+}
+
+/*
+ * A send_email config: to, subject and body (templates), replyTo when not
+ * NULL; the server and the sender are the configuration's (ORX_SMTP_*).
+ */
+struct json_object *
+bd_email_step(struct arena *a, const char *to, const char *subject, const char *body,
+    const char *reply_to)
+{
+	struct json_object *c = bd_kv("to", json_object_new_string(to));
+
+	(void)a;
+	if (reply_to != NULL)
+		json_object_object_add(c, "replyTo", json_object_new_string(reply_to));
+	json_object_object_add(c, "subject", json_object_new_string(subject));
+	json_object_object_add(c, "body", json_object_new_string(body));
+	return c;
+}
+
+/*
+ * The link an email carries: the page the text named (s->link), or an
+ * example page at fallback_path that the owner replaces (said in
+ * changes), with the token appended as ?token= (or &token=).
+ */
+const char *
+bd_link(struct arena *a, const struct bspec *s, const char *fallback_path,
+    const char *token_ref, struct json_object *changes, const char *step)
+{
+	const char *base = s->link;
+
+	if (base == NULL) {
+		base = arena_printf(a, "https://example.com/%s", fallback_path);
+		bd_change(changes, "the emails of %s link to %s?token=...: put your own page "
+		    "there (edit its body), or name it in the request", step, base);
+	}
+	return arena_printf(a, "%s%s%s", base, strchr(base, '?') != NULL ? "&token=" : "?token=",
+	    token_ref);
+}
+
+/* plural made singular for names: "todos" → todo, "categories" → category. */
+void
+bd_singular(const char *plural, char *out, size_t size)
+{
+	size_t n = strlen(plural);
+
+	if (n > 3 && strcmp(plural + n - 3, "ies") == 0)
+		snprintf(out, size, "%.*sy", (int)(n - 3), plural);
+	else if (n > 1 && plural[n - 1] == 's' && plural[n - 2] != 's')
+		snprintf(out, size, "%.*s", (int)(n - 1), plural);
+	else
+		snprintf(out, size, "%s", plural);
 }

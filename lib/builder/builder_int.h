@@ -23,11 +23,14 @@ struct btext {
 	size_t	 n;
 	char	 tok[BT_MAX_TOKENS][BT_MAX_WORD];	/* lower-case */
 	char	 orig[BT_MAX_TOKENS][BT_MAX_WORD];	/* as written */
-	char	 url[BT_MAX_URL];	/* the first http(s) URL, or "" */
+	char	 url[BT_MAX_URL];	/* the first http(s) URL, or "" ({name} kept) */
 	char	 quoted[201];		/* the first "..." or '...' text, or "" */
+	char	 email[255];		/* the first email address, or "" */
+	char	 header[65];		/* the first X-... header name, lower case, or "" */
 };
 
 int	bt_parse(struct btext *, const char *text);
+void	bt_normalize(struct btext *);
 int	bt_is(const struct btext *, size_t i, const char *word);
 int	bt_any(const struct btext *, size_t i, const char *const *words);
 long	bt_find(const struct btext *, size_t from, const char *phrase);
@@ -61,6 +64,91 @@ int		bf_name_valid(const char *);
 struct json_object *bf_schema(const struct bfield *);
 struct json_object *bf_rules(const struct bfield *);
 
+/*
+ * The kinds of workflow the builder makes (one template each) and what a
+ * template is made from: the fields, names and targets read from the text.
+ */
+enum tmpl {
+	T_SIGNUP, T_LOGIN, T_RESET, T_CONTACT, T_SUBSCRIBE, T_CONFIRM,
+	T_CREATE, T_READ, T_UPDATE, T_DELETE, T_LIST, T_COMPLETE,
+	T_CALL, T_WEBHOOK, T_RELAY, T__MAX
+};
+extern const char *const tmpl_names[T__MAX];
+
+#define B_MAX_PARTS	8
+#define B_MAX_APP	6
+
+struct bspec {
+	enum tmpl	 kind;
+	struct bfield	 f[B_MAX_FIELDS];
+	size_t		 nf;
+	char		 collection[B_NAME_MAX];
+	char		 name[201];		/* WF_MAX_NAME + 1 */
+	const char	*url;		/* relay and notify target; the API's URL template */
+	const char	*link;		/* the page a reset or confirmation link opens */
+	const char	*mail_to;	/* contact: the owner's address, or NULL (secret) */
+	int		 email_owner;	/* contact: each message is emailed */
+	char		 header[65];	/* webhook: the header with the signature */
+	char		 prefix[16];	/* webhook: what precedes it ("sha256=") */
+	char		 parts[B_MAX_PARTS][B_NAME_MAX];  /* API call: the answer's parts */
+	size_t		 nparts;
+	char		 topic[B_NAME_MAX];	/* API call: what it gives ("weather") */
+	char		 id_field[B_NAME_MAX];	/* accounts: the users' unique field */
+};
+
+/*
+ * What a message asks for (builder_plan.c): one workflow, or an app of
+ * several that share a collection (user accounts, a newsletter, a
+ * collection's endpoints).
+ */
+struct bplan {
+	const char	*app;		/* the app's name, or NULL for one workflow */
+	size_t		 n;
+	enum tmpl	 kinds[B_MAX_APP];
+	char		 collection[B_NAME_MAX];	/* "" when the template's own */
+};
+
+int		 builder_plan(const struct btext *, struct bplan *, const char **why,
+		    struct arena *);
+int		 bp_fields(const struct btext *, struct bfield *out, size_t max);
+int		 bp_email_owner(const struct btext *);
+int		 bp_is_op_word(const struct btext *, size_t i);
+
+/* Document pieces of the templates (builder_doc.c). */
+struct json_object *bd_skeleton(const char *name, const char *desc, struct json_object *schema);
+void		 bd_add(struct json_object *doc, const char *id, const char *name,
+		    const char *type, struct json_object *config);
+struct json_object *bd_kv(const char *key, struct json_object *v);
+struct json_object *bd_input_schema(const struct bspec *, int with_required);
+struct json_object *bd_rules(const struct bspec *);
+struct json_object *bd_fields_doc(struct arena *, const struct bspec *);
+struct json_object *bd_failure(int status, const char *message);
+struct json_object *bd_response(int status, struct json_object *body);
+struct bfield	*bd_field_of_kind(struct bspec *, enum fkind);
+void		 bd_ensure(struct bspec *, const char *name, enum fkind, struct json_object *changes,
+		    const char *why);
+void		 bd_defaults(struct bspec *, const char *const *names, const int *required);
+struct json_object *bd_email_step(struct arena *, const char *to, const char *subject,
+		    const char *body, const char *reply_to);
+const char	*bd_link(struct arena *, const struct bspec *, const char *fallback_path,
+		    const char *token_ref, struct json_object *changes, const char *step);
+void		 bd_singular(const char *plural, char *out, size_t size);
+
+/* The templates, one function each (builder.c, builder_mail.c, builder_data.c,
+ * builder_call.c): the workflow for spec s, a new document. */
+struct json_object *bt_signup(struct arena *, struct bspec *);
+struct json_object *bt_login(struct arena *, struct bspec *);
+struct json_object *bt_contact(struct arena *, struct bspec *, struct json_object *changes);
+struct json_object *bt_reset(struct arena *, struct bspec *, struct json_object *changes);
+struct json_object *bt_subscribe(struct arena *, struct bspec *, struct json_object *changes);
+struct json_object *bt_confirm(struct arena *, struct bspec *);
+struct json_object *bt_collection_op(struct arena *, struct bspec *);
+struct json_object *bt_call(struct arena *, struct bspec *, struct json_object *changes);
+int		 bc_call_spec(struct arena *, const struct btext *, struct bspec *,
+		    struct json_object *changes, const char **why);
+struct json_object *bt_webhook(struct arena *, struct bspec *, struct json_object *changes);
+struct json_object *bt_relay(struct arena *, struct bspec *);
+
 /* Document helpers (builder_doc.c). */
 struct json_object *bd_tool(const char *id, const char *name, const char *type,
 		    struct json_object *config);
@@ -78,7 +166,7 @@ void		 bd_change(struct json_object *changes, const char *fmt, ...)
 struct json_object *bd_jsonv(const char *text);
 
 /* Shared between templates, edits and the supervisor (builder.c). */
-int		 builder_is_template(const struct btext *);
+int		 builder_is_template(struct btext *);
 int		 builder_collection(const struct btext *, char *out, size_t size);
 const char	*builder_add_notify(struct arena *, struct json_object *doc, const char *url);
 

@@ -86,15 +86,20 @@ done:
 const char *
 builder_help(void)
 {
-	return "I can create: a sign-up API, a login API, a contact form, a CRUD "
-	    "API for a named collection (\"collection orders with item, quantity and "
-	    "price\"), or a webhook relay to a URL; fields come from \"with name, email "
-	    "and phone\" and limits from \"password at least 12 characters\". On an "
-	    "existing workflow I can: add or remove a field, make a field required or "
-	    "optional, change a limit (\"name at least 2 characters\"), rename the "
-	    "workflow or a field, change the collection or the response status, add "
-	    "a notification to a URL, add or drop a step (validation, token, "
-	    "notification), run it with a JSON input, deploy it, or explain it.";
+	return "I can create: a sign-up API, a login API, a password reset by emailed "
+	    "link, user accounts (sign-up, login and password reset sharing users), a "
+	    "contact form (that emails you, if you say so), a newsletter with double opt-in "
+	    "(subscribe and confirm), the endpoints of a named collection (create, get, "
+	    "update, delete, list; \"a todo api with create, list, complete and delete\"), "
+	    "an API that calls another one by its URL template (\"the weather for a city "
+	    "using https://api.example.com/weather?q={city}\"), a webhook receiver that "
+	    "checks an HMAC signature, or a webhook relay to a URL; fields come from \"with "
+	    "name, email and phone\" and limits from \"password at least 12 characters\". "
+	    "On an existing workflow I can: add or remove a field, make a field required or "
+	    "optional, change a limit (\"name at least 2 characters\"), rename the workflow "
+	    "or a field, change the collection or the response status, add a notification "
+	    "to a URL, add or drop a step (validation, token, notification), run it with a "
+	    "JSON input, deploy it, or explain it.";
 }
 
 static const char *
@@ -143,7 +148,28 @@ explain_tool(struct buf *b, struct json_object *t)
 				buf_printf(b, "%s%s", n++ ? ", " : " by ", k);
 			}
 		}
-	} else if (strcmp(type, "password_hash") == 0)
+	} else if (strcmp(type, "db_update") == 0 || strcmp(type, "db_delete") == 0) {
+		buf_printf(b, "%s a document of the collection %s", type[3] == 'u' ? "changes" :
+		    "deletes", str_or(c, "collection", "?"));
+		if ((v = json_get(c, "where", json_type_object)) != NULL) {
+			json_object_object_foreach(v, k, r) {
+				(void)r;
+				buf_printf(b, " found by %s", k);
+			}
+		} else
+			buf_puts(b, " found by its id");
+		buf_puts(b, " (404 when there is none)");
+	} else if (strcmp(type, "send_email") == 0)
+		buf_printf(b, "emails %s", (v = json_get(c, "to", json_type_string)) != NULL ?
+		    json_object_get_string(v) : "its recipients");
+	else if (strcmp(type, "random_token") == 0)
+		buf_printf(b, "%s a %s token%s", strcmp(str_or(c, "mode", "issue"), "verify") == 0 ?
+		    "checks" : "makes", json_get(c, "secret", json_type_string) ? "signed link" :
+		    "random", json_get(c, "singleUse", json_type_boolean) ? " (usable once)" : "");
+	else if (strcmp(type, "hmac_verify") == 0)
+		buf_printf(b, "checks the HMAC signature %s with the secret %s",
+		    str_or(c, "signature", "?"), str_or(c, "secret", "?"));
+	else if (strcmp(type, "password_hash") == 0)
 		buf_puts(b, "hashes the password (PBKDF2)");
 	else if (strcmp(type, "password_verify") == 0)
 		buf_puts(b, "checks the password against the stored hash");

@@ -206,8 +206,15 @@ enum build_status
 builder_create_with(struct arena *a, const struct catalog *cat, const struct config *cfg,
     const char *text, struct build_result *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (cfg != NULL && text != NULL && llm_create(a, cat, cfg, text, out) == BUILD_OK)
+	enum build_status st = builder_create(a, cat, text, out);
+
+	/* An app (several workflows) is the templates' to build: the model
+	 * answers one document. */
+	if ((st == BUILD_OK && out->docs != NULL) || cfg == NULL || text == NULL ||
+	    *config_get(cfg, CFG_LLM_URL) == '\0')
+		return st;
+	build_result_clear(out);
+	if (llm_create(a, cat, cfg, text, out) == BUILD_OK)
 		return BUILD_OK;
 	build_result_clear(out);
 	return builder_create(a, cat, text, out);

@@ -13,19 +13,40 @@
 #include "builder.h"
 #include "builder_int.h"
 
+/* Length of a "{name}" placeholder at s (a letter or '_', then letters, digits, '_'), or 0. */
+static size_t
+placeholder(const char *s)
+{
+	size_t n = 1;
+
+	if (s[0] != '{' || !(isalpha((unsigned char)s[1]) || s[1] == '_'))
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	return s[n] == '}' && n <= 64 ? n + 1 : 0;
+}
+
 /*
  * Copies the URL starting at s into t->url; returns its length in s. The
  * URL ends at a character RFC 3986 does not allow in one: braces above all,
- * or "see https://x/{{input" would put half a template into a config.
+ * or "see https://x/{{input" would put half a template into a config --
+ * but for a "{name}" placeholder of a URL template ("?q={city}"), which is
+ * kept whole.
  */
 static size_t
 lift_url(struct btext *t, const char *s)
 {
-	size_t n = 0;
+	size_t n = 0, ph;
 
-	while (s[n] != '\0' && !isspace((unsigned char)s[n]) &&
-	    strchr("\"'<>{}|\\^`", s[n]) == NULL)
+	while (s[n] != '\0' && !isspace((unsigned char)s[n])) {
+		if ((ph = placeholder(s + n)) > 0) {
+			n += ph;
+			continue;
+		}
+		if (strchr("\"'<>{}|\\^`", s[n]) != NULL)
+			break;
 		n++;
+	}
 	size_t len = n;
 	while (len > 0 && strchr(".,;:)!?", s[len - 1]) != NULL)
 		len--;
@@ -34,6 +55,49 @@ lift_url(struct btext *t, const char *s)
 		t->url[len] = '\0';
 	}
 	return len;
+}
+
+/*
+ * Length of the email address at s (local@domain.tld, the characters a
+ * plain address has), or 0; the first one is copied into t->email.
+ */
+static size_t
+lift_email(struct btext *t, const char *s)
+{
+	size_t n = 0, at, dots = 0;
+
+	while (isalnum((unsigned char)s[n]) || (s[n] != '\0' && strchr("._%+-", s[n]) != NULL))
+		n++;
+	if (n == 0 || s[n] != '@')
+		return 0;
+	at = n++;
+	while (isalnum((unsigned char)s[n]) || s[n] == '-' || (s[n] == '.' &&
+	    isalnum((unsigned char)s[n + 1]) && ++dots))
+		n++;
+	if (dots == 0 || n - at < 4 || n >= sizeof(t->email))
+		return 0;
+	if (t->email[0] == '\0') {
+		memcpy(t->email, s, n);
+		t->email[n] = '\0';
+	}
+	return n;
+}
+
+/* The header name "X-Signature" at s (X- and letters, digits, '-'), lower-cased into t->header. */
+static void
+lift_header(struct btext *t, const char *s)
+{
+	size_t n = 2;
+
+	if (t->header[0] != '\0' || (s[0] != 'x' && s[0] != 'X') || s[1] != '-')
+		return;
+	while (isalnum((unsigned char)s[n]) || (s[n] == '-' && isalnum((unsigned char)s[n + 1])))
+		n++;
+	if (n < 3 || n >= sizeof(t->header))
+		return;
+	for (size_t i = 0; i < n; i++)
+		t->header[i] = (char)tolower((unsigned char)s[i]);
+	t->header[n] = '\0';
 }
 
 /* Length of the {...} at s: to its matching brace (strings respected), or to the end. */
@@ -100,9 +164,10 @@ push(struct btext *t, const char *w, size_t len)
  * Splits text into tokens: runs of letters and digits (tok lower-cased,
  * orig as written; a hyphen or apostrophe inside a word is dropped, so
  * "sign-up" is "signup" and "don't" is "dont"), and the punctuation
- * , . ; : ( ) as tokens of their own. A URL becomes the token "<url>" and a
- * JSON object "<json>"; the first quoted text is kept as written. Returns
- * 0, or -1 when the text has too many words.
+ * , . ; : ( ) as tokens of their own. A URL becomes the token "<url>", an
+ * email address "<email>" and a JSON object "<json>"; the first quoted
+ * text is kept as written, and so is the first X-... header name (lower
+ * case). Returns 0, or -1 when the text has too many words.
  */
 int
 bt_parse(struct btext *t, const char *text)
@@ -110,6 +175,7 @@ bt_parse(struct btext *t, const char *text)
 	const char *s = text;
 	char word[BT_MAX_WORD];
 	size_t wl = 0;
+	int has_at = strchr(text, '@') != NULL;
 
 	memset(t, 0, sizeof(*t));
 	while (*s != '\0') {
@@ -120,6 +186,17 @@ bt_parse(struct btext *t, const char *text)
 				return -1;
 			continue;
 		}
+		if (wl == 0 && has_at && (isalnum(c) || c == '_')) {
+			size_t el = lift_email(t, s);
+			if (el > 0) {
+				s += el;
+				if (push(t, "<email>", 7) == -1)
+					return -1;
+				continue;
+			}
+		}
+		if (wl == 0 && (c == 'x' || c == 'X') && s[1] == '-')
+			lift_header(t, s);
 		if (c == '{' && wl == 0) {
 			/* A JSON object (a run's input) is data, not words to read. */
 			s += skip_json(s);
@@ -158,6 +235,111 @@ bt_parse(struct btext *t, const char *text)
 	if (wl > 0 && push(t, word, wl) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The words the builder recognises kinds of API by, for bt_normalize: a
+ * word one typo away from one of them ("sigup", "loign", "pasword",
+ * "newsleter") is read as it. Words of the language that are one edit
+ * away from one of them are not typos.
+ */
+static const char *const vocabulary[] = {
+	"signup", "register", "registration", "login", "logon", "signin", "authenticate",
+	"authentication", "password", "passwords", "reset", "forgot", "forgotten", "recover",
+	"recovery", "newsletter", "subscribe", "subscription", "subscribers", "confirm",
+	"confirmation", "double", "contact", "feedback", "enquiry", "inquiry", "message",
+	"messages", "webhook", "webhooks", "signature", "signed", "verify", "receive",
+	"receiver", "incoming", "create", "update", "delete", "remove", "complete",
+	"todo", "todos", "account", "accounts", "collection", "crud", "email", "emails",
+	"relay", "forward", "external", "endpoint", "manage", "users", "retrieve", "weather",
+	"mailing", "hmac", "list", "newsletters", "registers", NULL
+};
+static const char *const not_typos[] = {
+	"contract", "contracts", "logic", "design", "resent", "sighed", "recent", "deleted",
+	"created", "updated", "removed", "manager", "signal", "assign", NULL
+};
+
+/* 1 when a and b are one insertion, deletion, substitution or adjacent swap apart. */
+static int
+one_edit(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i = 0;
+
+	if (la > lb + 1 || lb > la + 1)
+		return 0;
+	while (i < la && i < lb && a[i] == b[i])
+		i++;
+	if (la == lb && i == la)
+		return 1;
+	if (la == lb)
+		return strcmp(a + i + 1, b + i + 1) == 0 ||
+		    (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+		    strcmp(a + i + 2, b + i + 2) == 0);
+	return la > lb ? strcmp(a + i + 1, b + i) == 0 : strcmp(a + i, b + i + 1) == 0;
+}
+
+/* 1 when a and b are the same letters, two neighbours swapped. */
+static int
+swapped(const char *a, const char *b)
+{
+	size_t n = strlen(a), i = 0;
+
+	if (n != strlen(b))
+		return 0;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+	    strcmp(a + i + 2, b + i + 2) == 0;
+}
+
+/*
+ * Reads a word one typo away from a word of the builder's vocabulary as
+ * that word, in place (tok only; orig keeps what was written). Words of 5
+ * letters and more may differ by one edit, words of 4 by two letters
+ * swapped; shorter words, and words of the vocabulary or of not_typos,
+ * are left alone. Only creates read text this way: an edit names fields
+ * as they are.
+ */
+void
+bt_normalize(struct btext *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *w = t->tok[i];
+		size_t n = strlen(w);
+		const char *const *v;
+		int known = 0;
+
+		if (n < 4 || bt_punct(t, i) || w[0] == '<')
+			continue;
+		for (v = vocabulary; *v != NULL && !known; v++)
+			known = strcmp(w, *v) == 0;
+		for (v = not_typos; *v != NULL && !known; v++)
+			known = strcmp(w, *v) == 0;
+		if (known)
+			continue;
+		/* "contact-form", "login-api": the word before the noun. */
+		for (v = vocabulary; *v != NULL && !known; v++) {
+			static const char *const nouns[] = { "form", "api", "endpoint", "page",
+			    "service", "flow", "list", "app", NULL };
+			size_t vn = strlen(*v);
+			for (const char *const *nn = nouns; *nn != NULL && !known; nn++)
+				if (n == vn + strlen(*nn) && strncmp(w, *v, vn) == 0 &&
+				    strcmp(w + vn, *nn) == 0) {
+					memmove(t->tok[i], *v, vn);
+					t->tok[i][vn] = '\0';
+					known = 1;
+				}
+		}
+		if (known)
+			continue;
+		for (v = vocabulary; *v != NULL; v++) {
+			size_t vn = strlen(*v);
+			if ((n >= 5 && vn >= 5 && one_edit(w, *v)) || (n >= 4 && swapped(w, *v))) {
+				snprintf(t->tok[i], sizeof(t->tok[i]), "%s", *v);
+				break;
+			}
+		}
+	}
 }
 
 int

@@ -47,7 +47,11 @@ has_effects(enum tool_type t)
 {
 	switch (t) {
 	case TOOL_DB_INSERT:
+	case TOOL_DB_UPDATE:
+	case TOOL_DB_DELETE:
 	case TOOL_HTTP_REQUEST:
+	case TOOL_SEND_EMAIL:
+	case TOOL_RANDOM_TOKEN:   /* a single-use link's use is recorded */
 		return 1;
 	case TOOL_INPUT:
 	case TOOL_VALIDATE:
@@ -57,6 +61,7 @@ has_effects(enum tool_type t)
 	case TOOL_PASSWORD_VERIFY:
 	case TOOL_JWT_SIGN:
 	case TOOL_JWT_VERIFY:
+	case TOOL_HMAC_VERIFY:
 	case TOOL_CONDITION:
 	case TOOL_APPROVAL:
 	case TOOL_RESPONSE:
@@ -251,6 +256,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 	json_add_new(scope, "steps", steps_out);
 	json_add_new(scope, "secrets", env->secrets != NULL ?
 	    json_object_get(env->secrets) : json_object_new_object());
+	if (p->uses_request)
+		json_add_new(scope, "request", env->request != NULL ?
+		    json_object_get(env->request) :
+		    json_tokener_parse("{\"headers\":{},\"body\":\"\"}"));
 	/* Nothing reads env unless a template names it or a db_insert dates a
 	 * row; a run that goes on keeps the values it started with. */
 	if (from != NULL && (envobj = json_get(from->state, "env", json_type_object)) != NULL)

@@ -38,8 +38,9 @@ struct plan {
 	size_t			 nsteps;
 	struct plan_step	*steps;      /* in execution order */
 	size_t			 bytes;      /* rough size, for the cache */
-	/* No step after the first db_insert has effects outside the run
-	 * (db_find, http_request, approval), so inserts may be buffered and
+	/* The run writes only by db_insert, and no step after the first one
+	 * reads the documents or has effects outside the run (db_find,
+	 * http_request, send_email, approval), so inserts may be buffered and
 	 * committed after the last step (exec_env.defer_writes). */
 	int			 deferrable;
 	/* Templates read {{env.*}} (uses_env), or a step needs env.now
@@ -47,9 +48,15 @@ struct plan {
 	 * execution id. */
 	int			 uses_env;
 	int			 needs_now;
-	/* Owned extras of the production runtime (NULL / "" otherwise). */
+	/* Templates read {{request.*}}, or a step reads the raw request
+	 * (hmac_verify): the caller passes exec_env.request. */
+	int			 uses_request;
+	/* Owned extras of the production runtime (NULL / "" otherwise): the
+	 * agent's secrets and access key, and whose documents it keeps. */
 	struct json_object	*secrets;
 	char			 access_hash[65];
+	char			 owner[80];
+	char			 environment[40];
 };
 
 int	plan_compile(struct json_object *doc, const char *id, int version,
@@ -82,12 +89,26 @@ struct exec_resume {
 	struct json_object	*answer;
 };
 
+/*
+ * Environments a run's documents live in: local runs, deployed agents
+ * (more, staging and by name, come with environments).
+ */
+#define ENV_DEVELOPMENT	"development"
+#define ENV_PRODUCTION	"production"
+
 /* What a run may touch. */
 struct exec_env {
 	struct db		*db;        /* NULL: db tools fail with 503 */
 	const struct config	*cfg;
-	const char		*scope;     /* owner of the collections */
+	/* The collections a run reads and writes are its owner's in one
+	 * environment: every workflow of the owner shares them there. */
+	const char		*owner;
+	const char		*environment;
 	struct json_object	*secrets;   /* {name: value}, borrowed */
+	/* The HTTP request the run answers, for {{request.*}} and
+	 * hmac_verify: {headers: {lower-case name: value}, body: raw text}.
+	 * Borrowed; NULL gives {headers: {}, body: ""}. */
+	struct json_object	*request;
 	const char		*execution_id;
 	int			 in_tx;     /* set by the engine when it opened one */
 	int			 defer_writes; /* buffer db_insert into pending */

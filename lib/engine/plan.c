@@ -29,13 +29,31 @@ plan_free(struct plan *p)
 	free(p);
 }
 
-/* tpl_scan callback: sets *(int *)ctx when a reference reads {{env.*}}. */
+/* tpl_scan callback: notes references to {{env.*}} and {{request.*}}. */
 static void
 env_ref_cb(void *ctx, const struct tpl_ref *ref, const char *path)
 {
+	struct plan *p = ctx;
+
 	(void)path;
 	if (ref->root == TPL_ENV)
-		*(int *)ctx = 1;
+		p->uses_env = 1;
+	else if (ref->root == TPL_REQUEST)
+		p->uses_request = 1;
+}
+
+/* 1 if step s writes documents other than by a db_insert's deferrable insert. */
+static int
+writes_in_place(const struct plan_step *s)
+{
+	struct json_object *single;
+
+	if (s->type == TOOL_DB_UPDATE || s->type == TOOL_DB_DELETE)
+		return 1;
+	/* A single-use link records its use. */
+	return s->type == TOOL_RANDOM_TOKEN &&
+	    (single = json_get(s->config, "singleUse", json_type_boolean)) != NULL &&
+	    json_object_get_boolean(single);
 }
 
 /*
@@ -93,7 +111,9 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		s->config = json_object_object_get(t, "config");
 		s->has_refs = tpl_has_refs(s->config);
 		if (s->has_refs)
-			tpl_scan(s->config, "", env_ref_cb, &p->uses_env, NULL);
+			tpl_scan(s->config, "", env_ref_cb, p, NULL);
+		if (s->type == TOOL_HMAC_VERIFY)
+			p->uses_request = 1;  /* it reads the raw body */
 		p->nsteps++;
 		snprintf(path, sizeof(path), "/tools/%zu/config", j);
 		if (tool_impls[s->type].compile != NULL &&
@@ -107,7 +127,8 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		enum tool_type t = p->steps[i].type;
 		if (t == TOOL_DB_INSERT)
 			j = p->needs_now = 1;  /* a deferred insert's createdAt */
-		else if (j && (t == TOOL_DB_FIND || t == TOOL_HTTP_REQUEST))
+		else if (writes_in_place(&p->steps[i]) || (j && (t == TOOL_DB_FIND ||
+		    t == TOOL_HTTP_REQUEST || t == TOOL_SEND_EMAIL)))
 			p->deferrable = 0;
 		/* A run that waits commits its writes with its wait. */
 		if (t == TOOL_APPROVAL)

@@ -8,7 +8,7 @@
 #include "template.h"
 
 const char *const tpl_root_names[TPL__MAX] = {
-	"input", "steps", "secrets", "env",
+	"input", "steps", "secrets", "env", "request",
 };
 
 static int
@@ -40,7 +40,7 @@ parse_ref(const char *s, size_t n, struct tpl_ref *ref, const char **why)
 		    strncmp(s + start, tpl_root_names[r], i - start) == 0)
 			break;
 	if (r == TPL__MAX) {
-		*why = "a reference starts with input, steps, secrets or env";
+		*why = "a reference starts with input, steps, secrets, env or request";
 		return -1;
 	}
 	ref->root = (enum tpl_root)r;
@@ -88,6 +88,21 @@ parse_ref(const char *s, size_t n, struct tpl_ref *ref, const char **why)
 			*why = "env offers now, timestamp and executionId";
 			return -1;
 		}
+		return 0;
+	case TPL_REQUEST:
+		/* request.body, request.headers, request.headers.<name> */
+		if (!((ref->nseg == 1 && ref->seglen[0] == 4 &&
+		    strncmp(ref->seg[0], "body", 4) == 0) ||
+		    (ref->nseg <= 2 && ref->nseg >= 1 && ref->seglen[0] == 7 &&
+		    strncmp(ref->seg[0], "headers", 7) == 0))) {
+			*why = "request offers body and headers.<name>";
+			return -1;
+		}
+		for (size_t k = 0; ref->nseg == 2 && k < ref->seglen[1]; k++)
+			if (ref->seg[1][k] >= 'A' && ref->seg[1][k] <= 'Z') {
+				*why = "request header names are written in lower case";
+				return -1;
+			}
 		return 0;
 	default:
 		return -1;

@@ -1,6 +1,7 @@
 /*
  * Templates inside workflow configs: "{{input.email}}",
- * "{{steps.<toolId>.<path>}}", "{{secrets.<name>}}", "{{env.now}}".
+ * "{{steps.<toolId>.<path>}}", "{{secrets.<name>}}", "{{env.now}}",
+ * "{{request.headers.<lower-case name>}}", "{{request.body}}" (the raw body).
  * A string that is exactly one reference keeps the referenced JSON type;
  * otherwise references are interpolated as text.
  */
@@ -10,7 +11,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-enum tpl_root { TPL_INPUT, TPL_STEPS, TPL_SECRETS, TPL_ENV, TPL__MAX };
+enum tpl_root { TPL_INPUT, TPL_STEPS, TPL_SECRETS, TPL_ENV, TPL_REQUEST, TPL__MAX };
 extern const char *const tpl_root_names[TPL__MAX];
 
 #define TPL_MAX_SEGS 16

@@ -1,7 +1,8 @@
 /*
- * db_insert: one document into a collection of the run's scope. Declared
- * unique fields are enforced by document_keys' primary key: a duplicate is
- * SQLSTATE 23505, answered 409 naming the field.
+ * db_insert: one document into a collection of the run's owner, in the
+ * run's environment (every workflow of the owner shares it there).
+ * Declared unique fields are enforced by document_keys' primary key: a
+ * duplicate is SQLSTATE 23505, answered 409 naming the field.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +12,9 @@
 #include "tools.h"
 
 /*
- * The field named in "Key (scope, collection, field, value)=(s, c, f, v) ...",
- * the detail of a unique violation on document_keys.
+ * The field named in "Key (owner_id, environment, collection, field,
+ * value)=(o, e, c, f, v) ...", the detail of a unique violation on
+ * document_keys.
  */
 void
 duplicate_field(PGresult *res, char *out, size_t outsz)
@@ -24,14 +26,32 @@ duplicate_field(PGresult *res, char *out, size_t outsz)
 	if (d == NULL || (p = strstr(d, ")=(")) == NULL)
 		return;
 	p += 3;
-	/* Scope and collection cannot hold ", " (their shapes forbid it). */
-	for (int commas = 0; commas < 2; commas++) {
+	/* Owner, environment and collection cannot hold ", " (their shapes
+	 * forbid it). */
+	for (int commas = 0; commas < 3; commas++) {
 		if ((p = strstr(p, ", ")) == NULL)
 			return;
 		p += 2;
 	}
 	n = strcspn(p, ",)");
 	snprintf(out, outsz, "%.*s", (int)(n < 64 ? n : 64), p);
+}
+
+/*
+ * Fails the step with 409 duplicate for a unique violation (res), naming
+ * the taken field in the message and in details. Returns -1.
+ */
+int
+tool_duplicate(struct tool_ctx *ctx, PGresult *res, const char *coll)
+{
+	char field[80], path[90];
+
+	duplicate_field(res, field, sizeof(field));
+	snprintf(path, sizeof(path), "/%s", field);
+	ctx->err_details = json_object_new_array();
+	errs_add(ctx->err_details, path, "is already taken");
+	return tool_fail(ctx, 409, "duplicate",
+	    "a %s document with this %s already exists", coll, field);
 }
 
 static struct json_object *
@@ -75,8 +95,8 @@ tool_db_insert_run(struct tool_ctx *ctx)
 	const char *coll = json_get_str(ctx->config, "collection");
 	struct json_object *doc = json_get(ctx->config, "document", json_type_object);
 	struct json_object *unique = json_get(ctx->config, "unique", json_type_array);
-	const char *params[5];
-	char id[32], field[80];
+	const char *params[6];
+	char id[32];
 	PGresult *res;
 	struct arena a;
 	int rc;
@@ -91,23 +111,19 @@ tool_db_insert_run(struct tool_ctx *ctx)
 		return deferred(ctx, id, coll, doc, unique);
 	if (tool_tx(ctx) != 0)
 		return -1;
-	params[0] = id;
-	params[1] = ctx->env->scope;
+	params[0] = ctx->env->owner;
+	params[1] = ctx->env->environment;
 	params[2] = coll;
-	params[3] = json_plain(doc);
-	params[4] = unique != NULL ? json_plain(unique) : "[]";
+	params[3] = id;
+	params[4] = json_plain(doc);
+	params[5] = unique != NULL ? json_plain(unique) : "[]";
 	arena_init(&a, 1024);
-	res = db_query(ctx->env->db, &a, Q_DOC_INSERT, 5, params);
+	res = db_query(ctx->env->db, &a, Q_DOC_INSERT, 6, params);
 	if (res == NULL)
 		rc = tool_fail(ctx, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
-	else if (strcmp(db_sqlstate(res), "23505") == 0) {
-		duplicate_field(res, field, sizeof(field));
-		ctx->err_details = json_object_new_array();
-		errs_add(ctx->err_details, arena_printf(&a, "/%s", field),
-		    "is already taken");
-		rc = tool_fail(ctx, 409, "duplicate",
-		    "a %s document with this %s already exists", coll, field);
-	} else if (!db_ok(res) || PQntuples(res) != 1)
+	else if (strcmp(db_sqlstate(res), "23505") == 0)
+		rc = tool_duplicate(ctx, res, coll);
+	else if (!db_ok(res) || PQntuples(res) != 1)
 		rc = tool_fail(ctx, 500, "internal", "the document could not be stored");
 	else {
 		ctx->output = output_of(id, coll, doc,

@@ -1,6 +1,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "curlio.h"
+#include "json.h"
 #include "tools.h"
 
 /*
@@ -20,4 +22,59 @@ tool_fail(struct tool_ctx *ctx, int status, const char *code,
 	vsnprintf(ctx->err_msg, sizeof(ctx->err_msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * Fails the step as a config's failure object says ({status, message},
+ * e.g. db_find's ifEmpty), or with status and message when it says
+ * nothing. Always returns -1.
+ */
+int
+tool_failure(struct tool_ctx *ctx, struct json_object *failure, int status,
+    const char *code, const char *message)
+{
+	struct json_object *st = json_get(failure, "status", json_type_int);
+	const char *msg = json_get_str(failure, "message");
+
+	return tool_fail(ctx, st != NULL ? json_object_get_int(st) : status, code, "%s",
+	    msg != NULL ? msg : message);
+}
+
+/*
+ * The value of the workflow secret name (from the run's scope), or NULL
+ * with the step failed: 500 secret_missing, saying which one.
+ */
+const char *
+tool_secret(struct tool_ctx *ctx, const char *name)
+{
+	struct json_object *secrets = json_object_object_get(ctx->scope, "secrets");
+	const char *v = name != NULL ? json_get_str(secrets, name) : NULL;
+
+	if (v == NULL || *v == '\0') {
+		tool_fail(ctx, 500, "secret_missing",
+		    "the secret %.64s is not set; it is one of the workflow's secrets",
+		    name ? name : "?");
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Fails the step with 403 target_refused for the address the SSRF guard g
+ * refused (an http_request's or a send_email's), naming it and its class.
+ * Returns -1.
+ */
+int
+tool_refused(struct tool_ctx *ctx, const struct curl_guard *g)
+{
+	struct json_object *d = json_object_new_object();
+
+	if (d != NULL) {
+		json_object_object_add(d, "address", json_object_new_string(g->refused_addr));
+		json_object_object_add(d, "class", json_object_new_string(g->refused));
+		ctx->err_details = d;
+	}
+	return tool_fail(ctx, 403, "target_refused",
+	    "refused to connect to %s (%s address); ORX_HTTP_ALLOW can allow it",
+	    g->refused_addr, g->refused);
 }

@@ -3,11 +3,14 @@
  *
  * The rendered config is checked again here (it was at save time, but
  * templates may have filled it with anything). Every connection libcurl
- * opens goes through hr_opensocket, which refuses loopback, private and
- * other special addresses (lib/base/ssrf.c) unless ORX_HTTP_ALLOW lists the host
- * as written in the URL: the check is on the address actually connected
- * to, so DNS rebinding gains nothing. Redirects are not followed; proxies from the
- * environment are not used; the response is capped at maxBytes.
+ * opens goes through the SSRF guard (lib/base/curlio.h), which refuses
+ * loopback, private and other special addresses (lib/base/ssrf.c) unless
+ * ORX_HTTP_ALLOW lists the host as written in the URL: the check is on the
+ * address actually connected to, so DNS rebinding gains nothing. Redirects
+ * are not followed; proxies from the environment are not used; the
+ * response is capped at maxBytes. "query" members are appended to the
+ * URL's query, each name and value percent-encoded (a template's value
+ * cannot add parameters of its own).
  *
  * Header values are never logged or put into messages: they may carry tokens.
  */
@@ -42,6 +45,7 @@
 #define HR_HEADER_VALUE_MAX	8192
 #define HR_RESP_HEADERS_MAX	50
 #define HR_EXPECT_MAX		32
+#define HR_QUERY_MAX		50
 
 enum hr_method { HR_GET, HR_POST, HR_PUT, HR_PATCH, HR_DELETE, HR_HEAD, HR__MAX };
 static const char *const hr_method_names[HR__MAX] = {
@@ -53,6 +57,7 @@ struct hr_req {
 	enum hr_method		 method;
 	const char		*url;
 	struct json_object	*headers;   /* object or NULL */
+	struct json_object	*query;     /* object or NULL */
 	struct json_object	*body;      /* NULL: no body */
 	long			 timeout_ms;/* 0: not given */
 	long			 max_bytes;
@@ -61,17 +66,14 @@ struct hr_req {
 
 /* What libcurl's callbacks share with the caller during one call. */
 struct hr_call {
-	const char		*allow;     /* ORX_HTTP_ALLOW */
-	const char		*host;      /* as written in the URL */
-	const char		*refused;   /* class of the first refused address */
-	char			 refused_addr[SSRF_ADDR_TEXT];
+	struct curl_guard	 guard;     /* the SSRF checks of its connections */
 	struct curl_body	 body;      /* the response body, capped at maxBytes */
 	int			 oom;       /* the header callback ran out */
 	struct json_object	*headers;   /* lower-case name -> last value */
 };
 
 static const char *const hr_keys[] = {
-	"method", "url", "headers", "body", "timeoutMs", "maxBytes",
+	"method", "url", "query", "headers", "body", "timeoutMs", "maxBytes",
 	"expectStatus", NULL,
 };
 
@@ -210,7 +212,7 @@ hr_parse(struct tool_ctx *ctx, struct hr_req *rq)
 		(void)val;
 		if (!key_in_list(hr_keys, key))
 			return tool_fail(ctx, 400, "bad_config",
-			    "unknown config field (known: method, url, headers, "
+			    "unknown config field (known: method, url, query, headers, "
 			    "body, timeoutMs, maxBytes, expectStatus)");
 	}
 
@@ -238,6 +240,23 @@ hr_parse(struct tool_ctx *ctx, struct hr_req *rq)
 		return tool_fail(ctx, 400, "bad_config",
 		    "url must be at most %d bytes, without NUL", HR_URL_MAX);
 	rq->url = json_object_get_string(v);
+
+	if ((v = hr_get(c, "query")) != NULL) {
+		if (!json_object_is_type(v, json_type_object) ||
+		    json_object_object_length(v) > HR_QUERY_MAX)
+			return tool_fail(ctx, 400, "bad_config",
+			    "query must be an object of at most %d values", HR_QUERY_MAX);
+		json_object_object_foreach(v, name, qv) {
+			(void)name;
+			if (qv != NULL && !json_object_is_type(qv, json_type_string) &&
+			    !json_object_is_type(qv, json_type_int) &&
+			    !json_object_is_type(qv, json_type_double) &&
+			    !json_object_is_type(qv, json_type_boolean))
+				return tool_fail(ctx, 400, "bad_config",
+				    "query values are strings, numbers or booleans");
+		}
+		rq->query = v;
+	}
 
 	if ((v = hr_get(c, "headers")) != NULL) {
 		if (hr_check_headers(ctx, v) == -1)
@@ -280,81 +299,6 @@ hr_parse(struct tool_ctx *ctx, struct hr_req *rq)
 		rq->expect = v;
 	}
 	return 0;
-}
-
-/*
- * CURLOPT_OPENSOCKETFUNCTION: the one place a connection's socket is made,
- * after name resolution and before connect(). A refused address gets no
- * socket (libcurl then tries the next address, if any) and is recorded.
- */
-static curl_socket_t
-hr_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct hr_call *c = clientp;
-	const struct sockaddr *sa = &a->addr;
-	socklen_t len = (socklen_t)a->addrlen;
-	const char *why;
-
-	if (purpose != CURLSOCKTYPE_IPCXN)
-		why = "non-IP";
-	else if (a->addrlen > sizeof(struct sockaddr_storage))
-		why = "malformed";
-	else
-		why = ssrf_check(c->allow, c->host, sa, len);
-	if (why != NULL) {
-		if (c->refused == NULL) {
-			c->refused = why;
-			if (ssrf_addr_text(sa, len, c->refused_addr,
-			    sizeof(c->refused_addr)) == -1)
-				snprintf(c->refused_addr, sizeof(c->refused_addr),
-				    "the target");
-		}
-		return CURL_SOCKET_BAD;
-	}
-	/* Workers fork and exec nothing, but keep sockets out of children anyway. */
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-/*
- * CURLOPT_PREREQFUNCTION: once connected, the peer address is checked again
- * before any byte of the request goes out (a second line of defence should
- * a connection ever reach libcurl by another path than hr_opensocket).
- */
-static int
-hr_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
-    int local_port)
-{
-	struct hr_call *c = clientp;
-	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	char ip[SSRF_ADDR_TEXT];
-	socklen_t len;
-	const char *why;
-
-	(void)local_ip;
-	(void)primary_port;
-	(void)local_port;
-	memset(&ss, 0, sizeof(ss));
-	snprintf(ip, sizeof(ip), "%s", primary_ip != NULL ? primary_ip : "");
-	ip[strcspn(ip, "%")] = '\0';    /* an IPv6 zone, "fe80::1%eth0" */
-	if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		len = sizeof(*in);
-	} else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		len = sizeof(*in6);
-	} else
-		len = sizeof(ss);   /* AF_UNSPEC: refused as non-IP */
-	why = ssrf_check(c->allow, c->host, (struct sockaddr *)&ss, len);
-	if (why == NULL)
-		return CURL_PREREQFUNC_OK;
-	if (c->refused == NULL) {
-		c->refused = why;
-		snprintf(c->refused_addr, sizeof(c->refused_addr), "%s",
-		    ip[0] != '\0' ? ip : "the target");
-	}
-	return CURL_PREREQFUNC_ABORT;
 }
 
 /*
@@ -410,6 +354,33 @@ hr_header(char *p, size_t size, size_t n, void *clientp)
 		return 0;
 	}
 	return len;
+}
+
+/*
+ * Appends each member of query (checked by hr_parse) to u's query as
+ * name=value, both percent-encoded by libcurl; null members are left out.
+ * Returns 0, or -1 when a pair is too long or libcurl refuses it.
+ */
+static int
+hr_append_query(CURLU *u, struct json_object *query)
+{
+	char pair[HR_URL_MAX];
+
+	json_object_object_foreach(query, name, v) {
+		const char *text;
+		int n;
+
+		if (v == NULL)
+			continue;
+		text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		n = snprintf(pair, sizeof(pair), "%s=%s", name, text);
+		if (n < 0 || (size_t)n >= sizeof(pair) ||
+		    curl_url_set(u, CURLUPART_QUERY, pair,
+		    CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 /* 1 if the config's headers hold name (any case). */
@@ -487,7 +458,7 @@ is_json_type(const char *ct)
 static const char *
 hr_host_text(const struct hr_call *c)
 {
-	const char *h = c->host;
+	const char *h = c->guard.host;
 
 	if (h == NULL || *h == '\0' || strlen(h) > 255)
 		return "the target";
@@ -507,20 +478,8 @@ hr_fail(struct tool_ctx *ctx, struct hr_call *c, CURLcode rc,
 {
 	const char *host = hr_host_text(c);
 
-	if (c->refused != NULL) {
-		struct json_object *d = json_object_new_object();
-
-		if (d != NULL) {
-			json_object_object_add(d, "address",
-			    json_object_new_string(c->refused_addr));
-			json_object_object_add(d, "class",
-			    json_object_new_string(c->refused));
-			ctx->err_details = d;
-		}
-		return tool_fail(ctx, 403, "target_refused",
-		    "refused to connect to %s (%s address); ORX_HTTP_ALLOW can "
-		    "allow it", c->refused_addr, c->refused);
-	}
+	if (c->guard.refused != NULL)
+		return tool_refused(ctx, &c->guard);
 	if (c->oom || c->body.oom || rc == CURLE_OUT_OF_MEMORY)
 		return tool_fail(ctx, 500, "internal", "out of memory");
 	if (c->body.too_large || rc == CURLE_FILESIZE_EXCEEDED)
@@ -682,6 +641,10 @@ tool_http_request_run(struct tool_ctx *ctx)
 		tool_fail(ctx, 400, "bad_config", "url must start with http:// or https://");
 		goto out;
 	}
+	if (rq.query != NULL && hr_append_query(u, rq.query) == -1) {
+		tool_fail(ctx, 400, "bad_config", "a query value does not fit in the URL");
+		goto out;
+	}
 
 	if (rq.body != NULL) {
 		if (json_object_is_type(rq.body, json_type_string) &&
@@ -725,8 +688,8 @@ tool_http_request_run(struct tool_ctx *ctx)
 			timeout = (long)left;
 	}
 
-	c.allow = config_get(cfg, CFG_HTTP_ALLOW);
-	c.host = host;
+	c.guard.allow = config_get(cfg, CFG_HTTP_ALLOW);
+	c.guard.host = host;
 	c.body.max = (size_t)rq.max_bytes;
 	if (hr_header_list(&rq, json_body, has_fields, &hl) == -1 ||
 	    (h = curl_easy_init()) == NULL) {
@@ -754,10 +717,11 @@ tool_http_request_run(struct tool_ctx *ctx)
 	 * of it; a HEAD answer announces the size of a body it does not send. */
 	if (rq.method != HR_HEAD)
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq.max_bytes);
-	SET(CURLOPT_OPENSOCKETFUNCTION, hr_opensocket);
-	SET(CURLOPT_OPENSOCKETDATA, &c);
-	SET(CURLOPT_PREREQFUNCTION, hr_prereq);
-	SET(CURLOPT_PREREQDATA, &c);
+	if ((cc = curl_guard_install(h, &c.guard)) != CURLE_OK) {
+		log_error("http_request: the SSRF guard: %s", curl_easy_strerror(cc));
+		tool_fail(ctx, 500, "internal", "libcurl refused an option");
+		goto out;
+	}
 	SET(CURLOPT_HEADERFUNCTION, hr_header);
 	SET(CURLOPT_HEADERDATA, &c);
 	switch (rq.method) {

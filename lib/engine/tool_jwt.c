@@ -18,17 +18,7 @@
 static const char *
 secret_of(struct tool_ctx *ctx)
 {
-	const char *name = json_get_str(ctx->config, "secret");
-	struct json_object *secrets = json_object_object_get(ctx->scope, "secrets");
-	const char *v = name ? json_get_str(secrets, name) : NULL;
-
-	if (v == NULL || *v == '\0') {
-		tool_fail(ctx, 500, "secret_missing",
-		    "the secret %.64s is not set; it is one of the workflow's secrets",
-		    name ? name : "?");
-		return NULL;
-	}
-	return v;
+	return tool_secret(ctx, json_get_str(ctx->config, "secret"));
 }
 
 /*

@@ -12,6 +12,14 @@
 #define FAILURE		"{\"type\":\"object\",\"additionalProperties\":false," \
 			"\"properties\":{\"status\":{\"type\":\"integer\",\"minimum\":400,\"maximum\":599}," \
 			"\"message\":{\"type\":\"string\",\"maxLength\":500}}}"
+#define SECRET_NAME	"{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_.-]{0,63}$\"}"
+#define FIELD_NAME	"{\"type\":\"string\",\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]{0,63}$\"}"
+/* A document by id (a template) or by one unique field: {"email": "{{input.email}}"}. */
+#define DOC_MATCH	"\"id\":{\"type\":\"string\",\"maxLength\":200}," \
+			"\"where\":{\"type\":\"object\",\"minProperties\":1,\"maxProperties\":1," \
+			"\"propertyNames\":" FIELD_NAME "," \
+			"\"additionalProperties\":{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]}}," \
+			"\"ifNone\":" FAILURE
 
 const struct tool_impl tool_impls[TOOL__MAX] = {
 	[TOOL_INPUT] = {
@@ -44,18 +52,38 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		"\"collection\":" COLLECTION ","
 		"\"document\":" TPL_OBJ ","
 		"\"unique\":{\"type\":\"array\",\"maxItems\":8,\"uniqueItems\":true,"
-		"\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]{0,63}$\"}}}}",
+		"\"items\":" FIELD_NAME "}}}",
 		NULL, NULL, tool_db_insert_run,
 	},
 	[TOOL_DB_FIND] = {
-		"Finds documents of a collection whose fields equal \"where\", up to \"limit\". "
-		"Output: {documents, count, first}; \"ifEmpty\" fails the run when none match.",
+		"Finds documents of a collection whose fields equal \"where\" (\"id\" there is "
+		"the document's id), up to \"limit\", oldest first. Output: {documents, count, "
+		"first}; \"ifEmpty\" fails the run when none match.",
 		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"collection\"],"
 		"\"properties\":{\"collection\":" COLLECTION ","
 		"\"where\":" TPL_OBJ ","
 		"\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100},"
 		"\"ifEmpty\":" FAILURE "}}",
 		NULL, NULL, tool_db_find_run,
+	},
+	[TOOL_DB_UPDATE] = {
+		"Sets fields (\"set\", merged into the document; null clears one, or with "
+		"\"skipNulls\" leaves it as it is: a field the input did not send) of the document "
+		"of a collection with this \"id\", or with this value of a unique field "
+		"(\"where\": one field a db_insert declares unique); 404 when there is none "
+		"(\"ifNone\"), 409 when a unique value is taken. Output: {id, collection, document}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"collection\",\"set\"],"
+		"\"properties\":{\"collection\":" COLLECTION "," DOC_MATCH ","
+		"\"set\":" TPL_OBJ ",\"skipNulls\":{\"type\":\"boolean\"}}}",
+		tool_db_change_compile, NULL, tool_db_update_run,
+	},
+	[TOOL_DB_DELETE] = {
+		"Removes the document of a collection with this \"id\", or with this value of a "
+		"unique field (\"where\"); 404 when there is none (\"ifNone\"). Output: {id, "
+		"collection, document} (what it held).",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"collection\"],"
+		"\"properties\":{\"collection\":" COLLECTION "," DOC_MATCH "}}",
+		tool_db_change_compile, NULL, tool_db_delete_run,
 	},
 	[TOOL_PASSWORD_HASH] = {
 		"Hashes a password with PBKDF2-HMAC-SHA256 and a random salt. Output: {hash}.",
@@ -76,7 +104,7 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		"Signs an HS256 JWT with the workflow secret named \"secret\". Output: "
 		"{token, expiresAt}.",
 		"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"secret\"],"
-		"\"properties\":{\"secret\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_.-]{0,63}$\"},"
+		"\"properties\":{\"secret\":" SECRET_NAME ","
 		"\"claims\":" TPL_OBJ ",\"expiresIn\":" TPL_INT ","
 		"\"issuer\":{\"type\":\"string\"},\"audience\":{\"type\":\"string\"}}}",
 		NULL, NULL, tool_jwt_sign_run,
@@ -86,7 +114,7 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		"the run with 401. Output: {claims}.",
 		"{\"type\":\"object\",\"additionalProperties\":false,"
 		"\"required\":[\"secret\",\"token\"],\"properties\":{"
-		"\"secret\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z][A-Za-z0-9_.-]{0,63}$\"},"
+		"\"secret\":" SECRET_NAME ","
 		"\"token\":{\"type\":[\"string\",\"null\"]},"
 		"\"leewaySeconds\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":3600}}}",
 		NULL, NULL, tool_jwt_verify_run,
@@ -98,11 +126,63 @@ const struct tool_impl tool_impls[TOOL__MAX] = {
 		"\"properties\":{\"method\":{\"enum\":[\"GET\",\"POST\",\"PUT\",\"PATCH\",\"DELETE\",\"HEAD\"]},"
 		"\"url\":{\"type\":\"string\",\"maxLength\":2048},"
 		"\"headers\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
+		"\"query\":{\"type\":\"object\",\"maxProperties\":50,\"additionalProperties\":"
+		"{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]}},"
 		"\"body\":{},\"timeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000},"
 		"\"maxBytes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10485760},"
 		"\"expectStatus\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":32,"
 		"\"items\":{\"type\":\"integer\",\"minimum\":100,\"maximum\":599}}}}",
 		NULL, NULL, tool_http_request_run,
+	},
+	[TOOL_SEND_EMAIL] = {
+		"Sends a text email over SMTP (to, from, replyTo, subject, body from templates). "
+		"The server is host/port/security (starttls, tls or none) with username and the "
+		"secret passwordSecret, or else ORX_SMTP_*; loopback and private servers are "
+		"refused unless ORX_HTTP_ALLOW lists them. Output: {sent, to, messageId}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,"
+		"\"required\":[\"to\",\"subject\",\"body\"],\"properties\":{"
+		"\"to\":{\"type\":[\"string\",\"array\"],\"minItems\":1,\"maxItems\":20,"
+		"\"items\":{\"type\":\"string\"}},"
+		"\"from\":{\"type\":\"string\"},\"replyTo\":{\"type\":\"string\"},"
+		"\"subject\":{\"type\":\"string\"},\"body\":{\"type\":\"string\"},"
+		"\"host\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":253},"
+		"\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535},"
+		"\"security\":{\"enum\":[\"starttls\",\"tls\",\"none\"]},"
+		"\"username\":{\"type\":\"string\",\"maxLength\":256},"
+		"\"passwordSecret\":" SECRET_NAME ","
+		"\"timeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000}}}",
+		tool_send_email_compile, NULL, tool_send_email_run,
+	},
+	[TOOL_RANDOM_TOKEN] = {
+		"Issues a random token (\"bytes\" of randomness, base64url); with \"secret\" it is "
+		"a signed link token carrying \"subject\" and \"purpose\", expiring after "
+		"\"expiresIn\" seconds. \"mode\": \"verify\" checks such a \"token\" (signature, "
+		"purpose, expiry; \"singleUse\": a second use fails) and fails the run with "
+		"\"onInvalid\" (400) otherwise. Output: {token, expiresAt, nonce} or {valid, "
+		"subject, purpose, expiresAt, nonce}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+		"\"mode\":{\"enum\":[\"issue\",\"verify\"]},"
+		"\"bytes\":{\"type\":\"integer\",\"minimum\":16,\"maximum\":64},"
+		"\"secret\":" SECRET_NAME ","
+		"\"purpose\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9_.-]{1,64}$\"},"
+		"\"subject\":{\"type\":[\"string\",\"integer\",\"null\"]},"
+		"\"expiresIn\":" TPL_INT ","
+		"\"token\":{\"type\":[\"string\",\"null\"]},"
+		"\"singleUse\":{\"type\":\"boolean\"},\"onInvalid\":" FAILURE "}}",
+		tool_random_token_compile, NULL, tool_random_token_run,
+	},
+	[TOOL_HMAC_VERIFY] = {
+		"Checks an HMAC-SHA256 signature (\"signature\", e.g. {{request.headers.x-signature}}, "
+		"after an optional \"prefix\" such as \"sha256=\"; hex or base64) of \"message\" "
+		"(default: the raw request body) under the secret \"secret\"; a mismatch fails the "
+		"run with \"onMismatch\" (401). Output: {valid}.",
+		"{\"type\":\"object\",\"additionalProperties\":false,"
+		"\"required\":[\"secret\",\"signature\"],\"properties\":{"
+		"\"secret\":" SECRET_NAME ",\"signature\":{\"type\":[\"string\",\"null\"]},"
+		"\"message\":{\"type\":[\"string\",\"null\"]},"
+		"\"algorithm\":{\"enum\":[\"sha256\"]},\"encoding\":{\"enum\":[\"hex\",\"base64\"]},"
+		"\"prefix\":{\"type\":\"string\",\"maxLength\":32},\"onMismatch\":" FAILURE "}}",
+		NULL, NULL, tool_hmac_verify_run,
 	},
 	[TOOL_CONDITION] = {
 		"Tests a value (ops: eq, ne, gt, gte, lt, lte, exists, missing, truthy, falsy, "

@@ -53,6 +53,12 @@ int	tool_fail(struct tool_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	tool_tx(struct tool_ctx *);
 void	duplicate_field(PGresult *, char *out, size_t outsz);
+int	tool_duplicate(struct tool_ctx *, PGresult *, const char *collection);
+int	tool_failure(struct tool_ctx *, struct json_object *failure, int status,
+	    const char *code, const char *message);
+const char *tool_secret(struct tool_ctx *, const char *name);
+struct curl_guard;
+int	tool_refused(struct tool_ctx *, const struct curl_guard *);
 
 /* One prototype per type, defined in lib/engine/tool_<type>.c. */
 int	tool_input_run(struct tool_ctx *);
@@ -62,11 +68,19 @@ void	tool_validate_free(void *);
 int	tool_transform_run(struct tool_ctx *);
 int	tool_db_insert_run(struct tool_ctx *);
 int	tool_db_find_run(struct tool_ctx *);
+int	tool_db_change_compile(struct json_object *, const char *, struct json_object *, void **);
+int	tool_db_update_run(struct tool_ctx *);
+int	tool_db_delete_run(struct tool_ctx *);
 int	tool_password_hash_run(struct tool_ctx *);
 int	tool_password_verify_run(struct tool_ctx *);
 int	tool_jwt_sign_run(struct tool_ctx *);
 int	tool_jwt_verify_run(struct tool_ctx *);
 int	tool_http_request_run(struct tool_ctx *);
+int	tool_send_email_compile(struct json_object *, const char *, struct json_object *, void **);
+int	tool_send_email_run(struct tool_ctx *);
+int	tool_random_token_compile(struct json_object *, const char *, struct json_object *, void **);
+int	tool_random_token_run(struct tool_ctx *);
+int	tool_hmac_verify_run(struct tool_ctx *);
 int	tool_condition_run(struct tool_ctx *);
 int	tool_approval_run(struct tool_ctx *);
 int	tool_approval_compile(struct json_object *, const char *, struct json_object *, void **);

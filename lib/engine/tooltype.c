@@ -3,9 +3,10 @@
 #include "tooltype.h"
 
 const char *const tool_type_names[TOOL__MAX] = {
-	"input", "validate", "transform", "db_insert", "db_find",
-	"password_hash", "password_verify", "jwt_sign", "jwt_verify",
-	"http_request", "condition", "approval", "response",
+	"input", "validate", "transform", "db_insert", "db_find", "db_update",
+	"db_delete", "password_hash", "password_verify", "jwt_sign", "jwt_verify",
+	"http_request", "send_email", "random_token", "hmac_verify", "condition",
+	"approval", "response",
 };
 
 /* The seed documents' names for the same types. */
@@ -16,12 +17,17 @@ static const struct {
 	{ "validation", TOOL_VALIDATE },
 	{ "dbInsert", TOOL_DB_INSERT },
 	{ "dbFind", TOOL_DB_FIND },
+	{ "dbUpdate", TOOL_DB_UPDATE },
+	{ "dbDelete", TOOL_DB_DELETE },
 	{ "passwordHash", TOOL_PASSWORD_HASH },
 	{ "passwordVerify", TOOL_PASSWORD_VERIFY },
 	{ "jwtGenerate", TOOL_JWT_SIGN },
 	{ "jwtSign", TOOL_JWT_SIGN },
 	{ "jwtVerify", TOOL_JWT_VERIFY },
 	{ "httpRequest", TOOL_HTTP_REQUEST },
+	{ "sendEmail", TOOL_SEND_EMAIL },
+	{ "randomToken", TOOL_RANDOM_TOKEN },
+	{ "hmacVerify", TOOL_HMAC_VERIFY },
 };
 
 /* The seed's names for t, at most max of them into out; returns how many. */

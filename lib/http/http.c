@@ -75,6 +75,40 @@ req_header(const struct req *r, const char *name)
 	return req_env(r, key);
 }
 
+/*
+ * The request as a workflow run sees it ({{request.*}}): a new object
+ * {headers: {lower-case name: value}, body: the raw body as text}. The
+ * headers are the HTTP_* parameters nginx passes (a header sent twice
+ * arrives joined by nginx). A body that is not valid UTF-8 is "" (JSON
+ * text cannot hold it; such a body was refused before any run anyway).
+ */
+struct json_object *
+req_request_json(const struct req *r)
+{
+	struct json_object *o = json_object_new_object(), *h = json_object_new_object();
+	char name[128];
+
+	for (char **e = r->envp; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t n;
+
+		if (strncmp(*e, "HTTP_", 5) != 0 || eq == NULL ||
+		    (n = (size_t)(eq - *e) - 5) == 0 || n >= sizeof(name) ||
+		    !utf8_valid(eq + 1, strlen(eq + 1)))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			char c = (*e)[5 + i];
+			name[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+		}
+		name[n] = '\0';
+		json_object_object_add(h, name, json_object_new_string(eq + 1));
+	}
+	json_object_object_add(o, "headers", h);
+	json_object_object_add(o, "body", r->body != NULL && utf8_valid(r->body, r->body_len) ?
+	    json_object_new_string_len(r->body, (int)r->body_len) : json_object_new_string(""));
+	return o;
+}
+
 static int
 hexval(char c)
 {

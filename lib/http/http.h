@@ -125,6 +125,7 @@ struct resp {
 
 const char	*req_env(const struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
+struct json_object *req_request_json(const struct req *);
 const char	*req_query(struct req *, const char *name);
 int		 url_decode(struct arena *, const char *, size_t, int form,
 		    char **out);

@@ -326,7 +326,8 @@ struct ops_host {
 
 /*
  * A plan and the env of a run for an executor: the version the execution
- * started with, the workflow's current secrets, its documents' scope.
+ * started with, the workflow's current secrets, its documents' owner and
+ * environment.
  */
 static int
 ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *job,
@@ -351,7 +352,8 @@ ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *jo
 	}
 	env->db = db;
 	env->cfg = h->cfg;
-	env->scope = arena_strdup(a, job->plan_id);
+	env->owner = arena_strdup(a, job->owner_id);
+	env->environment = ENV_DEVELOPMENT;
 	env->secrets = op_secrets_open(&oe, job->plan_id, PQgetvalue(pg, 0, 0));
 	env->ids = &h->kit->ids;
 	*pp = plan;

@@ -100,6 +100,11 @@ struct op_result {
 	int			 version;
 	struct op_item		*items;    /* a list's rows (arena), when it gives them */
 	size_t			 nitems;
+	/* An app the builder made (several workflows from one sentence): its
+	 * name, and its stored documents as the text of a JSON array (items
+	 * has their ids and names); NULL otherwise. */
+	const char		*app;
+	const char		*app_workflows;
 	const char		*next_cursor; /* a list's next page, or NULL */
 };
 
@@ -147,6 +152,12 @@ enum op_status	 op_runtime_get(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_run(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct json_object *input, struct op_result *);
+enum op_status	 op_run_request(const struct op_env *, const struct op_caller *,
+		    const char *server_id, struct json_object *input,
+		    struct json_object *request, struct op_result *);
+enum op_status	 op_run_request_of(const struct op_env *, struct json_object *body,
+		    struct json_object **input, struct json_object **request,
+		    struct op_result *);
 enum op_status	 op_execution_list(const struct op_env *, const struct op_caller *,
 		    const char *server_id, long long limit, long long cursor,
 		    struct op_result *);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "config.h"
 #include "db.h"
 #include "engine.h"
 #include "exec.h"
@@ -190,6 +191,67 @@ fail:
 }
 
 /*
+ * The request a local run answers ({{request.*}}, hmac_verify), from a
+ * run's body: headers from its optional "headers" (an object of strings;
+ * names lower-cased), the raw body from its optional "rawBody" -- the text
+ * a webhook sender signed, which is then the input too (*input, parsed
+ * strictly; the body's "input" may not be sent beside it). *request is
+ * arena-owned, or NULL when the body carries neither (the input is then
+ * the raw body, as compact JSON). Invalid: what is wrong, with its path.
+ */
+enum op_status
+op_run_request_of(const struct op_env *env, struct json_object *body,
+    struct json_object **input, struct json_object **request, struct op_result *out)
+{
+	struct json_object *h = NULL, *raw = NULL, *hdrs, *parsed = NULL;
+	const char *why = NULL, *path = NULL;
+
+	*request = NULL;
+	json_object_object_get_ex(body, "headers", &h);
+	json_object_object_get_ex(body, "rawBody", &raw);
+	if (h == NULL && raw == NULL)
+		return OP_OK;
+	if (h != NULL && !json_object_is_type(h, json_type_object))
+		why = "headers must be an object of strings", path = "/headers";
+	else if (raw != NULL && (!json_object_is_type(raw, json_type_string) || *input != NULL))
+		why = "rawBody is a string, sent instead of input", path = "/rawBody";
+	else if (raw != NULL && (json_parse_strict(json_object_get_string(raw),
+	    (size_t)json_object_get_string_len(raw), env->cfg->json_max_depth, &parsed,
+	    NULL) != JP_OK || !json_object_is_type(parsed, json_type_object)))
+		why = "rawBody must be the text of a JSON object", path = "/rawBody";
+	if (parsed != NULL)
+		arena_defer(env->arena, json_put_cb, parsed);
+	hdrs = json_object_new_object();
+	if (why == NULL && h != NULL) {
+		json_object_object_foreach(h, name, v) {
+			char low[128];
+			size_t n = strlen(name);
+			if (!json_object_is_type(v, json_type_string) || n == 0 || n >= sizeof(low)) {
+				why = "headers must be an object of strings", path = "/headers";
+				break;
+			}
+			for (size_t i = 0; i <= n; i++)
+				low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+			json_object_object_add(hdrs, low, json_object_get(v));
+		}
+	}
+	if (why != NULL) {
+		struct json_object *errors = json_object_new_array();
+		json_object_put(hdrs);
+		errs_add(errors, path, "%s", why);
+		return op_fail_details(out, OP_INVALID, "validation_failed", why, errors);
+	}
+	if (parsed != NULL)
+		*input = parsed;
+	*request = json_object_new_object();
+	arena_defer(env->arena, json_put_cb, *request);
+	json_object_object_add(*request, "headers", hdrs);
+	json_object_object_add(*request, "body", raw != NULL ? json_object_get(raw) :
+	    json_object_new_string(*input != NULL ? json_plain(*input) : "{}"));
+	return OP_OK;
+}
+
+/*
  * Runs the current version of server_id on input (borrowed; NULL is {})
  * synchronously, and stores the execution in the run's transaction, so a
  * successful run's writes and its record commit together. The result is
@@ -200,6 +262,19 @@ fail:
 enum op_status
 op_run(const struct op_env *env, const struct op_caller *who, const char *server_id,
     struct json_object *input, struct op_result *out)
+{
+	return op_run_request(env, who, server_id, input, NULL, out);
+}
+
+/*
+ * op_run, answering request (borrowed; {headers, body} as
+ * op_run_request_of makes it; NULL: no headers, the input as the body). The
+ * run's documents are the caller's, in the development environment.
+ */
+enum op_status
+op_run_request(const struct op_env *env, const struct op_caller *who,
+    const char *server_id, struct json_object *input, struct json_object *request,
+    struct op_result *out)
 {
 	const char *params[13];
 	struct json_object *secrets, *trace_in, *out_safe, *steps, *logs;
@@ -239,8 +314,16 @@ op_run(const struct op_env *env, const struct op_caller *who, const char *server
 	memset(&ee, 0, sizeof(ee));
 	ee.db = env->db;
 	ee.cfg = env->cfg;
-	ee.scope = server_id;
+	ee.owner = who->owner_id;
+	ee.environment = ENV_DEVELOPMENT;
 	ee.secrets = secrets;
+	if (request == NULL && p->uses_request) {
+		request = json_object_new_object();
+		arena_defer(env->arena, json_put_cb, request);
+		json_object_object_add(request, "headers", json_object_new_object());
+		json_object_object_add(request, "body", json_object_new_string(json_plain(input)));
+	}
+	ee.request = request;
 	ee.execution_id = exe;
 	engine_run(p, &ee, input, &res);
 

@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "builder.h"
+#include "collections.h"
 #include "db.h"
 #include "ids.h"
 #include "json.h"
@@ -33,20 +34,89 @@ one_workflow(struct op_result *out, enum op_status status, PGresult *res)
 	return status;
 }
 
-/* Validates doc into canonical text (on the arena), or records why not. */
+/*
+ * The owner's collections for canon (a checked document of workflow sid):
+ * its declarations of unique fields must agree with the owner's other
+ * workflows' (lib/engine/collections.h). The check and the save that
+ * follows run in one transaction under the owner's lock, so two saves
+ * cannot disagree unseen; on OP_OK that transaction is open (unless the
+ * caller had one) for the caller to store and commit (save_end); otherwise
+ * it is rolled back and why recorded.
+ */
 static enum op_status
-canonical_doc(const struct op_env *env, struct json_object *doc, const char **text,
-    struct op_result *out)
+collections_ok(const struct op_env *env, const struct op_caller *who,
+    struct json_object *canon, const char *sid, struct op_result *out)
+{
+	const char *params[2] = { who->owner_id, sid };
+	struct json_object *declared, *errors;
+	int own_tx = !env->db->in_tx;
+	PGresult *res;
+
+	if (!collections_used(canon))
+		return OP_OK;
+	if (own_tx && db_begin(env->db) == -1)
+		return op_unavailable(out);
+	if ((res = db_query(env->db, env->arena, Q_COLLECTIONS_LOCK, 1, params)) == NULL ||
+	    (db_ok(res) && (res = db_query(env->db, env->arena, Q_COLLECTIONS_DECLARED, 2,
+	    params)) == NULL)) {
+		db_rollback(env->db);
+		return op_unavailable(out);
+	}
+	if (!db_ok(res) || PQntuples(res) != 1 ||
+	    (declared = json_tokener_parse(PQgetvalue(res, 0, 0))) == NULL) {
+		db_rollback(env->db);
+		return op_fail(out, OP_INTERNAL, "internal", "the collections could not be read");
+	}
+	errors = json_object_new_array();
+	collections_check(canon, declared, errors);
+	json_object_put(declared);
+	if (json_object_array_length(errors) > 0) {
+		if (own_tx)
+			db_rollback(env->db);
+		return op_fail_details(out, OP_INVALID, "validation_failed",
+		    "the workflow is not valid; see details", errors);
+	}
+	json_object_put(errors);
+	return OP_OK;
+}
+
+/*
+ * Validates doc, the next document of workflow sid, into canonical text
+ * (on the arena), or records why not. See collections_ok for the
+ * transaction it may leave open.
+ */
+static enum op_status
+canonical_doc(const struct op_env *env, const struct op_caller *who,
+    struct json_object *doc, const char *sid, const char **text, struct op_result *out)
 {
 	struct json_object *errors = json_object_new_array(), *canon;
+	enum op_status st;
 
 	if (workflow_check(doc, env->kit->catalog, &canon, errors) == -1)
 		return op_fail_details(out, OP_INVALID, "validation_failed",
 		    "the workflow is not valid; see details", errors);
 	json_object_put(errors);
+	st = collections_ok(env, who, canon, sid, out);
 	*text = arena_strdup(env->arena, json_plain(canon));
 	json_object_put(canon);
-	return OP_OK;
+	return st;
+}
+
+/*
+ * Ends the save of one workflow: commits the transaction collections_ok
+ * opened (own_tx: it was not the caller's), or rolls it back when the
+ * statement failed (ok 0). Returns 0, or -1 when the commit failed.
+ */
+static int
+save_end(const struct op_env *env, int own_tx, int ok)
+{
+	if (!own_tx || !env->db->in_tx)
+		return 0;
+	if (!ok) {
+		db_rollback(env->db);
+		return 0;
+	}
+	return db_commit(env->db);
 }
 
 /*
@@ -61,16 +131,20 @@ op_workflow_create(const struct op_env *env, const struct op_caller *who,
 	char id[32];
 	const char *text, *params[3];
 	PGresult *res;
+	int own_tx = !env->db->in_tx;
 
-	if (op_allowed(who, S_WRITE, out) != OP_OK ||
-	    canonical_doc(env, doc, &text, out) != OP_OK)
+	if (op_allowed(who, S_WRITE, out) != OP_OK)
 		return out->status;
 	if (id_new(id, sizeof(id), "mcp_", 20) == -1)
 		return op_fail(out, OP_INTERNAL, "internal", "no randomness");
+	if (canonical_doc(env, who, doc, id, &text, out) != OP_OK)
+		return out->status;
 	params[0] = id;
 	params[1] = who->owner_id;
 	params[2] = text;
-	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_INSERT, 3, params)) == NULL)
+	res = db_query(env->db, env->arena, Q_WORKFLOW_INSERT, 3, params);
+	if (save_end(env, own_tx, res != NULL && db_ok(res) && PQntuples(res) == 1) == -1 ||
+	    res == NULL)
 		return op_unavailable(out);
 	if (!db_ok(res) || PQntuples(res) != 1)
 		return op_fail(out, OP_INTERNAL, "internal", "the workflow could not be stored");
@@ -107,10 +181,61 @@ op_text_check(struct json_object *v, const char *path, struct op_result *out)
 }
 
 /*
+ * Stores the workflows of an app the builder made (br->docs) in one
+ * transaction: all of them, or none. Created: {"app", "workflows": [stored
+ * documents...], "changes"}, with the app's name, its documents' text and
+ * their ids and names (items) for adapters; else the first failure as it
+ * was recorded (nothing stored).
+ */
+static enum op_status
+store_app(const struct op_env *env, const struct op_caller *who,
+    const struct build_result *br, struct op_result *out)
+{
+	size_t n = json_object_array_length(br->docs);
+	struct op_result one;
+	struct buf wfs;
+
+	if (db_begin(env->db) == -1)
+		return op_unavailable(out);
+	buf_init(&wfs, env->arena, 4096);
+	buf_putc(&wfs, '[');
+	out->items = arena_calloc(env->arena, n, sizeof(*out->items));
+	for (size_t i = 0; i < n; i++) {
+		op_result_init(&one, env->arena);
+		if (op_workflow_create(env, who, json_object_array_get_idx(br->docs, i),
+		    &one) != OP_CREATED) {
+			db_rollback(env->db);
+			*out = one;
+			return out->status;
+		}
+		if (i > 0)
+			buf_putc(&wfs, ',');
+		buf_put(&wfs, one.body.data, one.body.len);
+		out->items[out->nitems].id = one.server_id;
+		out->items[out->nitems++].name = json_get_str(json_object_array_get_idx(br->docs,
+		    i), "name");
+	}
+	if (db_commit(env->db) == -1)
+		return op_unavailable(out);
+	buf_putc(&wfs, ']');
+	buf_putc(&wfs, '\0');
+	buf_reset(&out->body);
+	buf_puts(&out->body, "{\"app\":");
+	buf_put_json_string(&out->body, br->app, strlen(br->app));
+	buf_printf(&out->body, ",\"workflows\":%s,\"changes\":%s}", wfs.data,
+	    br->changes != NULL ? json_plain(br->changes) : "[]");
+	out->app = arena_strdup(env->arena, br->app);
+	out->app_workflows = wfs.data;
+	out->status = OP_CREATED;
+	return OP_CREATED;
+}
+
+/*
  * A workflow from a sentence: the builder makes the document, which is
- * stored like op_workflow_create's. What the builder does not understand
- * is unprocessable (not_understood, with what it can do), and nothing is
- * stored. out->message is the builder's summary on success too; *changes
+ * stored like op_workflow_create's -- or, when the sentence asks for an
+ * app, the documents, stored together (store_app). What the builder does
+ * not understand is unprocessable (not_understood, with what it can do),
+ * and nothing is stored. out->message is the builder's summary on success too; *changes
  * (when not NULL) gets the builder's list of what it did (arena-owned).
  */
 static enum op_status
@@ -125,14 +250,16 @@ build_and_store(const struct op_env *env, const struct op_caller *who,
 	/* The builder may ask a language model over HTTP. */
 	waiter_notify(env->waiter);
 	bs = builder_create_with(env->arena, env->kit->catalog, env->cfg, prompt, &br);
-	if (bs == BUILD_OK && op_workflow_create(env, who, br.doc, out) == OP_CREATED) {
+	if (bs == BUILD_OK && (br.docs != NULL ? store_app(env, who, &br, out) :
+	    op_workflow_create(env, who, br.doc, out)) == OP_CREATED) {
 		out->message = arena_strdup(env->arena, br.summary);
 		if (changes != NULL) {
 			*changes = json_object_get(br.changes);
 			arena_defer(env->arena, json_put_cb, *changes);
 		}
 	} else if (bs == BUILD_NOT_UNDERSTOOD)
-		op_fail(out, OP_UNPROCESSABLE, "not_understood", "%s", br.summary);
+		/* Whole: op_fail would cut the list of what the builder can do. */
+		op_fail_details(out, OP_UNPROCESSABLE, "not_understood", br.summary, NULL);
 	else if (bs == BUILD_INVALID)
 		op_fail_details(out, OP_UNPROCESSABLE, "invalid", br.summary,
 		    br.errors != NULL ? json_object_get(br.errors) : NULL);
@@ -260,6 +387,7 @@ op_workflow_replace(const struct op_env *env, const struct op_caller *who,
 	const char *text, *params[4];
 	char ver[24];
 	PGresult *res;
+	int own_tx = !env->db->in_tx;
 
 	if (op_allowed(who, S_WRITE, out) != OP_OK)
 		return out->status;
@@ -269,13 +397,15 @@ op_workflow_replace(const struct op_env *env, const struct op_caller *who,
 		    json_tokener_parse("[{\"path\":\"/version\",\"message\":"
 		    "\"version is required: a positive integer\"}]"));
 	snprintf(ver, sizeof(ver), "%lld", version);
-	if (canonical_doc(env, doc, &text, out) != OP_OK)
+	if (canonical_doc(env, who, doc, server_id, &text, out) != OP_OK)
 		return out->status;
 	params[0] = server_id;
 	params[1] = who->owner_id;
 	params[2] = text;
 	params[3] = ver;
-	if ((res = db_query(env->db, env->arena, Q_WORKFLOW_UPDATE, 4, params)) == NULL)
+	res = db_query(env->db, env->arena, Q_WORKFLOW_UPDATE, 4, params);
+	if (save_end(env, own_tx, res != NULL && db_ok(res) && PQntuples(res) == 1) == -1 ||
+	    res == NULL)
 		return op_unavailable(out);
 	if (!db_ok(res))
 		return op_fail(out, OP_INTERNAL, "internal", "update failed");

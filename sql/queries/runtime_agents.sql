@@ -50,25 +50,27 @@ select id, name, description, version, doc::text, metadata::text, orx_ts(created
 from agents where id = $1::text and deleted_at is null
 
 -- name: rt_agent_load
+-- Also the agent's owner and environment: the scope of its documents.
 select a.version, a.doc::text, coalesce(a.key_hash, ''),
        (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
         from agent_secrets s where s.agent_id = a.id),
-       a.isolation
+       a.isolation, a.owner_id, a.environment
 from agents a where a.id = $1::text and a.deleted_at is null
 
 -- name: rt_commit_run
--- A run's buffered inserts, [{id, collection, document, unique}], in one
--- statement: one round trip, one synchronous commit. A duplicate unique
--- field raises unique_violation (23505) on document_keys and nothing is kept.
+-- A run's buffered inserts, [{id, collection, document, unique}], for the
+-- owner $2 in the environment $3, in one statement: one round trip, one
+-- synchronous commit. A duplicate unique field raises unique_violation
+-- (23505) on document_keys and nothing is kept.
 with d as (
     select x.id, x.collection, x.document, x."unique"
     from json_to_recordset($1::json) as x(id text, collection text, document jsonb, "unique" json)
 ), i as (
-    insert into documents (id, scope, collection, data)
-    select d.id, $2::text, d.collection, d.document from d
+    insert into documents (id, owner_id, environment, collection, data)
+    select d.id, $2::text, $3::text, d.collection, d.document from d
 ), k as (
-    insert into document_keys (scope, collection, field, value, doc_id)
-    select $2::text, d.collection, f, d.document ->> f, d.id
+    insert into document_keys (owner_id, environment, collection, field, value, doc_id)
+    select $2::text, $3::text, d.collection, f, d.document ->> f, d.id
     from d, json_array_elements_text(d."unique") as f
     where d.document ->> f is not null
 )
@@ -76,35 +78,37 @@ select 1
 
 -- name: rt_commit_one
 -- The common case of rt_commit_run, a run that buffered one insert, as a
--- plain VALUES insert: ($1 id, $2 scope, $3 collection, $4 document,
--- $5 unique fields). json_to_recordset and its CTE cost PostgreSQL about
--- 50 µs more per call than this (pgbench, one client, asynchronous commit).
+-- plain VALUES insert: ($1 id, $2 owner, $3 environment, $4 collection,
+-- $5 document, $6 unique fields). json_to_recordset and its CTE cost
+-- PostgreSQL about 50 µs more per call than this (pgbench, one client,
+-- asynchronous commit).
 with i as (
-    insert into documents (id, scope, collection, data)
-    values ($1::text, $2::text, $3::text, $4::jsonb)
+    insert into documents (id, owner_id, environment, collection, data)
+    values ($1::text, $2::text, $3::text, $4::text, $5::jsonb)
 )
-insert into document_keys (scope, collection, field, value, doc_id)
-select $2::text, $3::text, f, $4::jsonb ->> f, $1::text
-from json_array_elements_text($5::json) as f
-where $4::jsonb ->> f is not null
+insert into document_keys (owner_id, environment, collection, field, value, doc_id)
+select $2::text, $3::text, $4::text, f, $5::jsonb ->> f, $1::text
+from json_array_elements_text($6::json) as f
+where $5::jsonb ->> f is not null
 
 -- name: rt_commit_batch
 -- Several calls' documents at once, grouped by cgi-bin/runtime/commit.c:
--- one row per call in the arrays $1 ids, $2 scopes, $3 collections,
--- $4 documents, $5 unique fields (null for none). All or nothing: a taken
--- unique value fails the batch (23505), and the caller retries its rows
--- one by one. Plain inserts: ON CONFLICT's speculative insertion made a
--- batch about 20 % dearer (pgbench, 8 rows, one client).
+-- one row per call in the arrays $1 ids, $2 owners, $3 environments,
+-- $4 collections, $5 documents, $6 unique fields (null for none). All or
+-- nothing: a taken unique value fails the batch (23505), and the caller
+-- retries its rows one by one. Plain inserts: ON CONFLICT's speculative
+-- insertion made a batch about 20 % dearer (pgbench, 8 rows, one client).
 with r as (
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
-        as r (id, scope, collection, data, field)
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
+                         $6::text[])
+        as r (id, owner_id, environment, collection, data, field)
 ), k as (
-    insert into document_keys (scope, collection, field, value, doc_id)
-    select scope, collection, field, data ->> field, id from r
+    insert into document_keys (owner_id, environment, collection, field, value, doc_id)
+    select owner_id, environment, collection, field, data ->> field, id from r
     where data ->> field is not null
 )
-insert into documents (id, scope, collection, data)
-select id, scope, collection, data from r
+insert into documents (id, owner_id, environment, collection, data)
+select id, owner_id, environment, collection, data from r
 
 -- name: rt_log_copy
 -- The log writer's batch: rows in COPY text format, one per call (at as
@@ -154,11 +158,12 @@ select coalesce(metadata ->> 'ownerId', '') from agents where id = $1::text
 
 -- name: rt_agent_version_load
 -- An agent's version as a resumed execution needs it: the document it ran,
--- and the agent's secrets now.
+-- the agent's secrets now, and its documents' owner and environment.
 select v.doc::text,
        (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from agent_secrets s where s.agent_id = v.agent_id)
-from agent_versions v
+        from agent_secrets s where s.agent_id = v.agent_id),
+       a.owner_id, a.environment
+from agent_versions v join agents a on a.id = v.agent_id
 where v.agent_id = $1::text and v.version = $2::int
 
 -- name: rt_execution_get

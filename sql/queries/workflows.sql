@@ -80,3 +80,19 @@ where server_id = $1::text and owner_id = $2::text
 delete from workflows
 where server_id = $1::text and owner_id = $2::text and archestra_agent_id is null
 returning server_id
+
+-- name: collections_lock
+-- Saves of one owner's workflows that store documents take turns, so two
+-- of them cannot declare different unique fields of one collection at once.
+select pg_advisory_xact_lock(hashtextextended('orx.collections/' || $1::text, 0))
+
+-- name: collections_declared
+-- What the owner's other workflows ($2: the one being saved) declare of
+-- their collections: one element per db_insert step,
+-- {collection, unique, serverId, name}, oldest workflow first.
+select coalesce(json_agg(json_build_object(
+           'collection', t -> 'config' ->> 'collection',
+           'unique', coalesce(t -> 'config' -> 'unique', '[]'::json),
+           'serverId', w.server_id, 'name', w.doc ->> 'name') order by w.seq), '[]')::text
+from workflows w, json_array_elements(w.doc -> 'tools') as t
+where w.owner_id = $1::text and w.server_id <> $2::text and t ->> 'type' = 'db_insert'

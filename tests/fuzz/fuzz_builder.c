@@ -6,7 +6,8 @@
  * builder from a strictly parsed JSON body, so it is valid UTF-8 without
  * NUL; other inputs are skipped.
  *
- * Every result is a document that passes workflow_check, or a refusal
+ * Every result is a document (or, for an app, several) that passes
+ * workflow_check, or a refusal
  * with a summary and no document; builder_create never returns an invalid
  * document (its templates are the builder's own).
  */
@@ -72,7 +73,15 @@ run(struct arena *a, const char *create, const char *edit)
 	FUZZ_ASSERT(builder_intent(edit, 1) < INTENT__MAX);
 	st = builder_create(a, cat, create, &c);
 	FUZZ_ASSERT(c.summary != NULL);
-	if (st == BUILD_OK) {
+	if (st == BUILD_OK && c.docs != NULL) {
+		/* An app: several documents, each valid; the edit goes to the first. */
+		FUZZ_ASSERT(c.doc == NULL && c.app != NULL && c.changes != NULL &&
+		    json_object_array_length(c.docs) >= 2);
+		for (size_t i = 0; i < json_object_array_length(c.docs); i++) {
+			check_valid(json_object_array_get_idx(c.docs, i));
+			FUZZ_ASSERT(builder_explain(a, json_object_array_get_idx(c.docs, i)) != NULL);
+		}
+	} else if (st == BUILD_OK) {
 		FUZZ_ASSERT(c.doc != NULL && c.changes != NULL);
 		check_valid(c.doc);
 		FUZZ_ASSERT(builder_explain(a, c.doc) != NULL);
@@ -83,7 +92,7 @@ run(struct arena *a, const char *create, const char *edit)
 		FUZZ_ASSERT(st == BUILD_NOT_UNDERSTOOD);
 		FUZZ_ASSERT(c.doc == NULL);
 	}
-	doc = c.doc != NULL ? c.doc : base;
+	doc = c.doc != NULL ? c.doc : c.docs != NULL ? json_object_array_get_idx(c.docs, 0) : base;
 	st = builder_edit(a, cat, doc, edit, &e);
 	FUZZ_ASSERT(st < BUILD__MAX && e.summary != NULL);
 	if (st == BUILD_OK) {

@@ -66,7 +66,7 @@ def test_signup_story(s):
         assert log["type"] in ("info", "success", "error")
     assert d["logs"][0]["type"] == "info" and d["logs"][-1]["type"] == "success"
     # The same email again: 409 from db_insert, nothing half-written.
-    docs_before = s.sql("select count(*) from documents where scope = :'p0'", sid)
+    docs_before = s.count_docs("users", "email", "ann@example.com")
     r = run(s, sid, ann)
     assert r.status == 409, r
     assert r.json["status"] == "failed" and r.json["error"]["code"] == "duplicate"
@@ -77,7 +77,7 @@ def test_signup_story(s):
     assert r.status == 400, r
     paths = {e["path"] for e in r.json["error"]["details"]}
     assert paths == {"/email", "/password", "/name"}, r.json
-    assert s.sql("select count(*) from documents where scope = :'p0'", sid) == docs_before == "1"
+    assert s.count_docs("users", "email", "ann@example.com") == docs_before == 1
     # Executions are stored with their trace.
     r = s.get(f"/mcp/servers/{sid}/executions")
     assert r.status == 200
@@ -132,13 +132,9 @@ def test_secrets_never_leak(s):
 def test_login_example(s):
     up = deploy_local(s, example("signup"), secrets={"jwtKey": JWT_KEY})
     assert run(s, up, {"email": "lu@example.com", "password": "secret123", "name": "Lu"}).status == 200
-    # Same scope for the data: login reads the users signup wrote, so the
-    # login workflow runs in the signup workflow's scope -- here by making
-    # login's tools part of one workflow is not needed: collections are per
-    # workflow, so we check login against its own users.
+    # The login reads the users the sign-up wrote: one owner's workflows
+    # share their collections (no document is copied by SQL).
     li = deploy_local(s, example("login"), secrets={"jwtKey": JWT_KEY})
-    s.sql("insert into documents (id, scope, collection, data) select 'doc_copy' || seq, "
-          ":'p1', collection, data from documents where scope = :'p0'", up, li)
     r = run(s, li, {"email": "lu@example.com", "password": "secret123"})
     assert r.status == 200, r
     assert jwt_verify(r.json["output"]["token"], JWT_KEY)["email"] == "lu@example.com"
@@ -229,8 +225,9 @@ def test_tool_catalog(s):
     r = s.get("/api/v1/tools")
     assert r.status == 200, r
     types = [t["type"] for t in r.json["tools"]]
-    assert types == ["input", "validate", "transform", "db_insert", "db_find", "password_hash",
-                     "password_verify", "jwt_sign", "jwt_verify", "http_request", "condition",
+    assert types == ["input", "validate", "transform", "db_insert", "db_find", "db_update",
+                     "db_delete", "password_hash", "password_verify", "jwt_sign", "jwt_verify",
+                     "http_request", "send_email", "random_token", "hmac_verify", "condition",
                      "approval", "response"]
     assert all(t["configSchema"]["type"] == "object" and t["summary"] for t in r.json["tools"])
 
@@ -248,7 +245,7 @@ def test_db_find_and_if_empty(s):
     r = run(s, sid, {"k": "a"})
     assert r.status == 404 and r.json["error"]["message"] == "nothing here", r
     # The failed run rolled back its insert.
-    assert s.sql("select count(*) from documents where scope = :'p0'", sid) == "0"
+    assert s.count_docs("items", "k", "a") == 0
     find = [st for st in r.json["steps"] if st["toolId"] == "find"][0]["output"]
     assert find["count"] == 1 and find["first"]["k"] == "a" and find["first"]["id"].startswith("doc_")
 
@@ -396,7 +393,7 @@ def test_concurrent_unique_inserts(s):
     for th in threads:
         th.join()
     assert sorted(results) == [200] + [409] * 5, results
-    assert s.sql("select count(*) from documents where scope = :'p0'", sid) == "1"
+    assert s.count_docs("users", "email", "race@example.com") == 1
 
 
 def test_run_bad_requests(s):

@@ -91,9 +91,11 @@ def test_deploy_seed_shapes_and_public_endpoint(s):
     assert rows == "200,409,400,200", rows
     assert s.sql("select count(*) from archestra.invocations where agent_id = :'p0' "
                  "and latency_us > 0", d["agentId"]) == "4"
-    # The runtime keeps its own documents.
-    assert s.sql("select count(*) from archestra.documents where scope = :'p0'",
-                 d["agentId"]) == "2"
+    # The runtime keeps its own documents: the owner's, in production.
+    for email in ("bob@example.com", "cy@example.com"):
+        assert s.count_docs("users", "email", email, environment="production",
+                            runtime=True) == 1
+        assert s.count_docs("users", "email", email) == 0
     assert attempts(s, sid) == "deploy:succeeded:201:-|deploy:refused:400:already deployed"
     assert s.sql("select status || ':' || version from deployments where server_id = :'p0'",
                  sid) == "active:1"
@@ -338,8 +340,9 @@ def test_concurrent_calls_commit_together_and_each_gets_its_answer(s):
     cgi-bin/runtime/commit.c): each still gets its own document, id and
     token, and of six calls with one email exactly one wins."""
     doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
-    sid = new_workflow(s, doc)
-    d = deploy(s, sid).json
+    owner = s.owner("group")   # the users below are this owner's alone
+    sid = new_workflow(s, doc, key=owner)
+    d = deploy(s, sid, key=owner, owner=owner).json
     before = commit_writes(s)
     bodies = [{"email": f"u{i}@example.com", "name": f"U{i}"} for i in range(24)]
     bodies += [{"email": "same@example.com", "name": f"Same{i}"} for i in range(6)]
@@ -365,10 +368,9 @@ def test_concurrent_calls_commit_together_and_each_gets_its_answer(s):
         if r.status == 409:
             assert r.json["error"]["code"] == "duplicate", r
             assert r.json["error"]["details"][0]["path"] == "/email", r
-    assert s.sql("select count(*) from archestra.documents where scope = :'p0'",
-                 d["agentId"]) == "25"
-    assert s.sql("select count(*) from archestra.document_keys where scope = :'p0'",
-                 d["agentId"]) == "25"
+    assert s.count_docs("users", owner=owner, environment="production", runtime=True) == 25
+    assert s.sql("select count(*) from archestra.document_keys where owner_id = :'p0'",
+                 owner) == "25"
     # Every call's insert went through the group commit (other tests' calls
     # may run meanwhile, hence at least).
     assert commit_writes(s) - before >= 30

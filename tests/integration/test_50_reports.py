@@ -29,6 +29,11 @@ delete from workflows where owner_id like 'rep\_%';
 delete from owners where id like 'rep\_%';
 delete from archestra.invocations where agent_id like 'agent\_report%';
 delete from archestra.executions where server_id like 'agent\_report%';
+delete from documents where owner_id like 'rep\_%';
+delete from document_keys where owner_id like 'rep\_%';
+delete from document_key_conflicts where owner_id like 'rep\_%';
+delete from archestra.documents where owner_id like 'rep\_%';
+delete from archestra.document_keys where owner_id like 'rep\_%';
 delete from archestra.agents where id like 'agent\_report%';
 
 insert into owners (id, name) values
@@ -102,6 +107,23 @@ values ('agent_reportaaaa0002', 1, 200,   2000, now() - interval '90 minutes', n
        ('agent_reportaaaa0002', 1, 200,   4000, now() - interval '80 minutes', null),
        ('agent_reportaaaa0002', 1, 429,   6000, now() - interval '70 minutes', 'rate limited'),
        ('agent_reportaaaa0002', 1, 200, 100000, now() - interval '60 minutes', null);
+-- Collections: rep_a's users (unique email) in both environments, with a
+-- value two of its sign-ups held before 009; its messages; rep_b's orders.
+insert into documents (id, owner_id, environment, collection, data, created_at)
+values ('doc_rep_1', 'rep_a', 'development', 'users', '{"email": "a@x.org"}', now() - interval '2 days'),
+       ('doc_rep_2', 'rep_a', 'development', 'users', '{"email": "b@x.org"}', now() - interval '1 day'),
+       ('doc_rep_3', 'rep_a', 'development', 'users', '{"email": "a@x.org"}', now() - interval '1 day'),
+       ('doc_rep_4', 'rep_a', 'development', 'messages', '{"text": "hi"}', now() - interval '3 hours'),
+       ('doc_rep_5', 'rep_b', 'development', 'orders', '{"sku": "A"}', now() - interval '1 hour');
+insert into document_keys (owner_id, environment, collection, field, value, doc_id)
+values ('rep_a', 'development', 'users', 'email', 'a@x.org', 'doc_rep_1'),
+       ('rep_a', 'development', 'users', 'email', 'b@x.org', 'doc_rep_2');
+insert into document_key_conflicts (owner_id, environment, collection, field, value, doc_id, kept_doc_id)
+values ('rep_a', 'development', 'users', 'email', 'a@x.org', 'doc_rep_3', 'doc_rep_1');
+insert into archestra.documents (id, owner_id, environment, collection, data, created_at)
+values ('doc_rep_6', 'rep_a', 'production', 'users', '{"email": "a@x.org"}', now() - interval '5 hours');
+insert into archestra.document_keys (owner_id, environment, collection, field, value, doc_id)
+values ('rep_a', 'production', 'users', 'email', 'a@x.org', 'doc_rep_6');
 -- Login: called 3 days ago only; Stale: 10 days ago; Never called: never.
 insert into archestra.invocations (agent_id, version, status, latency_us, at)
 values ('agent_reportbbbb0001', 2, 200, 3000, now() - interval '3 days'),
@@ -197,6 +219,10 @@ def test_report_agent_traffic(s):
     check(s, "agent_traffic", "agent_traffic_2h", agent_like=AGENTS, hours=2)
 
 
+def test_report_collections(s):
+    check(s, "collections", owner_like=OWNERS)
+
+
 def test_report_idle_agents(s):
     check(s, "idle_agents", agent_like=AGENTS)
     check(s, "idle_agents", "idle_agents_2d", agent_like=AGENTS, days=2)
@@ -214,9 +240,9 @@ def test_report_execution_outcomes(s):
 def test_reports_run_without_variables(s):
     """Ready to run as `psql -f X.sql`: no -v needed, the defaults apply."""
     names = sorted(f[:-4] for f in os.listdir(REPORTS) if f.endswith(".sql"))
-    assert names == ["agent_traffic", "current_vs_superseded", "deployments_per_owner",
-                     "execution_outcomes", "failed_attempts", "idle_agents",
-                     "pending_interventions"], names
+    assert names == ["agent_traffic", "collections", "current_vs_superseded",
+                     "deployments_per_owner", "execution_outcomes", "failed_attempts",
+                     "idle_agents", "pending_interventions"], names
     for name in names:
         out = psql_report(s, name)
         assert re.search(r"^\(\d+ rows?\)$", out, re.M), out

@@ -23,7 +23,7 @@ def prompt(s, text, key="alice"):
     r = s.post("/mcp/servers", {"prompt": text}, key=key)
     assert r.status == 201, r
     assert re.fullmatch(r"mcp_[a-z2-7]{20}", r.json["serverId"]), r
-    assert r.json["version"] == 1 and r.json["ownerId"] == "alice"
+    assert r.json["version"] == 1 and r.json["ownerId"] == key
     return r.json
 
 
@@ -42,15 +42,16 @@ def check_logs(body):
         assert isinstance(l["message"], str) and l["message"], l
 
 
-def start(s, sid, secrets=None):
+def start(s, sid, secrets=None, key="alice"):
     for name, value in (secrets or {}).items():
-        assert s.put(f"/mcp/servers/{sid}/secrets/{name}", {"value": value}).status == 204
-    r = s.post(f"/mcp/servers/{sid}/runtime/start")
+        assert s.put(f"/mcp/servers/{sid}/secrets/{name}", {"value": value},
+                     key=key).status == 204
+    r = s.post(f"/mcp/servers/{sid}/runtime/start", key=key)
     assert r.status == 200 and r.json["status"] == "running", r
 
 
-def run(s, sid, inp):
-    return s.post(f"/mcp/servers/{sid}/run", {"input": inp})
+def run(s, sid, inp, key="alice"):
+    return s.post(f"/mcp/servers/{sid}/run", {"input": inp}, key=key)
 
 
 def envelope(r, status, code):
@@ -78,16 +79,16 @@ def test_signup_round_trip(s):
     assert tools["signToken"]["config"]["secret"] == "jwtKey"
     sid = d["serverId"]
     start(s, sid, {"jwtKey": JWT_KEY})
-    inp = {"name": "Ann", "email": "ann@example.com", "phone": "+44 20 7946 0000",
+    inp = {"name": "Ann", "email": "ann70@example.com", "phone": "+44 20 7946 0000",
            "password": "a-long-password"}
     r = run(s, sid, inp)
     assert r.status == 201, r
     out = r.json["output"]
     assert out["success"] is True
-    assert out["user"]["email"] == "ann@example.com" and out["user"]["name"] == "Ann"
+    assert out["user"]["email"] == "ann70@example.com" and out["user"]["name"] == "Ann"
     assert out["user"]["phone"] == "+44 20 7946 0000" and "password" not in out["user"]
     assert out["user"]["id"].startswith("doc_")
-    assert jwt_verify(out["token"], JWT_KEY)["email"] == "ann@example.com"
+    assert jwt_verify(out["token"], JWT_KEY)["email"] == "ann70@example.com"
     # The constraints from the text hold: a short password, a duplicate email.
     r = run(s, sid, dict(inp, email="bob@example.com", password="short"))
     assert r.status == 400, r
@@ -96,18 +97,28 @@ def test_signup_round_trip(s):
 
 
 def test_login_round_trip(s):
-    d = prompt(s, "build a login endpoint")
+    owner = s.owner("login70")   # nobody has signed up here yet
+    d = prompt(s, "build a login endpoint", key=owner)
     assert d["executionOrder"] == ["input", "validate", "findUser", "checkPassword",
                                    "signToken", "response"]
     assert set(props(d)) == {"email", "password"}
     sid = d["serverId"]
-    start(s, sid, {"jwtKey": JWT_KEY})
-    # Collections belong to the workflow: nobody has signed up here yet.
-    r = run(s, sid, {"email": "ann@example.com", "password": "whatever"})
+    start(s, sid, {"jwtKey": JWT_KEY}, key=owner)
+    r = run(s, sid, {"email": "ann@example.com", "password": "whatever"}, key=owner)
     assert r.status == 401, r
     assert r.json["status"] == "failed"
-    r = run(s, sid, {"email": "not-an-email", "password": "x"})
+    r = run(s, sid, {"email": "not-an-email", "password": "x"}, key=owner)
     assert r.status == 400, r
+    # A sign-up of the same owner writes the users the login reads.
+    up = prompt(s, "create a sign up api with email and password", key=owner)["serverId"]
+    start(s, up, {"jwtKey": JWT_KEY}, key=owner)
+    r = run(s, up, {"email": "ann@example.com", "password": "a-long-password"}, key=owner)
+    assert r.status == 201, r
+    user = r.json["output"]["user"]["id"]
+    r = run(s, sid, {"email": "ann@example.com", "password": "a-long-password"}, key=owner)
+    assert r.status == 200, r
+    assert jwt_verify(r.json["output"]["token"], JWT_KEY)["sub"] == user
+    assert run(s, sid, {"email": "ann@example.com", "password": "whatever"}, key=owner).status == 401
 
 
 def test_contact_round_trip_via_chat(s):
@@ -150,18 +161,22 @@ def test_contact_round_trip_via_chat(s):
 
 
 def test_crud_and_relay_templates(s):
-    d = prompt(s, "create a CRUD API for the collection orders with item, quantity and price")
-    assert d["name"] == "Orders API"
+    # A collection's API is an app: one workflow per endpoint (test_75_apps
+    # runs them); a single endpoint keeps the single answer.
+    r = s.post("/mcp/servers", {"prompt": "create a CRUD API for the collection orders "
+                                          "with item, quantity and price"})
+    assert r.status == 201 and r.json["app"] == "Collection API", r
+    assert [w["name"] for w in r.json["workflows"]] == [
+        "Create order", "Get order", "Update order", "Delete order", "List orders"]
+    d = r.json["workflows"][0]
     assert props(d)["quantity"]["type"] == "integer" and props(d)["price"]["type"] == "number"
-    assert props(d)["action"]["enum"] == ["create", "list"]
+    d = prompt(s, "an endpoint to create orders with item, quantity and price")
+    assert d["name"] == "Create order"
     sid = d["serverId"]
     start(s, sid)
-    r = run(s, sid, {"action": "create", "item": "book", "quantity": 2, "price": 9.5})
+    r = run(s, sid, {"item": "book", "quantity": 2, "price": 9.5})
     assert r.status == 201 and r.json["output"]["item"]["item"] == "book", r
-    r = run(s, sid, {"action": "list"})
-    assert r.status == 200, r
-    assert r.json["output"]["count"] == 1 and r.json["output"]["items"][0]["quantity"] == 2
-    r = run(s, sid, {"action": "create", "item": "pen"})
+    r = run(s, sid, {"item": "pen"})
     assert r.status == 400, r
 
     got = []
@@ -223,8 +238,8 @@ def test_edits_via_chat(s):
         check_logs(b)
     # Still runnable after all that.
     start(s, sid, {"jwtKey": JWT_KEY})
-    r = run(s, sid, {"email": "cy@example.com", "password": "longenough"})
-    assert r.status == 201 and r.json["output"]["user"]["email"] == "cy@example.com", r
+    r = run(s, sid, {"email": "cy70@example.com", "password": "longenough"})
+    assert r.status == 201 and r.json["output"]["user"]["email"] == "cy70@example.com", r
     # An edit that cannot be made changes nothing.
     before = s.digest()
     msg = envelope(chat(s, "remove the password field", sid), 422, "invalid_edit")
@@ -350,15 +365,15 @@ def test_language_model_first_then_templates(s):
         s.reconfigure("orchestrix", {
             "ORX_LLM_URL": f"http://127.0.0.1:{srv.server_address[1]}/v1/chat/completions",
             "ORX_LLM_API_KEY": "llm-test-key", "ORX_LLM_MODEL": "test-model"})
-        d = prompt(s, "a todo api")
+        d = prompt(s, "a mytodo tracker")
         assert d["name"] == "Todo" and d["executionOrder"] == ["input", "store", "response"]
         assert d["ownerId"] == "alice" and d["serverId"] != todo["serverId"]
         auth, req = seen[-1]
         assert auth == "Bearer llm-test-key" and req["model"] == "test-model"
-        assert req["messages"][-1] == {"role": "user", "content": "a todo api"}
+        assert req["messages"][-1] == {"role": "user", "content": "a mytodo tracker"}
         assert "db_insert" in req["messages"][0]["content"]
         # The chat asks it too, for what no template knows.
-        r = chat(s, "a todo app please")
+        r = chat(s, "a mytodo tracker please")
         assert r.status == 201 and r.json["workflow"]["name"] == "Todo", r
         assert r.json["changes"] == ["generated by the language model test-model"]
         # An invalid document or a failing model: the templates answer.

@@ -24,16 +24,18 @@ def load(s, seconds, results):
 
 
 def deploy_lite(s, name=None):
-    """Deploys the bench's signup-lite agent (one insert); its deploy answer."""
+    """Deploys the bench's signup-lite agent (one insert) for an owner of its
+    own (whose users are its alone); its deploy answer, with "owner"."""
     doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
     if name is not None:
         doc["name"] = name
-    sid = s.post("/mcp/servers", doc).json["serverId"]
+    owner = s.owner(f"faults{len(s.keys)}")
+    sid = s.post("/mcp/servers", doc, key=owner).json["serverId"]
     assert s.put(f"/mcp/servers/{sid}/secrets/jwtKey",
-                 {"value": "faults-signing-key-0123456789abcdef"}).status == 204
-    r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"})
+                 {"value": "faults-signing-key-0123456789abcdef"}, key=owner).status == 204
+    r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": owner}, key=owner)
     assert r.status == 200, r
-    return r.json
+    return dict(r.json, owner=owner)
 
 
 def test_start_is_idempotent(s):
@@ -142,7 +144,7 @@ def test_runtime_survives_database_outage(s):
     assert wait_for(lambda: all(call().status == 200 for _ in range(8)), timeout=15), answered
     ok = {e for e, st in answered.items() if st == 200}
     stored = s.sql("select string_agg(data ->> 'email', ',') from archestra.documents "
-                   "where scope = :'p0'", agent["agentId"])
+                   "where owner_id = :'p0'", agent["owner"])
     assert set(stored.split(",")) == ok, (stored, answered)
     # The log writer kept the rows it could not write meanwhile: every call
     # answered 200 is logged, and so are the six refused at the commit.
@@ -203,7 +205,7 @@ def check_stored_once(s, agent, answered, may_fail):
     assert len(bad) <= may_fail, (summary, len(ok))
     rows = s.sql("select count(*) || ' ' || count(distinct data ->> 'email') || ' ' || "
                  "count(*) filter (where data ->> 'email' = any(string_to_array(:'p1', ','))) "
-                 "from archestra.documents where scope = :'p0'", agent["agentId"], ",".join(ok))
+                 "from archestra.documents where owner_id = :'p0'", agent["owner"], ",".join(ok))
     total, distinct, stored_ok = map(int, rows.split())
     assert total == distinct and stored_ok == len(ok), (rows, len(ok), len(answered))
     path = urllib.parse.urlparse(agent["endpoint"]).path

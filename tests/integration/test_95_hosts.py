@@ -293,7 +293,8 @@ def test_host_killed_under_load_then_back(s):
         "".join(f"{i}\n" for i in ok_ids) + "\\.\n"
         "select count(*) || ' ' || count(distinct data ->> 'email') || ' ' || "
         "count(*) filter (where id in (select id from ok)) "
-        "from archestra.documents where scope = :'p0'", agent)
+        "from archestra.documents where owner_id = "
+        "(select owner_id from archestra.agents where id = :'p0')", agent)
     stored, distinct, stored_ok = map(int, rows.split())
     assert stored_ok == len(ok_ids), (stored_ok, len(ok_ids))   # no acknowledged write lost
     assert stored == distinct, rows                             # none stored twice

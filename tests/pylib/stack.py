@@ -91,6 +91,14 @@ class Stack:
         self.keys["bob"] = self.admin("key", "create", "bob").strip()
         self.keys["alice_ro"] = self.admin("key", "create", "alice", "read").strip()
 
+    def owner(self, name, scopes=None):
+        """A key of owner name (made on first use), for tests whose documents
+        must be theirs alone: an owner's workflows share their collections."""
+        if name not in self.keys:
+            args = ["key", "create", name] + ([scopes] if scopes else [])
+            self.keys[name] = self.admin(*args).strip()
+        return name
+
     def stop(self, keep=False):
         self.script("stop", self.run, check=False)
 
@@ -199,6 +207,19 @@ class Stack:
         if p.returncode != 0:
             raise RuntimeError(f"psql: {p.stderr}")
         return p.stdout.strip()
+
+    def count_docs(self, collection, field=None, value=None, owner="alice",
+                   environment="development", runtime=False):
+        """Documents of an owner's collection in an environment (the runtime's
+        tables with runtime), those whose field equals value if given."""
+        table = "archestra.documents" if runtime else "documents"
+        q = (f"select count(*) from {table} where owner_id = :'p0' and environment = :'p1' "
+             "and collection = :'p2'")
+        args = [owner, environment, collection]
+        if field is not None:
+            q += " and data ->> :'p3' = :'p4'"
+            args += [field, value]
+        return int(self.sql(q, *args))
 
     def digest(self):
         """A fingerprint of every table the API writes: equal means unchanged."""

@@ -219,10 +219,41 @@ test_file(void)
 	clean_env();
 }
 
+/* The SMTP settings of send_email: defaults, and what is refused at load. */
+static void
+test_smtp(void)
+{
+	static const struct { const char *key, *value; } bad[] = {
+		{ "ORX_SMTP_PORT", "0" }, { "ORX_SMTP_PORT", "65536" }, { "ORX_SMTP_PORT", "25x" },
+		{ "ORX_SMTP_SECURITY", "ssl" }, { "ORX_SMTP_SECURITY", "" },
+	};
+	struct config c;
+	char err[256];
+
+	clean_env();
+	T_OK(load(&c, err, sizeof(err)) == 0 && strcmp(config_get(&c, CFG_SMTP_SECURITY),
+	    "starttls") == 0 && *config_get(&c, CFG_SMTP_HOST) == '\0' &&
+	    *config_get(&c, CFG_SMTP_PORT) == '\0', "SMTP: starttls, no server by default");
+	config_free(&c);
+	setenv("ORX_SMTP_PORT", "2525", 1);
+	setenv("ORX_SMTP_SECURITY", "none", 1);
+	T_OK(load(&c, err, sizeof(err)) == 0, "ORX_SMTP_PORT=2525, ORX_SMTP_SECURITY=none (%s)", err);
+	config_free(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		clean_env();
+		setenv(bad[i].key, bad[i].value, 1);
+		T_OK(load(&c, err, sizeof(err)) == -1 && strstr(err, bad[i].key) != NULL,
+		    "%s=%s refused: %s", bad[i].key, bad[i].value, err);
+		config_free(&c);
+	}
+	clean_env();
+}
+
 int
 main(void)
 {
 	test_defaults();
+	test_smtp();
 	test_env();
 	test_refusals();
 	test_file();

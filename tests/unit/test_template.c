@@ -98,7 +98,7 @@ static void
 test_scan_errors(void)
 {
 	check_bad("{{foo}}", "/x: bad template {{foo}}: a reference starts with "
-	    "input, steps, secrets or env;");
+	    "input, steps, secrets, env or request;");
 	check_bad("{{steps}}", "/x: bad template {{steps}}: steps references "
 	    "name a tool: steps.<toolId>;");
 	check_bad("{{secrets.a.b}}", "/x: bad template {{secrets.a.b}}: secrets "
@@ -235,7 +235,7 @@ test_render_nested(void)
 	T_STR(render("false"), "false", "bool passed through");
 	T_STR(render("[]"), "[]", "empty array");
 	T_STR(render("\"{{foo}}\""),
-	    "ERR:a reference starts with input, steps, secrets or env",
+	    "ERR:a reference starts with input, steps, secrets, env or request",
 	    "bad lone ref -> error");
 	T_STR(render("{\"a\":[\"x {{env.nope}}\"]}"),
 	    "ERR:env offers now, timestamp and executionId",

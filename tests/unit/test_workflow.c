@@ -179,7 +179,7 @@ test_all_errors_at_once(void)
 	ERR("/tools/6/config/x", "steps.e does not run before this tool");
 	ERR("/tools/6/config/y/0", "steps.zz names no tool of this workflow");
 	ERR("/tools/6/config/z", "bad template {{foo}}: a reference starts with "
-	    "input, steps, secrets or env");
+	    "input, steps, secrets, env or request");
 	ERR("/tools/6/config/w", "steps.d does not run before this tool");
 	T_OK(json_object_array_length(errs) == 17,
 	    "exactly 17 errors, read-only serverId not one (got %zu)",
