@@ -29,75 +29,7 @@ const char *const tmpl_names[T__MAX] = {
 	"external API call", "webhook receiver", "webhook relay",
 };
 
-/* 1 if the text asks for something the builder makes (the supervisor's intents). */
-int
-builder_is_template(struct btext *t)
-{
-	struct bplan p;
-	const char *why;
 
-	bt_normalize(t);
-	return builder_plan(t, &p, &why, NULL) == 0;
-}
-
-static int
-collection_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || !isalpha((unsigned char)s[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return 0;
-	return 1;
-}
-
-static const char *const not_collections[] = {
-	"a", "an", "the", "my", "our", "of", "for", "on", "api", "named", "called",
-	"with", "and", "to", "in", "crud", "new", "that", NULL
-};
-
-/*
- * The collection the text names: "collection orders", "the orders
- * collection", "crud for products", "manage customers", "in the leads
- * collection". Returns 1 and fills out, or 0.
- */
-int
-builder_collection(const struct btext *t, char *out, size_t size)
-{
-	static const char *const after[] = {
-		"collection", "collection named", "collection called", "crud for",
-		"crud on", "crud of", "crud api for", "crud api on", "crud endpoint for",
-		"manage", "manages", "managing", "records of", "crud", NULL
-	};
-	long i;
-
-	for (const char *const *p = after; *p != NULL; p++) {
-		size_t words = 1 + (strchr(*p, ' ') != NULL) +
-		    (strchr(*p, ' ') && strchr(strchr(*p, ' ') + 1, ' '));
-		for (i = bt_find(t, 0, *p); i >= 0; i = bt_find(t, (size_t)i + 1, *p)) {
-			size_t k = (size_t)i + words;
-			while (bt_is(t, k, "the") || bt_is(t, k, "a") || bt_is(t, k, "an") ||
-			    bt_is(t, k, "my") || bt_is(t, k, "our"))
-				k++;
-			if (k < t->n && !bt_punct(t, k) && !bt_any(t, k, not_collections) &&
-			    collection_ok(t->tok[k])) {
-				snprintf(out, size, "%s", t->tok[k]);
-				return 1;
-			}
-		}
-	}
-	/* "the orders collection", "an orders crud api" */
-	for (i = 1; (size_t)i < t->n; i++)
-		if ((bt_is(t, (size_t)i, "collection") || bt_is(t, (size_t)i, "crud")) &&
-		    !bt_punct(t, (size_t)i - 1) && !bt_any(t, (size_t)i - 1, not_collections) &&
-		    collection_ok(t->tok[i - 1])) {
-			snprintf(out, size, "%s", t->tok[i - 1]);
-			return 1;
-		}
-	return 0;
-}
 
 /*
  * The name the text gives ("called 'Join us'", "named signup v2"): written

@@ -83,24 +83,6 @@ done:
 	return in;
 }
 
-const char *
-builder_help(void)
-{
-	return "I can create: a sign-up API, a login API, a password reset by emailed "
-	    "link, user accounts (sign-up, login and password reset sharing users), a "
-	    "contact form (that emails you, if you say so), a newsletter with double opt-in "
-	    "(subscribe and confirm), the endpoints of a named collection (create, get, "
-	    "update, delete, list; \"a todo api with create, list, complete and delete\"), "
-	    "an API that calls another one by its URL template (\"the weather for a city "
-	    "using https://api.example.com/weather?q={city}\"), a webhook receiver that "
-	    "checks an HMAC signature, or a webhook relay to a URL; fields come from \"with "
-	    "name, email and phone\" and limits from \"password at least 12 characters\". "
-	    "On an existing workflow I can: add or remove a field, make a field required or "
-	    "optional, change a limit (\"name at least 2 characters\"), rename the workflow "
-	    "or a field, change the collection or the response status, add a notification "
-	    "to a URL, add or drop a step (validation, token, notification), run it with a "
-	    "JSON input, deploy it, or explain it.";
-}
 
 static const char *
 str_or(struct json_object *o, const char *key, const char *dflt)

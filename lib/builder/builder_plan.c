@@ -475,3 +475,14 @@ builder_plan(const struct btext *t, struct bplan *p, const char **why, struct ar
 	}
 	return -1;
 }
+
+/* 1 if the text asks for something the builder makes (the supervisor's intents). */
+int
+builder_is_template(struct btext *t)
+{
+	struct bplan p;
+	const char *why;
+
+	bt_normalize(t);
+	return builder_plan(t, &p, &why, NULL) == 0;
+}
