@@ -248,15 +248,21 @@ chat_run(struct req *r, struct resp *w, const char *sid, const char *msg)
 		return orx_answer(w, &res);
 	if ((input = input_in(r, msg, &why)) == NULL)
 		return resp_error(w, HTTP_UNPROCESSABLE, "input_required", "%s", why);
-	if (op_run(&env, &who, sid, input, &res) != OP_OK)
+	if (op_run(&env, &who, sid, input, &res) != OP_OK && res.status != OP_ACCEPTED)
 		return orx_answer(w, &res);
 	chat_init(r, &c, INTENT_RUN);
 	json_object_object_add(c.body, "serverId", json_object_new_string(sid));
 	json_object_object_add(c.body, "execution", raw_body(r, &res));
 	chat_log(&c, "info", "Running the workflow with the input from the message", NULL);
-	snprintf(line, sizeof(line), "Execution %s %s with HTTP status %d",
-	    res.execution_id, res.state, res.http);
-	chat_log(&c, strcmp(res.state, "succeeded") == 0 ? "success" : "error", line, NULL);
+	if (res.status == OP_ACCEPTED)
+		snprintf(line, sizeof(line), "Execution %s waits for a person's answer "
+		    "(GET /api/v1/executions/%s/interventions)", res.execution_id,
+		    res.execution_id);
+	else
+		snprintf(line, sizeof(line), "Execution %s %s with HTTP status %d",
+		    res.execution_id, res.state, res.http);
+	chat_log(&c, strcmp(res.state, "succeeded") == 0 ? "success" :
+	    strcmp(res.state, "waiting") == 0 ? "info" : "error", line, NULL);
 	return chat_answer(w, &c, HTTP_OK, arena_printf(r->arena, "Ran the workflow: %s.",
 	    line));
 }

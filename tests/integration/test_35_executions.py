@@ -340,3 +340,14 @@ def test_schema_discovery(s):
     assert ("GET", "/mcp/servers/:serverId") in allowed, allowed
     assert ("POST", "/mcp/servers/:serverId/run") not in allowed, allowed
     assert s.get("/api/v1/me", key=NOKEY).status == 401
+
+
+def test_chat_run_that_waits(s):
+    s = As(s)
+    sid = workflow(s)
+    r = s.post("/api/v1/chat", {"message": 'run it with {"amount": 4, "who": "Mo"}',
+                                "serverId": sid})
+    assert r.status == 200 and r.json["intent"] == "run", r
+    ex = r.json["execution"]
+    assert ex["status"] == "waiting" and ex["interventions"][0]["prompt"] == "Pay Mo 4?", ex
+    assert "waits for a person" in r.json["reply"], r.json
