@@ -351,3 +351,21 @@ def test_chat_run_that_waits(s):
     ex = r.json["execution"]
     assert ex["status"] == "waiting" and ex["interventions"][0]["prompt"] == "Pay Mo 4?", ex
     assert "waits for a person" in r.json["reply"], r.json
+
+
+def test_the_readme_expense_example(s):
+    """examples/expense.json, as the README's walk-through runs it."""
+    import os
+    s = As(s)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sid = workflow(s, json.load(open(os.path.join(root, "examples", "expense.json"))))
+    d = s.post(f"/mcp/servers/{sid}/run", {"input": {"amount": 42, "who": "Ann"}}).json
+    assert d["status"] == "waiting" and d["interventions"][0]["prompt"] == "Pay Ann 42?", d
+    assert d["interventions"][0]["expiresAt"], d
+    iv = d["interventions"][0]["id"]
+    r = s.post(f"/api/v1/executions/{d['executionId']}/interventions/{iv}",
+               {"response": "approve", "notes": "ok"})
+    assert r.json == {"executionId": d["executionId"], "interventionId": iv,
+                      "interventionStatus": "approved", "status": "running"}, r.json
+    e = settled(s, d["executionId"], "succeeded")
+    assert e["output"]["paid"] == 42 and e["output"]["decision"] == "approve", e
