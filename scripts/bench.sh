@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DUR=${BENCH_SECONDS:-8}
 CONN=${BENCH_CONNECTIONS:-32}
-ONLY=${BENCH_ONLY:-}    # engine, orchestrix, runtime, hosts or mcp: that part alone
+ONLY=${BENCH_ONLY:-}    # engine, orchestrix, executions, runtime, hosts or mcp: that part alone
 part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 if part engine; then
@@ -86,6 +86,12 @@ awk -v a="$(cat "$RUN/signup.rps")" -v b="$(cat "$RUN/read.rps")" \
 rss=$(ps -o rss= --ppid "$(cat "$RUN/orchestrix.pid")" | sort -n | tail -1)
 echo "largest orchestrix worker RSS: $((rss / 1024)) MB"
 echo
+fi
+
+# --- durable executions: the queue, answers, what waiting costs --------------
+if part executions; then
+    URL=$URL KEY=$KEY /usr/bin/python3 tests/bench/executions.py
+    echo
 fi
 
 # --- the Archestra runtime beside its floor ---------------------------------

@@ -1,0 +1,154 @@
+"""`make bench`'s durable executions (scripts/bench.sh, part executions), on
+the bench's stack (URL, KEY, DATABASE_URL from the environment):
+
+  1. asynchronous runs of a 3-step graph: enqueued by wrk through nginx for
+     BENCH_SECONDS, then completed by the executors; both rates, from the
+     database's own timestamps (target: >= 2,000/s completed);
+  2. answer-to-next-step: sequential runs that wait, each answered; the time
+     from the answer being recorded to the execution's end (its next and last
+     step), p50/p99 from the database's timestamps (target: p99 <= 20 ms);
+  3. 10,000 waiting executions: made through nginx, then what they hold --
+     processes, connections -- and their bytes in PostgreSQL.
+"""
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+
+URL = os.environ["URL"]
+KEY = os.environ["KEY"]
+DB = os.environ["DATABASE_URL"]
+DUR = int(os.environ.get("BENCH_SECONDS", "8"))
+CONN = os.environ.get("BENCH_CONNECTIONS", "32")
+HERE = os.path.dirname(os.path.abspath(__file__))
+u = urllib.parse.urlparse(URL)
+
+
+def call(method, path, body=None):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    try:
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
+def sql(q):
+    p = subprocess.run(["psql", DB, "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", q],
+                       capture_output=True, text=True, check=True)
+    return p.stdout.strip()
+
+
+def workflow(doc):
+    st, d = call("POST", "/mcp/servers", doc)
+    assert st == 201, d
+    sid = d["serverId"]
+    assert call("POST", f"/mcp/servers/{sid}/runtime/start")[0] == 200
+    return sid
+
+
+def wrk(path, body, seconds):
+    env = dict(os.environ, BENCH_DIR=HERE, BENCH_KEY=KEY, BENCH_BODY=json.dumps(body))
+    p = subprocess.run(["wrk", "-t2", f"-c{CONN}", f"-d{seconds}s", "-s",
+                        os.path.join(HERE, "execute.lua"), URL + path],
+                       env=env, capture_output=True, text=True, check=True)
+    line = [x for x in p.stdout.splitlines() if x.startswith("RESULT")][0].split()
+    return int(line[1]), float(line[2]), float(line[4]), int(line[5])
+
+
+def wait_done(sid, n, timeout=300):
+    end = time.time() + timeout
+    while time.time() < end:
+        left = int(sql(f"select count(*) from executions where server_id = '{sid}' "
+                       "and status not in ('succeeded', 'failed', 'cancelled')"))
+        if left == 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+THREE = {"name": "Three steps", "inputSchema": {"type": "object"},
+         "tools": [{"toolId": "in", "name": "In", "type": "input", "config": {}},
+                   {"toolId": "t", "name": "T", "type": "transform",
+                    "config": {"output": {"n": "{{input.n}}", "ok": True}}},
+                   {"toolId": "out", "name": "Out", "type": "response",
+                    "config": {"status": 200, "body": "{{steps.t}}"}}],
+         "executionOrder": ["in", "t", "out"]}
+WAITS = {"name": "Waits", "inputSchema": {"type": "object"},
+         "tools": [{"toolId": "ok", "name": "OK", "type": "approval",
+                    "config": {"prompt": "go on?"}},
+                   {"toolId": "out", "name": "Out", "type": "response",
+                    "config": {"status": 200, "body": {"r": "{{steps.ok.response}}"}}}],
+         "executionOrder": ["ok", "out"]}
+
+
+def main():
+    execs = sql("select count(*) from pg_stat_activity where application_name like '%-exec'")
+    print(f"== durable executions ({execs} executor connections)")
+    # 1. asynchronous 3-step runs.
+    sid = workflow(THREE)
+    n, rps, p99, non2xx = wrk(f"/mcp/servers/{sid}/executions", {"input": {"n": 1}}, DUR)
+    ok = wait_done(sid, n)
+    done, span = sql(f"select count(*), extract(epoch from max(finished_at) - min(started_at)) "
+                     f"from executions where server_id = '{sid}' and status = 'succeeded'").split("|")
+    done, span = int(done), float(span or 0)
+    print(f"async 3-step runs enqueued:        {rps:9.0f} /s   p99 {p99:.2f} ms   "
+          f"non-2xx {non2xx}")
+    print(f"async 3-step runs completed:       {done / span if span else 0:9.0f} /s   "
+          f"({done} of {n} in {span:.1f} s{'' if ok else ', NOT ALL DONE'})   (target >= 2000/s)")
+    # 2. answer -> next step.
+    sid = workflow(WAITS)
+    lat = []
+    for _ in range(int(os.environ.get("BENCH_ANSWERS", "300"))):
+        st, d = call("POST", f"/mcp/servers/{sid}/run", {"input": {}})
+        assert st == 202, d
+        exe, iid = d["executionId"], d["interventions"][0]["id"]
+        st, _ = call("POST", f"/api/v1/executions/{exe}/interventions/{iid}",
+                     {"response": "approve"})
+        assert st == 200
+    wait_done(sid, 0)
+    rows = sql(f"select extract(epoch from e.finished_at - i.answered_at) * 1000 from executions e "
+               f"join interventions i on i.execution_id = e.id where e.server_id = '{sid}' "
+               f"and e.status = 'succeeded'").split()
+    lat = [float(x) for x in rows]
+    print(f"answer to next step ({len(lat)} answers): p50 {percentile(lat, 50):.2f} ms  "
+          f"p99 {percentile(lat, 99):.2f} ms   (target p99 <= 20 ms; answered_at to finished_at)")
+    # 3. 10,000 waiting executions.
+    sid = workflow(WAITS)
+    size = ("select coalesce(sum(pg_total_relation_size(c)), 0) from unnest(array["
+            "'executions', 'interventions', 'execution_queue']::regclass[]) c")
+    before_bytes = int(sql(size))
+    before_conn = int(sql("select count(*) from pg_stat_activity"))
+    before_procs = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin"], capture_output=True,
+                                      text=True).stdout.split())
+    want = int(os.environ.get("BENCH_WAITING", "10000"))
+    made = 0
+    while made < want:
+        n, rps, _, non2xx = wrk(f"/mcp/servers/{sid}/run", {"input": {}}, 2)
+        made = int(sql(f"select count(*) from executions where server_id = '{sid}' "
+                       "and status = 'waiting'"))
+    sql("vacuum analyze executions, interventions")
+    after_bytes = int(sql(size))
+    after_conn = int(sql("select count(*) from pg_stat_activity"))
+    after_procs = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin"], capture_output=True,
+                                     text=True).stdout.split())
+    queued = sql(f"select count(*) from execution_queue q join executions e on e.id = q.execution_id "
+                 f"where e.server_id = '{sid}'")
+    print(f"{made} waiting executions: {(after_bytes - before_bytes) / made:.0f} bytes each in "
+          f"PostgreSQL (executions, interventions, indexes); processes {before_procs} -> "
+          f"{after_procs}, connections {before_conn} -> {after_conn}, queued {queued}   "
+          f"(target: none held)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
