@@ -187,6 +187,28 @@ state_of(const struct plan *p, struct json_object *scope, const unsigned char *s
 	return st;
 }
 
+/*
+ * A step's end: its trace record (in res->steps when there is a trace),
+ * told to env->on_step when it listens.
+ */
+static void
+step_done(struct exec_result *res, const struct exec_env *env, size_t i,
+    const struct plan_step *s, enum step_status st, long long started, long long dur,
+    struct json_object *output, struct json_object *error)
+{
+	struct json_object *rec;
+
+	if (res->steps == NULL && env->on_step == NULL)
+		return;
+	rec = step_record(s, st, started, dur, output, error);
+	if (env->on_step != NULL)
+		env->on_step(env->step_ctx, i, s, rec);
+	if (res->steps != NULL)
+		json_object_array_add(res->steps, rec);
+	else
+		json_object_put(rec);
+}
+
 /* Replaces the trace record of the step that waited (the last one of it). */
 static void
 replace_waiting(struct json_object *steps, const char *tool_id, struct json_object *rec)
@@ -309,6 +331,8 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 				break;
 			}
 		}
+		if (env->on_step != NULL)
+			env->on_step(env->step_ctx, i, s, NULL);
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.env = env;
 		ctx.plan = p;
@@ -345,9 +369,7 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		json_object_put(cfg);
 		if (rc == TOOL_WAIT) {
 			/* The step waits for a person: the run stops before it. */
-			if (res->steps != NULL)
-				json_object_array_add(res->steps,
-				    step_record(s, STEP_WAITING, st, dur, NULL, NULL));
+			step_done(res, env, i, s, STEP_WAITING, st, dur, NULL, NULL);
 			add_log(res, "info", NULL, "%s waits for a person", s->name);
 			res->status = EXEC_WAITING;
 			res->intervention = ctx.output;
@@ -357,9 +379,7 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		if (rc != 0) {
 			err = error_object(ctx.err_code ? ctx.err_code : "step_failed",
 			    ctx.err_msg, ctx.err_details);
-			if (res->steps != NULL)
-				json_object_array_add(res->steps,
-				    step_record(s, STEP_FAILED, st, dur, NULL, err));
+			step_done(res, env, i, s, STEP_FAILED, st, dur, NULL, err);
 			if (res->logs != NULL) {
 				struct json_object *d = json_object_new_object();
 				json_add_new(d, "toolId", json_object_new_string(s->tool_id));
@@ -373,9 +393,7 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		}
 		if (ctx.output == NULL)
 			ctx.output = json_object_new_object();
-		if (res->steps != NULL)
-			json_object_array_add(res->steps,
-			    step_record(s, STEP_SUCCEEDED, st, dur, ctx.output, NULL));
+		step_done(res, env, i, s, STEP_SUCCEEDED, st, dur, ctx.output, NULL);
 		if (res->logs != NULL) {
 			struct json_object *d = json_object_new_object();
 			json_add_new(d, "toolId", json_object_new_string(s->tool_id));

@@ -129,6 +129,14 @@ struct exec_env {
 	int			(*checkpoint)(void *hook_ctx, struct exec_result *sofar,
 				    size_t next_step);
 	void			*hook_ctx;
+	/*
+	 * Optional: told as each step it runs starts (record NULL) and ends
+	 * (record: its trace record, borrowed), for live events and MCP
+	 * progress. Its own context: it listens beside the hooks above.
+	 */
+	void			(*on_step)(void *step_ctx, size_t i,
+				    const struct plan_step *, struct json_object *record);
+	void			*step_ctx;
 };
 
 struct exec_result {
