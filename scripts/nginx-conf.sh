@@ -3,9 +3,10 @@
 #
 # Used by scripts/stack.sh (make run, the tests, the bench) and by the
 # container's entrypoint (deploy/container/entrypoint.sh). Environment:
-#   ORX_ORCHESTRIX_HOSTS, ORX_RUNTIME_HOSTS  the upstream servers of each
-#       program, comma-separated: host:port, [v6 address]:port or
-#       unix:/path (default: RUN_DIR/orchestrix.sock, RUN_DIR/runtime.sock)
+#   ORX_ORCHESTRIX_HOSTS, ORX_RUNTIME_HOSTS, ORX_EVENTS_HOSTS  the upstream
+#       servers of each program (and of Orchestrix's event hubs),
+#       comma-separated: host:port, [v6 address]:port or unix:/path
+#       (default: RUN_DIR/orchestrix.sock, runtime.sock, events.sock)
 #   ORX_NGINX_LISTEN  nginx's own listen address (default 127.0.0.1:PORT)
 #   ORX_ACCESS_LOG (on|off), ORX_MAX_BODY, ORX_AGENT_RATE  as stack.sh says
 #   ORX_ROOT  the folder holding nginx/html (default: this repository)
@@ -48,6 +49,7 @@ rate=${ORX_AGENT_RATE:-1000}
 [[ $MAX_BODY =~ ^[1-9][0-9]{0,9}$ ]] || die "ORX_MAX_BODY must be a positive number"
 ox=$(servers "${ORX_ORCHESTRIX_HOSTS:-unix:$RUN/orchestrix.sock}")
 rt=$(servers "${ORX_RUNTIME_HOSTS:-unix:$RUN/runtime.sock}")
+ev=$(servers "${ORX_EVENTS_HOSTS:-unix:$RUN/events.sock}")
 
 conf=$(sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
     -e "s#@LISTEN@#$listen#g" -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" \
@@ -55,4 +57,5 @@ conf=$(sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
     "$ROOT/nginx/orchestrix.conf.in")
 conf=${conf//@ORCHESTRIX_SERVERS@/$ox}
 conf=${conf//@RUNTIME_SERVERS@/$rt}
+conf=${conf//@EVENTS_SERVERS@/$ev}
 printf '%s\n' "$conf"

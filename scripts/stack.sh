@@ -169,6 +169,7 @@ program_start() {
     mkdir -p "$RUN/log"
     touch "$RUN/$prog.conf"
     ORX_CONFIG_FILE=$RUN/$prog.conf ORX_SOCKET=$sock ORX_SECRET_KEY_FILE=$RUN/secret.key \
+    ORX_EVENTS_SOCKET=${ORX_EVENTS_SOCKET:-$RUN/events.sock} \
     ORX_PUBLIC_URL=${ORX_PUBLIC_URL:-http://127.0.0.1:$PORT} \
     ORX_RUNTIME_API_KEY=${ORX_RUNTIME_API_KEY:-$(cat "$RUN/platform.key")} \
     ARCHESTRA_API_KEY=${ARCHESTRA_API_KEY-$(cat "$RUN/platform.key")} \

@@ -125,6 +125,8 @@ static const struct program program = {
 	.worker_init = orx_worker_init,
 	.worker_fini = orx_worker_fini,
 	.executor = ops_executor,
+	.helper = orx_event_hub,
+	.helper_name = "orx-events",
 };
 
 int

@@ -81,6 +81,9 @@ int	h_intervention_answer(struct req *, struct resp *);
 int	h_link_get(struct req *, struct resp *);
 int	h_link_answer(struct req *, struct resp *);
 
+/* hub.c */
+void	orx_event_hub(const struct config *, void *shared, volatile sig_atomic_t *stop);
+
 /* chat.c */
 int	h_chat(struct req *, struct resp *);
 

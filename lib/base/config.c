@@ -55,6 +55,10 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "workers of a program at work on the CPU at once (0-64; empty: the CPU count; 0: no limit); a worker waiting on the database or the network does not count" },
 	[CFG_EXECUTORS] = { "ORX_EXECUTORS", "2",
 	    "processes per program that run queued executions: asynchronous runs, and runs that go on after an approval or a resume (0-16)" },
+	[CFG_EVENTS_KEEP_HOURS] = { "ORX_EVENTS_KEEP_HOURS", "24",
+	    "how long execution events are kept for subscribers and polling (1-8760 hours)" },
+	[CFG_EVENTS_SOCKET] = { "ORX_EVENTS_SOCKET", ".run/events.sock",
+	    "unix socket (or host:port) of Orchestrix's event hub, which serves execution events as Server-Sent Events" },
 	[CFG_EXEC_LEASE_MS] = { "ORX_EXEC_LEASE_MS", "30000",
 	    "how long an executor holds an execution it runs; one whose executor died is taken again after this (1000-3600000)" },
 	[CFG_ORCH_KUBECONFIG] = { "ARCHESTRA_ORCHESTRATOR_KUBECONFIG", "",
@@ -206,6 +210,7 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
 	NUM(CFG_EXECUTORS, 0, 16, executors);
 	NUM(CFG_EXEC_LEASE_MS, 1000, 3600000, exec_lease_ms);
+	NUM(CFG_EVENTS_KEEP_HOURS, 1, 8760, events_keep_hours);
 	NUM(CFG_ORCH_WAIT_MS, 0, 600000, orch_wait_ms);
 	if (c->str[CFG_SMTP_PORT][0] != '\0' && parse_long(c->str[CFG_SMTP_PORT], 1, 65535, &v) == -1) {
 		snprintf(err, errsz, "ORX_SMTP_PORT must be a number in [1, 65535]");

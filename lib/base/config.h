@@ -33,6 +33,8 @@ enum cfg_key {
 	CFG_BUSY_WORKERS,
 	CFG_EXECUTORS,
 	CFG_EXEC_LEASE_MS,
+	CFG_EVENTS_KEEP_HOURS,
+	CFG_EVENTS_SOCKET,
 	CFG_ORCH_KUBECONFIG,
 	CFG_ORCH_NAMESPACE,
 	CFG_ORCH_IMAGE,
@@ -72,6 +74,7 @@ struct config {
 	long		 mcp_session_cache_ms;
 	int		 executors;      /* processes that run queued executions */
 	long		 exec_lease_ms;  /* how long an executor holds one */
+	int		 events_keep_hours; /* how long execution events are kept */
 	long		 orch_wait_ms;   /* ARCHESTRA_ORCHESTRATOR_WAIT_MS */
 };
 

@@ -315,9 +315,14 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		/* The person's answer to the approval that waited is its output. */
 		if (from != NULL && i == from->next_step && from->answer != NULL &&
 		    s->type == TOOL_APPROVAL) {
+			struct json_object *rec = step_record(s, STEP_SUCCEEDED, wall_us(), 0,
+			    from->answer, NULL);
+			if (env->on_step != NULL)
+				env->on_step(env->step_ctx, i, s, rec);
 			if (res->steps != NULL)
-				replace_waiting(res->steps, s->tool_id, step_record(s,
-				    STEP_SUCCEEDED, wall_us(), 0, from->answer, NULL));
+				replace_waiting(res->steps, s->tool_id, rec);
+			else
+				json_object_put(rec);
 			add_log(res, "success", NULL, "%s answered", s->name);
 			json_object_object_add(steps_out, s->tool_id, copy_or(from->answer, 0));
 			continue;

@@ -221,13 +221,15 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
     struct exec_answer_result *out)
 {
 	struct json_object *spec = NULL, *approvals = NULL, *entry, *answer = NULL, *v;
-	const char *p[4], *istatus = "pending", *estatus;
+	const char *p[4], *istatus = "pending", *estatus, *plan = NULL;
+	struct exec_events ev;
 	char at[ISO_UTC_SIZE];
 	size_t required = 1;
 	int denied = 0, done = 0;
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
+	exec_events_init(&ev, NULL);
 	if (response == NULL) {
 		out->details = json_object_new_array();
 		errs_add(out->details, "/response", "the answer is required");
@@ -255,6 +257,7 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
 		goto rollback;
 	}
 	estatus = PQgetvalue(res, 0, IL_EXEC_STATUS);
+	plan = arena_strdup(a, PQgetvalue(res, 0, IL_PLAN));
 	if (strcmp(PQgetvalue(res, 0, IL_STATUS), "pending") != 0) {
 		out->intervention_status = arena_strdup(a, PQgetvalue(res, 0, IL_STATUS));
 		refuse(out, EXA_CONFLICT, "the intervention is %s already",
@@ -319,6 +322,16 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
 		goto rollback;
 	}
 	out->execution_status = arena_strdup(a, estatus);
+	{
+		struct json_object *d = json_object_new_object();
+		json_add_new(d, "interventionId", json_object_new_string(iid));
+		json_add_new(d, "status", json_object_new_string(istatus));
+		json_add_new(d, "answeredBy", json_object_new_string(answerer_name(who)));
+		json_add_new(d, "response", json_object_get(response));
+		json_add_new(d, "approvals",
+		    json_object_new_int64((int64_t)json_object_array_length(approvals)));
+		exec_event_add(&ev, EXEC_EVENT_INTERVENTION_ANSWERED, d);
+	}
 	if (done) {
 		const char *on_deny = json_get_str(spec, "onDeny");
 
@@ -331,6 +344,14 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
 				goto rollback;
 			}
 			out->execution_status = fail ? "failed" : "cancelled";
+			{
+				struct json_object *d = json_object_new_object();
+				json_add_new(d, "status", json_object_new_string(
+				    out->execution_status));
+				json_add_new(d, "reason", json_object_new_string("denied"));
+				exec_event_add(&ev, fail ? EXEC_EVENT_FAILED :
+				    EXEC_EVENT_CANCELLED, d);
+			}
 		} else {
 			p[0] = exe;
 			if (db_query(db, a, Q_EXEC_CONTINUE, 1, p) == NULL) {
@@ -342,6 +363,10 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
 				out->execution_status = "running";
 		}
 	}
+	if (exec_events_flush(db, a, exe, plan, &ev) == -1) {
+		refuse(out, EXA_UNAVAILABLE, "the database is unavailable; try again shortly");
+		goto rollback;
+	}
 	if (db_commit(db) == -1) {
 		refuse(out, EXA_UNAVAILABLE, "the database is unavailable; try again shortly");
 		goto done;
@@ -352,6 +377,7 @@ exec_answer(struct db *db, struct arena *a, const char *exe, const char *iid,
 rollback:
 	db_rollback(db);
 done:
+	exec_events_free(&ev);
 	json_object_put(spec);
 	json_object_put(approvals);
 	json_object_put(answer);

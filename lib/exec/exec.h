@@ -66,6 +66,39 @@ struct exec_host {
 	void	 *ctx;
 };
 
+/* --- live events (events.c) --- */
+enum exec_event {
+	EXEC_EVENT_STEP_STARTED, EXEC_EVENT_STEP_COMPLETED,
+	EXEC_EVENT_INTERVENTION_REQUIRED, EXEC_EVENT_INTERVENTION_ANSWERED,
+	EXEC_EVENT_PAUSED, EXEC_EVENT_RESUMED, EXEC_EVENT_CANCELLED,
+	EXEC_EVENT_SUCCEEDED, EXEC_EVENT_FAILED, EXEC_EVENT__MAX
+};
+extern const char *const exec_event_names[EXEC_EVENT__MAX];
+
+/* A step that took this long is worth telling at once (an executor writes
+ * what it collected at the next boundary). */
+#define EXEC_EVENTS_SLOW_MS	2
+
+/* Events a run collects until they are written. */
+struct exec_events {
+	struct json_object	*list;       /* [{type, at, data}] (owned) */
+	struct json_object	*secrets;    /* hidden in what is told (borrowed) */
+	long long		 step_started_ms;
+	int			 slow;       /* a step since the last write took a while */
+};
+void	exec_events_init(struct exec_events *, struct json_object *secrets);
+void	exec_events_free(struct exec_events *);
+void	exec_event_add(struct exec_events *, enum exec_event, struct json_object *data);
+void	exec_events_on_step(void *ctx, size_t i, const struct plan_step *,
+	    struct json_object *record);
+void	exec_events_outcome(struct exec_events *, const struct exec_result *,
+	    const char *intervention_id, const char *expires_at);
+const char *exec_events_json(struct arena *, const struct exec_events *);
+int	exec_events_flush(struct db *, struct arena *, const char *execution_id,
+	    const char *server_id, struct exec_events *);
+int	exec_event_write(struct db *, struct arena *, const char *execution_id,
+	    const char *server_id, enum exec_event, struct json_object *data);
+
 /* --- links: who may answer without a key (link.c) --- */
 #define EXEC_LINK_TOKEN_MAX	128
 int	exec_link_key(struct db *, struct arena *, unsigned char key[32]);
@@ -134,6 +167,6 @@ int	exec_end(struct db *, struct arena *, const char *id, const char *status,
 /* --- the executors (executor.c) --- */
 void	exec_serve(const struct config *, struct db *, const struct exec_host *,
 	    const char *name, volatile sig_atomic_t *stop);
-int	exec_sweep(struct db *, struct arena *);
+int	exec_sweep(struct db *, struct arena *, int events_keep_hours);
 
 #endif

@@ -31,6 +31,7 @@ struct job_run {
 	const struct exec_job	*job;
 	const char		*me;          /* the lease holder's name */
 	struct exec_env		*env;
+	struct exec_events	*events;      /* what it tells, until written */
 	struct json_object	*input;       /* as the run got it */
 	long long		 flags_ms;    /* when the flags were read */
 	int			 pause, cancel;
@@ -73,6 +74,10 @@ boundary(void *ctx, size_t i)
 	PGresult *res;
 
 	(void)i;
+	/* After a step that took a while, someone following it should know. */
+	if (jr->events->slow)
+		(void)exec_events_flush(jr->db, jr->arena, jr->job->id, jr->job->plan_id,
+		    jr->events);
 	if (mono_ms() - jr->flags_ms >= FLAGS_MS) {
 		res = db_query(jr->db, jr->arena, Q_EXEC_FLAGS, 1, p);
 		if (res != NULL && db_ok(res) && PQntuples(res) == 1) {
@@ -123,6 +128,9 @@ checkpoint(void *ctx, struct exec_result *sofar, size_t next)
 	jr->pause = PQgetvalue(res, 0, 0)[0] == 't';
 	jr->cancel = PQgetvalue(res, 0, 1)[0] == 't';
 	jr->flags_ms = mono_ms();
+	if (exec_events_flush(jr->db, jr->arena, jr->job->id, jr->job->plan_id,
+	    jr->events) == -1)
+		goto fail;
 	res = PQexec(jr->db->conn, "set local synchronous_commit = off");
 	PQclear(res);
 	if (db_commit(jr->db) == -1)
@@ -153,9 +161,11 @@ stop_job(struct job_run *jr, const struct exec_result *res)
 
 	if (!jr->db->in_tx && db_begin(jr->db) == -1)
 		return -1;
+	char iid[40] = "";
+
 	if (res->status == EXEC_WAITING && res->intervention != NULL) {
 		struct json_object *t = json_get(res->intervention, "timeout", json_type_int);
-		char iid[40], secs[24];
+		char secs[24];
 		const char *q[8];
 
 		if (id_new(iid, sizeof(iid), "int_", 20) == -1)
@@ -175,7 +185,12 @@ stop_job(struct job_run *jr, const struct exec_result *res)
 		if ((pg = db_query(jr->db, jr->arena, Q_INTERVENTION_INSERT, 8, q)) == NULL ||
 		    !db_ok(pg))
 			goto fail;
-	}
+		exec_events_outcome(jr->events, res, iid, PQgetisnull(pg, 0, 0) ? NULL :
+		    PQgetvalue(pg, 0, 0));
+	} else
+		exec_events_outcome(jr->events, res, NULL, NULL);
+	if (exec_events_flush(jr->db, jr->arena, job->id, job->plan_id, jr->events) == -1)
+		goto fail;
 	if (!ended) {
 		state = exec_state_with_input(res->state, jr->input);
 		arena_defer(jr->arena, json_put_cb, state);
@@ -244,6 +259,7 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 {
 	struct exec_resume from;
 	struct exec_result res;
+	struct exec_events ev;
 	struct exec_env env;
 	struct job_run jr;
 	const struct plan *p = NULL;
@@ -256,6 +272,8 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 	jr.job = job;
 	jr.me = me;
 	jr.env = &env;
+	exec_events_init(&ev, NULL);
+	jr.events = &ev;
 	jr.pause = job->pause_requested;
 	jr.cancel = job->cancel_requested;
 	jr.flags_ms = mono_ms();
@@ -265,20 +283,21 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 		jr.input = json_object_new_object();
 		arena_defer(a, json_put_cb, jr.input);
 	}
-	if (jr.cancel) {
-		stop_unrun(&jr, EXEC_CANCELLED, NULL, NULL);
-		return;
-	}
-	if (jr.pause) {
-		stop_unrun(&jr, EXEC_PAUSED, NULL, NULL);
+	if (jr.cancel || jr.pause) {
+		stop_unrun(&jr, jr.cancel ? EXEC_CANCELLED : EXEC_PAUSED, NULL, NULL);
+		exec_events_free(&ev);
 		return;
 	}
 	if (host->prepare(host->ctx, db, a, job, &p, &env, why, sizeof(why)) == -1) {
 		log_warn("execution %s cannot go on: %s", job->id, why);
 		stop_unrun(&jr, EXEC_FAILED, "not_runnable", why);
 		json_object_put(env.secrets);
+		exec_events_free(&ev);
 		return;
 	}
+	ev.secrets = env.secrets;
+	env.on_step = exec_events_on_step;
+	env.step_ctx = &ev;
 	memset(&from, 0, sizeof(from));
 	from.next_step = job->next_step;
 	from.state = job->state;
@@ -301,6 +320,7 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 	if (env.in_tx)
 		db_rollback(db);
 	exec_result_free(&res);
+	exec_events_free(&ev);
 	json_object_put(env.secrets);
 }
 
@@ -359,9 +379,11 @@ take_and_run(struct db *db, struct arena *a, const struct exec_host *host,
  * fail the execution. Returns how many it ended, or -1.
  */
 int
-exec_sweep(struct db *db, struct arena *a)
+exec_sweep(struct db *db, struct arena *a, int keep_hours)
 {
 	PGresult *res, *due;
+	char hours[16];
+	const char *hp[1] = { hours };
 	int n = 0;
 
 	if (db_begin(db) == -1)
@@ -377,6 +399,9 @@ exec_sweep(struct db *db, struct arena *a)
 	}
 	for (int i = 0; i < PQntuples(due); i++) {
 		const char *iid = PQgetvalue(due, i, 0), *exe = PQgetvalue(due, i, 1);
+		const char *plan = PQgetvalue(due, i, 3);
+		struct exec_events ev;
+		struct json_object *d;
 		struct json_object *spec = json_tokener_parse(PQgetvalue(due, i, 2)), *ans;
 		const char *on = json_get_str(spec, "onTimeout"), *p[4];
 		char at[ISO_UTC_SIZE];
@@ -403,6 +428,22 @@ exec_sweep(struct db *db, struct arena *a)
 			ok = exec_end(db, a, exe, on != NULL && strcmp(on, "cancel") == 0 ?
 			    "cancelled" : "failed", "timeout",
 			    "nobody answered the approval in time", 504) == 0;
+		exec_events_init(&ev, NULL);
+		d = json_object_new_object();
+		json_add_new(d, "interventionId", json_object_new_string(iid));
+		json_add_new(d, "status", json_object_new_string("expired"));
+		json_add_new(d, "timedOut", json_object_new_boolean(1));
+		exec_event_add(&ev, EXEC_EVENT_INTERVENTION_ANSWERED, d);
+		if (on == NULL || strcmp(on, "continue") != 0) {
+			int cancel = on != NULL && strcmp(on, "cancel") == 0;
+			d = json_object_new_object();
+			json_add_new(d, "status", json_object_new_string(cancel ? "cancelled" :
+			    "failed"));
+			json_add_new(d, "reason", json_object_new_string("timeout"));
+			exec_event_add(&ev, cancel ? EXEC_EVENT_CANCELLED : EXEC_EVENT_FAILED, d);
+		}
+		ok = ok && exec_events_flush(db, a, exe, plan, &ev) == 0;
+		exec_events_free(&ev);
 		json_object_put(ans);
 		json_object_put(spec);
 		if (!ok) {
@@ -410,6 +451,12 @@ exec_sweep(struct db *db, struct arena *a)
 			return -1;
 		}
 		n++;
+	}
+	/* Events older than they are kept for go too, a batch at a time. */
+	snprintf(hours, sizeof(hours), "%d", keep_hours);
+	if (db_query(db, a, Q_EXEC_EVENTS_EXPIRE, 1, hp) == NULL) {
+		db_rollback(db);
+		return -1;
 	}
 	if (db_commit(db) == -1)
 		return -1;
@@ -475,7 +522,7 @@ exec_serve(const struct config *cfg, struct db *db, const struct exec_host *host
 		listen_queue(db, &listening);
 		n = take_and_run(db, &a, host, me, lease_s < 1 ? 1 : lease_s);
 		if (mono_ms() - last_sweep >= SWEEP_MS) {
-			(void)exec_sweep(db, &a);
+			(void)exec_sweep(db, &a, cfg->events_keep_hours);
 			last_sweep = mono_ms();
 		}
 		arena_reset(&a);

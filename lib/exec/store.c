@@ -175,6 +175,15 @@ exec_control(struct db *db, struct arena *a, const char *id, const char *owner,
 	if (PQntuples(res) == 1) {
 		*status = PQgetvalue(res, 0, 0);
 		*requested = act != EXEC_RESUME && PQgetvalue(res, 0, 1)[0] == 't';
+		/* What took effect at once is told now; a request, by the run
+		 * when it stops. */
+		if (!*requested) {
+			struct json_object *d = json_object_new_object();
+			json_object_object_add(d, "status", json_object_new_string(*status));
+			(void)exec_event_write(db, a, id, PQgetvalue(res, 0, 2),
+			    act == EXEC_PAUSE ? EXEC_EVENT_PAUSED : act == EXEC_RESUME ?
+			    EXEC_EVENT_RESUMED : EXEC_EVENT_CANCELLED, d);
+		}
 		return EXC_OK;
 	}
 	if ((res = db_query(db, a, Q_EXEC_STATUS_OF, 2, p)) == NULL)

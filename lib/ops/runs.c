@@ -149,7 +149,7 @@ static enum op_status
 run_waits(const struct op_env *env, const struct op_caller *who, const char *server_id,
     int version, const char *exe, struct json_object *input, struct json_object *trace_in,
     struct json_object *steps, struct json_object *logs, struct exec_result *res,
-    struct op_result *out)
+    struct exec_events *ev, struct op_result *out)
 {
 	struct json_object *iv = NULL;
 	char iid[40];
@@ -160,12 +160,16 @@ run_waits(const struct op_env *env, const struct op_caller *who, const char *ser
 		goto fail;
 	}
 	if ((rc = exec_save_waiting(env->db, env->arena, exe, server_id, who->owner_id,
-	    version, input, trace_in, steps, logs, res, who->key_id, NULL, iid, &iv)) != 0 ||
+	    version, input, trace_in, steps, logs, res, who->key_id, NULL, iid, &iv)) != 0)
+		goto fail;
+	arena_defer(env->arena, json_put_cb, iv);
+	exec_events_outcome(ev, res, iid, json_get_str(iv, "expiresAt"));
+	if (exec_events_flush(env->db, env->arena, exe, server_id, ev) == -1 ||
 	    db_commit(env->db) == -1) {
-		rc = rc == 0 ? -1 : rc;
+		rc = -1;
 		goto fail;
 	}
-	arena_defer(env->arena, json_put_cb, iv);
+	exec_events_free(ev);
 	buf_printf(&out->body, "{\"executionId\":\"%s\",\"serverId\":\"%s\",\"version\":%d,"
 	    "\"status\":\"waiting\",\"httpStatus\":202,\"statusUrl\":\"/api/v1/executions/%s\","
 	    "\"interventions\":[", exe, server_id, version, exe);
@@ -185,6 +189,7 @@ run_waits(const struct op_env *env, const struct op_caller *who, const char *ser
 fail:
 	if (env->db->in_tx)
 		db_rollback(env->db);
+	exec_events_free(ev);
 	exec_result_free(res);
 	return rc == -1 ? op_unavailable(out) : op_fail(out, OP_INTERNAL, "internal",
 	    "the waiting execution could not be stored");
@@ -276,10 +281,11 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
     const char *server_id, struct json_object *input, struct json_object *request,
     struct op_result *out)
 {
-	const char *params[13];
+	const char *params[14];
 	struct json_object *secrets, *trace_in, *out_safe, *steps, *logs;
 	struct exec_result res;
 	struct exec_env ee;
+	struct exec_events ev;
 	struct plan *p;
 	PGresult *pg;
 	char exe[40], ver[16], http[8], started[24], dur[24];
@@ -325,6 +331,9 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
 	}
 	ee.request = request;
 	ee.execution_id = exe;
+	exec_events_init(&ev, secrets);
+	ee.on_step = exec_events_on_step;
+	ee.step_ctx = &ev;
 	engine_run(p, &ee, input, &res);
 
 	/* What is stored and shown hides secrets; the output keeps its fields. */
@@ -352,8 +361,13 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
 	params[12] = dur;
 	if (res.status == EXEC_WAITING)
 		return run_waits(env, who, server_id, version, exe, input, trace_in, steps,
-		    logs, &res, out);
-	pg = db_query(env->db, env->arena, Q_EXECUTION_INSERT, 13, params);
+		    logs, &res, &ev, out);
+	/* Its events are written with it: a run of its own costs no statement
+	 * more for them. */
+	exec_events_outcome(&ev, &res, NULL, NULL);
+	params[13] = exec_events_json(env->arena, &ev);
+	exec_events_free(&ev);
+	pg = db_query(env->db, env->arena, Q_EXECUTION_INSERT, 14, params);
 	if (pg == NULL || !db_ok(pg) || (ee.in_tx && db_commit(env->db) == -1)) {
 		if (ee.in_tx)
 			db_rollback(env->db);

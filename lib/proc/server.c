@@ -489,7 +489,8 @@ spawn_aux(const struct program *p, int which, const struct config *cfg,
 	pid_t pid;
 
 	if (which == AUX_WRITER ? p->log_writer == NULL || rings == NULL :
-	    which == AUX_HELPER ? p->helper == NULL || shared == NULL :
+	    which == AUX_HELPER ? p->helper == NULL ||
+	    (shared == NULL && p->shared_size > 0) :
 	    p->executor == NULL || which - AUX_EXECUTOR >= cfg->executors)
 		return 0;
 	if ((pid = fork()) != 0) {

@@ -101,7 +101,7 @@ set pause_requested = (status = 'running'),
     updated_at = now()
 where id = $1::text and owner_id = $2::text and status in ('running', 'waiting')
   and not cancel_requested
-returning status, pause_requested
+returning status, pause_requested, server_id
 
 -- name: exec_resume
 -- Resume a paused one (or take back a pause not yet in effect): it waits
@@ -114,13 +114,13 @@ with e as (
         pause_requested = false, updated_at = now()
     where x.id = $1::text and x.owner_id = $2::text
       and (x.status = 'paused' or (x.status = 'running' and x.pause_requested))
-    returning x.id, x.status
+    returning x.id, x.status, x.server_id
 ), q as (
     insert into execution_queue (execution_id)
     select id from e where status = 'running'
     on conflict (execution_id) do nothing
 )
-select status, pg_notify('orx_executions', id) from e
+select status, false, server_id, pg_notify('orx_executions', id) from e
 
 -- name: exec_cancel
 -- Cancel: a running one stops at its next step boundary (requested); a
@@ -135,7 +135,7 @@ with e as (
         updated_at = now()
     where x.id = $1::text and x.owner_id = $2::text
       and x.status in ('running', 'waiting', 'paused')
-    returning x.id, x.status, x.cancel_requested
+    returning x.id, x.status, x.cancel_requested, x.server_id
 ), i as (
     update interventions set status = 'cancelled', answered_at = now()
     where execution_id in (select id from e where status = 'cancelled')
@@ -144,7 +144,7 @@ with e as (
     delete from execution_queue
     where execution_id in (select id from e where status = 'cancelled')
 )
-select status, cancel_requested, pg_notify('orx_executions', id) from e
+select status, cancel_requested, server_id, pg_notify('orx_executions', id) from e
 
 -- name: intervention_list
 -- The open interventions of an execution of owner $2.
@@ -197,8 +197,8 @@ returning id
 
 -- name: interventions_due
 -- Open interventions whose time ran out, for the sweeper.
-select i.id, i.execution_id, i.spec
-from interventions i
+select i.id, i.execution_id, i.spec, e.server_id
+from interventions i join executions e on e.id = i.execution_id
 where i.status = 'pending' and i.expires_at <= now()
 order by i.expires_at
 limit 100
@@ -226,3 +226,35 @@ select i.execution_id, i.prompt, i.spec, i.status, orx_ts(i.expires_at),
        e.server_id, e.status
 from interventions i join executions e on e.id = i.execution_id
 where i.id = $1::text
+
+-- name: exec_events_add
+-- Events of execution $1 (of workflow or agent $2): [{type, at, data}].
+with e as (
+    insert into execution_events (execution_id, server_id, type, data, at)
+    select $1::text, $2::text, x ->> 'type', coalesce(x -> 'data', '{}'::json),
+           coalesce((x ->> 'at')::timestamptz, now())
+    from json_array_elements($3::json) x
+    returning id
+)
+select count(*), pg_notify('orx_events', $1::text || ' ' || $2::text) from e
+
+-- name: exec_events_since
+-- The events of execution $1 after id $2, in order (polling, and what a
+-- subscriber missed).
+select id, type, data::text, orx_ts(at) from execution_events
+where execution_id = $1::text and id > $2::bigint
+order by id
+limit $3::int
+
+-- name: exec_events_of_server
+-- The events of workflow $1's executions after id $2, in order.
+select id, execution_id, type, data::text, orx_ts(at) from execution_events
+where server_id = $1::text and id > $2::bigint
+order by id
+limit $3::int
+
+-- name: exec_events_expire
+-- Events older than $1 hours go (the sweeper, in batches).
+delete from execution_events
+where id in (select id from execution_events
+             where at < now() - make_interval(hours => $1::int) limit 10000)

@@ -48,13 +48,24 @@ where w.server_id = $1::text and w.owner_id = $2::text
 select doc from workflow_versions where server_id = $1::text and version = $2::int
 
 -- name: execution_insert
-insert into executions (id, server_id, owner_id, version, status, http_status,
-                        input, output, error, steps, logs, started_at,
-                        finished_at, duration_us)
-values ($1::text, $2::text, $3::text, $4::int, $5::text, $6::int, $7::json,
-        $8::json, $9::json, $10::json, $11::json,
-        to_timestamp($12::bigint / 1e6), to_timestamp($12::bigint / 1e6) +
-        make_interval(secs => $13::bigint / 1e6), $13::bigint)
+-- A run that ended, with its events ($14: [{type, at, data}]) in the same
+-- statement.
+with x as (
+    insert into executions (id, server_id, owner_id, version, status, http_status,
+                            input, output, error, steps, logs, started_at,
+                            finished_at, duration_us)
+    values ($1::text, $2::text, $3::text, $4::int, $5::text, $6::int, $7::json,
+            $8::json, $9::json, $10::json, $11::json,
+            to_timestamp($12::bigint / 1e6), to_timestamp($12::bigint / 1e6) +
+            make_interval(secs => $13::bigint / 1e6), $13::bigint)
+    returning id
+), ev as (
+    insert into execution_events (execution_id, server_id, type, data, at)
+    select $1::text, $2::text, e ->> 'type', coalesce(e -> 'data', '{}'::json),
+           coalesce((e ->> 'at')::timestamptz, now())
+    from json_array_elements($14::json) e
+)
+select id, pg_notify('orx_events', $1::text || ' ' || $2::text) from x
 
 -- name: execution_list
 select e.id, e.status, e.http_status, e.version, orx_ts(e.started_at),

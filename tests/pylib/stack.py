@@ -128,7 +128,7 @@ class Stack:
 
     # The runtime's log writer and committer, and each program's executors,
     # are children of the master but no workers.
-    AUX = ("orx-log-writer", "orx-committer", "orx-executor")
+    AUX = ("orx-log-writer", "orx-committer", "orx-executor", "orx-events")
 
     def _children(self, name):
         """(pid, comm) of each child of program name's master."""
