@@ -51,6 +51,15 @@ h_execution_cancel(struct req *r, struct resp *w)
 	return control(r, w, EXEC_CANCEL);
 }
 
+/* GET /api/v1/interventions: the approvals inbox. */
+int
+h_interventions_open(struct req *r, struct resp *w)
+{
+	OP_LOCALS(r);
+	op_interventions_open(&env, &who, &res);
+	return orx_answer(w, &res);
+}
+
 int
 h_interventions(struct req *r, struct resp *w)
 {

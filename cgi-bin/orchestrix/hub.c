@@ -6,6 +6,7 @@
  *
  *	GET /api/v1/executions/:executionId/events   one execution's events
  *	GET /mcp/servers/:serverId/events            every run of one workflow
+ *	GET /api/v1/events                           every run of the key's owner
  *
  * With "Accept: text/event-stream" the answer is a stream of Server-Sent
  * Events -- each "id: <event id>", "event: <type>", "data: {...}" -- that
@@ -50,6 +51,7 @@ struct sub {
 	size_t		 outlen, outoff, outcap;
 	char		 exe[72];       /* subscribed execution, or "" */
 	char		 server[72];    /* subscribed workflow, or "" */
+	char		 owner[72];     /* subscribed owner (every execution of its), or "" */
 	long long	 last;          /* the last event id it was sent */
 	long long	 since_ms;      /* accepted, or last written */
 	int		 dead;          /* closed; freed at the end of the loop's turn */
@@ -193,15 +195,16 @@ static long long
 events_after(struct hub *h, const struct sub *s, long long from, struct buf *b, int json)
 {
 	char after[24], lim[16];
-	const char *p[3] = { s->exe[0] ? s->exe : s->server, after, lim };
+	const char *p[3] = { s->exe[0] ? s->exe : s->server[0] ? s->server : s->owner,
+	    after, lim };
 	PGresult *res;
 	long long last = from;
 	int wf = s->exe[0] == '\0';
 
 	snprintf(after, sizeof(after), "%lld", from);
 	snprintf(lim, sizeof(lim), "%d", PAGE);
-	res = db_query(&h->db, &h->arena, wf ? Q_EXEC_EVENTS_OF_SERVER : Q_EXEC_EVENTS_SINCE,
-	    3, p);
+	res = db_query(&h->db, &h->arena, s->exe[0] ? Q_EXEC_EVENTS_SINCE : s->server[0] ?
+	    Q_EXEC_EVENTS_OF_SERVER : Q_EXEC_EVENTS_OF_OWNER, 3, p);
 	if (res == NULL || !db_ok(res))
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -320,7 +323,7 @@ serve_head(struct hub *h, struct sub *s)
 		s->server[n] = '\0';
 		if (!param_valid(PARAM_SERVER_ID, s->server))
 			return fail(h, s, 400, "bad_request", "not a workflow id");
-	} else
+	} else if (strcmp(path, "/api/v1/events") != 0)
 		return fail(h, s, 404, "not_found", "no such route");
 	if ((auth = header(h, hdrs - 1, "Authorization")) == NULL ||
 	    strncasecmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) > 512)
@@ -335,15 +338,22 @@ serve_head(struct hub *h, struct sub *s)
 	if (scopes_parse(db_value(res, 0, 2), &scopes) == -1 || !(scopes & S_READ))
 		return fail(h, s, 403, "forbidden", "this key lacks the scope: read");
 	owner = arena_strdup(&h->arena, db_value(res, 0, 1));
-	params[0] = s->exe[0] ? s->exe : s->server;
-	params[1] = owner;
-	res = db_query(&h->db, &h->arena, s->exe[0] ? Q_EXEC_STATUS_OF : Q_WORKFLOW_STATE,
-	    2, params);
-	if (res == NULL)
-		return fail(h, s, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
-	if (!db_ok(res) || PQntuples(res) == 0)
-		return fail(h, s, 404, "not_found", s->exe[0] ? "no such execution" :
-		    "no such workflow");
+	if (s->exe[0] == '\0' && s->server[0] == '\0') {
+		/* /api/v1/events: every execution of the key's owner. */
+		if (strlen(owner) >= sizeof(s->owner))
+			return fail(h, s, 400, "bad_request", "the owner's id is too long");
+		snprintf(s->owner, sizeof(s->owner), "%s", owner);
+	} else {
+		params[0] = s->exe[0] ? s->exe : s->server;
+		params[1] = owner;
+		res = db_query(&h->db, &h->arena, s->exe[0] ? Q_EXEC_STATUS_OF :
+		    Q_WORKFLOW_STATE, 2, params);
+		if (res == NULL)
+			return fail(h, s, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
+		if (!db_ok(res) || PQntuples(res) == 0)
+			return fail(h, s, 404, "not_found", s->exe[0] ? "no such execution" :
+			    "no such workflow");
+	}
 	last_id = header(h, hdrs - 1, "Last-Event-ID");
 	if ((after_q != NULL && (after = number(after_q)) < 0) ||
 	    (last_id != NULL && (after = number(last_id)) < 0))
@@ -424,16 +434,17 @@ accept_all(struct hub *h)
 	}
 }
 
-/* Every stream of key (an execution or a workflow) gets what is new. */
+/* Every stream of the execution, its workflow or its owner gets what is new. */
 static void
-changed(struct hub *h, const char *exe, const char *server)
+changed(struct hub *h, const char *exe, const char *server, const char *owner)
 {
 	struct sub *s, *next;
 
 	for (s = h->subs; s != NULL; s = next) {
 		next = s->next;
 		if (!s->dead && s->streaming && ((s->exe[0] && strcmp(s->exe, exe) == 0) ||
-		    (s->server[0] && strcmp(s->server, server) == 0)))
+		    (s->server[0] && strcmp(s->server, server) == 0) ||
+		    (s->owner[0] && strcmp(s->owner, owner) == 0)))
 			(void)catch_up(h, s);
 	}
 }
@@ -472,10 +483,10 @@ notices(struct hub *h)
 	if (h->db.conn == NULL || PQconsumeInput(h->db.conn) == 0)
 		return;
 	while ((n = PQnotifies(h->db.conn)) != NULL) {
-		char exe[72] = "", server[72] = "";
+		char exe[72] = "", server[72] = "", owner[72] = "";
 
-		if (sscanf(n->extra, "%71s %71s", exe, server) >= 1)
-			changed(h, exe, server);
+		if (sscanf(n->extra, "%71s %71s %71s", exe, server, owner) >= 1)
+			changed(h, exe, server, owner);
 		PQfreemem(n);
 	}
 }

@@ -50,6 +50,7 @@ static const struct route routes[] = {
 	    KB, ROUTE_JSON, { PARAM_EXEC_ID } },
 	{ HTTP_POST,   "/api/v1/executions/:executionId/cancel", h_execution_cancel, S_RUN,
 	    KB, ROUTE_JSON, { PARAM_EXEC_ID } },
+	{ HTTP_GET,    "/api/v1/interventions", h_interventions_open, S_READ, 0, 0, {0} },
 	{ HTTP_GET,    "/api/v1/executions/:executionId/interventions", h_interventions,
 	    S_READ, 0, 0, { PARAM_EXEC_ID } },
 	{ HTTP_POST,   "/api/v1/executions/:executionId/interventions/:interventionId",

@@ -77,6 +77,7 @@ int	h_execution_pause(struct req *, struct resp *);
 int	h_execution_resume(struct req *, struct resp *);
 int	h_execution_cancel(struct req *, struct resp *);
 int	h_interventions(struct req *, struct resp *);
+int	h_interventions_open(struct req *, struct resp *);
 int	h_intervention_answer(struct req *, struct resp *);
 int	h_link_get(struct req *, struct resp *);
 int	h_link_answer(struct req *, struct resp *);

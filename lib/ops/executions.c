@@ -171,6 +171,45 @@ op_interventions_list(const struct op_env *env, const struct op_caller *who,
 	return OP_OK;
 }
 
+/*
+ * The approvals inbox: every open intervention the caller may be asked to
+ * answer -- of its owner's executions, and of others' whose approval names
+ * its owner -- newest first, each with its execution, workflow and link.
+ */
+enum op_status
+op_interventions_open(const struct op_env *env, const struct op_caller *who,
+    struct op_result *out)
+{
+	const char *p[2] = { who->owner_id, "200" };
+	PGresult *res;
+
+	if (op_allowed(who, S_READ, out) != OP_OK)
+		return out->status;
+	if ((res = db_query(env->db, env->arena, Q_INTERVENTIONS_OPEN_FOR, 2, p)) == NULL)
+		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "the interventions cannot be listed");
+	buf_puts(&out->body, "{\"items\":[");
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *spec = json_tokener_parse(PQgetvalue(res, i, 4));
+		const char *link = op_link_of(env, PQgetvalue(res, i, 0),
+		    strtoll(PQgetvalue(res, i, 7), NULL, 10));
+
+		buf_printf(&out->body, "%s{\"executionId\":\"%s\",\"serverId\":\"%s\","
+		    "\"ownerId\":", i ? "," : "", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+		buf_put_json_string(&out->body, PQgetvalue(res, i, 8), strlen(PQgetvalue(res, i, 8)));
+		buf_printf(&out->body, ",\"createdAt\":\"%s\",\"intervention\":",
+		    PQgetvalue(res, i, 5));
+		exec_intervention_json(&out->body, PQgetvalue(res, i, 0), PQgetvalue(res, i, 3),
+		    spec, PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6), link);
+		buf_putc(&out->body, '}');
+		json_object_put(spec);
+	}
+	buf_puts(&out->body, "]}");
+	out->status = OP_OK;
+	return OP_OK;
+}
+
 /* The answer's outcome as a result. */
 static enum op_status
 answered(const struct op_env *env, const char *exe, const char *iid,

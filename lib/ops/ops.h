@@ -175,6 +175,8 @@ enum op_status	 op_execution_control(const struct op_env *, const struct op_call
 		    const char *execution_id, enum exec_action, struct op_result *);
 enum op_status	 op_interventions_list(const struct op_env *, const struct op_caller *,
 		    const char *execution_id, struct op_result *);
+enum op_status	 op_interventions_open(const struct op_env *, const struct op_caller *,
+		    struct op_result *);
 enum op_status	 op_intervention_answer(const struct op_env *, const struct op_caller *,
 		    const char *execution_id, const char *intervention_id,
 		    struct json_object *response, const char *notes, struct op_result *);

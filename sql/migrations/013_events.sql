@@ -3,7 +3,7 @@
 -- hub, or polling), kept for ORX_EVENTS_KEEP_HOURS. An event's id orders
 -- the events of one execution (one process writes them at a time) and is
 -- the SSE id a reconnect resumes after. NOTIFY orx_events carries
--- "<executionId> <serverId>" after each write.
+-- "<executionId> <serverId> <ownerId>" after each write.
 
 create table execution_events (
     id            bigint generated always as identity primary key,

@@ -236,7 +236,8 @@ with e as (
     from json_array_elements($3::json) x
     returning id
 )
-select count(*), pg_notify('orx_events', $1::text || ' ' || $2::text) from e
+select count(*), pg_notify('orx_events', $1::text || ' ' || $2::text || ' ' ||
+       coalesce((select owner_id from executions where id = $1::text), '')) from e
 
 -- name: exec_events_since
 -- The events of execution $1 after id $2, in order (polling, and what a
@@ -258,3 +259,26 @@ limit $3::int
 delete from execution_events
 where id in (select id from execution_events
              where at < now() - make_interval(hours => $1::int) limit 10000)
+
+-- name: exec_events_of_owner
+-- The events of owner $1's executions after id $2, in order.
+select v.id, v.execution_id, v.type, v.data::text, orx_ts(v.at)
+from execution_events v join executions e on e.id = v.execution_id
+where e.owner_id = $1::text and v.id > $2::bigint
+order by v.id
+limit $3::int
+
+-- name: interventions_open_for
+-- Every open intervention owner $1 may be asked to answer: of its own
+-- executions, and of others' whose approval names it. Newest first.
+select i.id, i.execution_id, e.server_id, i.prompt, i.spec, orx_ts(i.created_at),
+       orx_ts(i.expires_at),
+       extract(epoch from coalesce(i.expires_at, i.created_at + interval '7 days'))::bigint,
+       i.owner_id
+from interventions i join executions e on e.id = i.execution_id
+where i.status = 'pending'
+  and (i.owner_id = $1::text or exists (
+      select 1 from json_array_elements_text(i.spec -> 'approvers' -> 'owners') o
+      where o = $1::text))
+order by i.seq desc
+limit $2::int

@@ -65,7 +65,7 @@ with x as (
            coalesce((e ->> 'at')::timestamptz, now())
     from json_array_elements($14::json) e
 )
-select id, pg_notify('orx_events', $1::text || ' ' || $2::text) from x
+select id, pg_notify('orx_events', $1::text || ' ' || $2::text || ' ' || $3::text) from x
 
 -- name: execution_list
 select e.id, e.status, e.http_status, e.version, orx_ts(e.started_at),

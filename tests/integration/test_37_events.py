@@ -210,3 +210,33 @@ def test_a_thousand_subscribers_hold_no_worker(s):
     finally:
         for st in streams:
             st.close()
+
+
+def test_the_approvals_inbox_and_the_owners_stream(s):
+    """GET /api/v1/interventions: every open intervention the key may be
+    asked to answer, newest first (its owner's, and others' that name it);
+    GET /api/v1/events follows every run of the key's owner."""
+    s.owner("hal")
+    st = Stream(s, "/api/v1/events", key(s))
+    try:
+        st.read_until(lambda e: False, timeout=0.5)
+        a = workflow(s)
+        doc = json.loads(json.dumps(FLOW))
+        doc["tools"][2]["config"]["approvers"] = {"owners": ["hal"]}
+        r = s.post("/mcp/servers", doc, key=key(s))
+        b = r.json["serverId"]
+        s.put(f"/mcp/servers/{b}/secrets/apiKey", {"value": SECRET}, key=key(s))
+        s.post(f"/mcp/servers/{b}/runtime/start", key=key(s))
+        x = s.post(f"/mcp/servers/{a}/run", {"input": {"who": "X"}}, key=key(s)).json["executionId"]
+        y = s.post(f"/mcp/servers/{b}/run", {"input": {"who": "Y"}}, key=key(s)).json["executionId"]
+        got = st.read_until(lambda e: {v["data"]["executionId"] for v in e
+                                       if v["event"] == "intervention_required"} >= {x, y})
+        assert {v["data"]["executionId"] for v in got} >= {x, y}, got
+    finally:
+        st.close()
+    mine = s.get("/api/v1/interventions", key=key(s)).json["items"]
+    assert [i["executionId"] for i in mine][:2] == [y, x], mine   # newest first
+    assert mine[0]["intervention"]["prompt"] == "ok Y?" and mine[0]["intervention"]["link"]
+    theirs = s.get("/api/v1/interventions", key=s.keys["hal"]).json["items"]
+    assert [i["executionId"] for i in theirs] == [y], theirs
+    assert s.get("/api/v1/interventions", key="bob").json["items"] == []
