@@ -117,8 +117,14 @@ sub_flush(struct hub *h, struct sub *s)
 		}
 		s->outoff += (size_t)n;
 	}
-	if (s->outoff == s->outlen)
+	if (s->outoff == s->outlen) {
 		s->outoff = s->outlen = 0;
+		if (s->outcap > 65536) {   /* a burst's room goes back */
+			free(s->out);
+			s->out = NULL;
+			s->outcap = 0;
+		}
+	}
 	{
 		struct epoll_event ev = { EPOLLIN | EPOLLRDHUP | (s->outlen ? EPOLLOUT : 0),
 		    { .ptr = s } };
@@ -361,6 +367,15 @@ serve_head(struct hub *h, struct sub *s)
 		    "Last-Event-ID and after are event ids: digits");
 	s->last = after;
 	accept = header(h, hdrs - 1, "Accept");
+	/* A workflow's or an owner's stream follows from now on, unless it
+	 * names where to go on from: its history may be long. */
+	if (s->exe[0] == '\0' && last_id == NULL && after_q == NULL &&
+	    accept != NULL && strstr(accept, "text/event-stream") != NULL) {
+		if ((res = db_query(&h->db, &h->arena, Q_EXEC_EVENTS_LAST, 0, NULL)) == NULL ||
+		    !db_ok(res))
+			return fail(h, s, 503, "unavailable", DB_UNAVAILABLE_MESSAGE);
+		s->last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	}
 	if (accept == NULL || strstr(accept, "text/event-stream") == NULL) {
 		struct buf b;
 		long long last;

@@ -242,14 +242,16 @@ select count(*), pg_notify('orx_events', $1::text || ' ' || $2::text || ' ' ||
 -- name: exec_events_since
 -- The events of execution $1 after id $2, in order (polling, and what a
 -- subscriber missed).
-select id, type, data::text, orx_ts(at) from execution_events
+select id, type, data::text,
+       to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from execution_events
 where execution_id = $1::text and id > $2::bigint
 order by id
 limit $3::int
 
 -- name: exec_events_of_server
 -- The events of workflow $1's executions after id $2, in order.
-select id, execution_id, type, data::text, orx_ts(at) from execution_events
+select id, execution_id, type, data::text,
+       to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from execution_events
 where server_id = $1::text and id > $2::bigint
 order by id
 limit $3::int
@@ -262,7 +264,8 @@ where id in (select id from execution_events
 
 -- name: exec_events_of_owner
 -- The events of owner $1's executions after id $2, in order.
-select v.id, v.execution_id, v.type, v.data::text, orx_ts(v.at)
+select v.id, v.execution_id, v.type, v.data::text,
+       to_char(v.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 from execution_events v join executions e on e.id = v.execution_id
 where e.owner_id = $1::text and v.id > $2::bigint
 order by v.id
@@ -282,3 +285,8 @@ where i.status = 'pending'
       where o = $1::text))
 order by i.seq desc
 limit $2::int
+
+-- name: exec_events_last
+-- The newest event's id: where a stream of a workflow or an owner that
+-- names no Last-Event-ID starts (it follows from now on).
+select coalesce(max(id), 0) from execution_events

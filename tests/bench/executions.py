@@ -8,8 +8,14 @@ the bench's stack (URL, KEY, DATABASE_URL from the environment):
      from the answer being recorded to the execution's end (its next and last
      step), p50/p99 from the database's timestamps (target: p99 <= 20 ms);
   3. 10,000 waiting executions: made through nginx, then what they hold --
-     processes, connections -- and their bytes in PostgreSQL.
+     processes, connections -- and their bytes in PostgreSQL;
+  4. live events: the time from a step's completion (its event's time) to a
+     subscriber of the workflow's stream reading it, p50/p99 (target: p99
+     <= 10 ms); then 1,000 subscribers at once, and what they hold.
 """
+import datetime
+import selectors
+import socket
 import http.client
 import json
 import os
@@ -148,6 +154,84 @@ def main():
           f"PostgreSQL (executions, interventions, indexes); processes {before_procs} -> "
           f"{after_procs}, connections {before_conn} -> {after_conn}, queued {queued}   "
           f"(target: none held)")
+    events_part()
+
+
+SLOW = {"name": "Followed", "inputSchema": {"type": "object"},
+        "tools": [{"toolId": "h", "name": "Hash", "type": "password_hash",
+                   "config": {"password": "x-{{input.n}}-password", "iterations": 20000}},
+                  {"toolId": "out", "name": "Out", "type": "response",
+                   "config": {"status": 200, "body": {"ok": True}}}],
+        "executionOrder": ["h", "out"]}
+
+
+def stream(path):
+    sock = socket.create_connection((u.hostname, u.port))
+    sock.sendall((f"GET {path} HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                  "Accept: text/event-stream\r\n\r\n").encode())
+    return sock
+
+
+def wall(at):
+    return datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def events_part():
+    sid = workflow(SLOW)
+    sock = stream(f"/mcp/servers/{sid}/events")
+    sock.settimeout(10)
+    buf, lat, n = b"", [], int(os.environ.get("BENCH_EVENT_RUNS", "200"))
+    for i in range(n):
+        st, d = call("POST", f"/mcp/servers/{sid}/executions", {"input": {"n": i}})
+        assert st == 202, d
+        seen = False
+        while not seen:
+            data = sock.recv(65536)
+            got = time.time()
+            if not data:
+                raise SystemExit("the event stream ended")
+            buf += data
+            while b"\n\n" in buf:
+                block, buf = buf.split(b"\n\n", 1)
+                for line in block.decode(errors="replace").splitlines():
+                    if line.startswith("data: "):
+                        ev = json.loads(line[6:])
+                        if ev["type"] == "step_completed" and ev["data"].get("toolId") == "h":
+                            lat.append((got - wall(ev["at"])) * 1000)
+                        if ev["type"] == "succeeded" and ev["executionId"] == d["executionId"]:
+                            seen = True
+    sock.close()
+    print(f"event latency, step completed -> subscriber ({len(lat)} events): "
+          f"p50 {percentile(lat, 50):.2f} ms  p99 {percentile(lat, 99):.2f} ms   (target p99 <= 10 ms)")
+    # 1,000 subscribers of one workflow's stream.
+    socks = []
+    for _ in range(1000):
+        socks.append(stream(f"/mcp/servers/{sid}/events"))
+    time.sleep(2)
+    hub = subprocess.run(["pgrep", "-x", "orx-events"], capture_output=True, text=True).stdout.split()
+    rss = sum(int(open(f"/proc/{p}/status").read().split("VmRSS:")[1].split()[0]) for p in hub)
+    workers = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin/orchestrix"],
+                                 capture_output=True, text=True).stdout.split())
+    st, d = call("POST", f"/mcp/servers/{sid}/executions", {"input": {"n": -1}})
+    sel = selectors.DefaultSelector()
+    for k in socks:
+        k.setblocking(False)
+        sel.register(k, selectors.EVENT_READ)
+    told, end, bufs = set(), time.time() + 30, {}
+    while len(told) < len(socks) and time.time() < end:
+        for key_, _ in sel.select(0.5):
+            try:
+                data = key_.fileobj.recv(65536)
+            except BlockingIOError:
+                continue
+            bufs[key_.fd] = bufs.get(key_.fd, b"") + data
+            if d["executionId"].encode() in bufs[key_.fd] and b"event: succeeded" in bufs[key_.fd]:
+                told.add(key_.fd)
+    for k in socks:
+        k.close()
+    print(f"1,000 subscribers of one workflow: the event hub {rss // 1024} MB RSS, orchestrix "
+          f"processes {workers}; {len(told)} told of the next run's end")
 
 
 if __name__ == "__main__":
