@@ -90,7 +90,7 @@ fi
 
 # --- durable executions: the queue, answers, what waiting costs --------------
 if part executions; then
-    URL=$URL KEY=$KEY /usr/bin/python3 tests/bench/executions.py
+    URL=$URL KEY=$KEY RUN=$RUN /usr/bin/python3 tests/bench/executions.py
     echo
 fi
 

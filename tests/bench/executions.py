@@ -135,8 +135,9 @@ def main():
             "'executions', 'interventions', 'execution_queue']::regclass[]) c")
     before_bytes = int(sql(size))
     before_conn = int(sql("select count(*) from pg_stat_activity"))
-    before_procs = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin"], capture_output=True,
-                                      text=True).stdout.split())
+    masters = [int(open(os.path.join(os.environ["RUN"], f"{n}.pid")).read())
+               for n in ("orchestrix", "runtime")]
+    before_procs = sum(len(children(m)) for m in masters)
     want = int(os.environ.get("BENCH_WAITING", "10000"))
     made = 0
     while made < want:
@@ -146,8 +147,7 @@ def main():
     sql("vacuum analyze executions, interventions")
     after_bytes = int(sql(size))
     after_conn = int(sql("select count(*) from pg_stat_activity"))
-    after_procs = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin"], capture_output=True,
-                                     text=True).stdout.split())
+    after_procs = sum(len(children(m)) for m in masters)
     queued = sql(f"select count(*) from execution_queue q join executions e on e.id = q.execution_id "
                  f"where e.server_id = '{sid}'")
     print(f"{made} waiting executions: {(after_bytes - before_bytes) / made:.0f} bytes each in "
@@ -170,6 +170,18 @@ def stream(path):
     sock.sendall((f"GET {path} HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
                   "Accept: text/event-stream\r\n\r\n").encode())
     return sock
+
+
+def children(pid):
+    """(pid, comm) of each child of pid."""
+    out = []
+    for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                            text=True).stdout.split():
+        try:
+            out.append((int(x), open(f"/proc/{x}/comm").read().strip()))
+        except OSError:
+            pass
+    return out
 
 
 def wall(at):
@@ -209,10 +221,10 @@ def events_part():
     for _ in range(1000):
         socks.append(stream(f"/mcp/servers/{sid}/events"))
     time.sleep(2)
-    hub = subprocess.run(["pgrep", "-x", "orx-events"], capture_output=True, text=True).stdout.split()
-    rss = sum(int(open(f"/proc/{p}/status").read().split("VmRSS:")[1].split()[0]) for p in hub)
-    workers = len(subprocess.run(["pgrep", "-f", "build/rel/cgi-bin/orchestrix"],
-                                 capture_output=True, text=True).stdout.split())
+    kids = children(int(open(os.path.join(os.environ["RUN"], "orchestrix.pid")).read()))
+    rss = sum(int(open(f"/proc/{p}/status").read().split("VmRSS:")[1].split()[0])
+              for p, comm in kids if comm == "orx-events")
+    workers = sum(1 for _, comm in kids if comm not in ("orx-events", "orx-executor"))
     st, d = call("POST", f"/mcp/servers/{sid}/executions", {"input": {"n": -1}})
     sel = selectors.DefaultSelector()
     for k in socks:
@@ -231,7 +243,7 @@ def events_part():
     for k in socks:
         k.close()
     print(f"1,000 subscribers of one workflow: the event hub {rss // 1024} MB RSS, orchestrix "
-          f"processes {workers}; {len(told)} told of the next run's end")
+          f"workers {workers}; {len(told)} told of the next run's end")
 
 
 if __name__ == "__main__":
