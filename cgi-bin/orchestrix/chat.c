@@ -318,13 +318,10 @@ h_chat(struct req *r, struct resp *w)
 	struct json_object *m, *sid = NULL;
 	const char *msg, *id;
 	enum intent in;
-	int st;
 
 	if (!json_object_is_type(r->json, json_type_object))
 		return resp_error(w, HTTP_BAD_REQUEST, "validation_failed",
 		    "send {\"message\": \"...\", \"serverId\": \"mcp_...\"}");
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	m = json_object_object_get(r->json, "message");
 	{
 		struct op_result res;

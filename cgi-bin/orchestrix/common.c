@@ -44,31 +44,6 @@ orx_authenticate(struct req *r, struct resp *w, unsigned scope)
 }
 
 /*
- * The seed contract lets clients send ownerId (in the body or the query);
- * where sent, it must be the authenticated owner. Returns 0 or 403.
- */
-int
-owner_field_check(struct req *r, struct resp *w)
-{
-	struct json_object *v;
-	const char *q = req_query(r, "ownerId");
-
-	if (r->json != NULL && json_object_is_type(r->json, json_type_object) &&
-	    json_object_object_get_ex(r->json, "ownerId", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
-			    "ownerId must be a string");
-		if (strcmp(json_object_get_string(v), r->auth.owner_id) != 0)
-			return resp_error(w, HTTP_FORBIDDEN, "forbidden",
-			    "ownerId does not match the API key's owner");
-	}
-	if (q != NULL && strcmp(q, r->auth.owner_id) != 0)
-		return resp_error(w, HTTP_FORBIDDEN, "forbidden",
-		    "ownerId does not match the API key's owner");
-	return 0;
-}
-
-/*
  * 0 when the key's owner has the workflow of r->param[0]; else the answer
  * (404, or 503 while the database is away).
  */

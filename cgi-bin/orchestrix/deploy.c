@@ -14,10 +14,7 @@ int
 h_deploy(struct req *r, struct resp *w)
 {
 	struct json_object *v = NULL;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	if (json_object_is_type(r->json, json_type_object) &&
 	    json_object_object_get_ex(r->json, "isolation", &v) &&
 	    !json_object_is_type(v, json_type_string))
@@ -33,10 +30,6 @@ h_deploy(struct req *r, struct resp *w)
 int
 h_redeploy(struct req *r, struct resp *w)
 {
-	int st;
-
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	OP_LOCALS(r);
 	op_redeploy(&env, &who, r->param[0], &res);
 	return orx_answer(w, &res);
@@ -47,10 +40,7 @@ int
 h_rollback(struct req *r, struct resp *w)
 {
 	struct json_object *v = json_get(r->json, "version", json_type_int);
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	OP_LOCALS(r);
 	op_rollback(&env, &who, r->param[0], v != NULL ? json_object_get_int64(v) : 0, &res);
 	return orx_answer(w, &res);
@@ -60,20 +50,24 @@ h_rollback(struct req *r, struct resp *w)
 int
 h_undeploy(struct req *r, struct resp *w)
 {
-	int st;
-
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	OP_LOCALS(r);
 	op_undeploy(&env, &who, r->param[0], &res);
 	return orx_answer(w, &res);
 }
 
-/* GET .../deployments: every deployment of the workflow, newest first. */
+/*
+ * GET .../deployments?limit=&cursor=: the workflow's deployments, newest
+ * first, a page at a time ({"items", "nextCursor"} as the other lists; a
+ * page is 100 unless limit says less, as many as the route answered before
+ * it took a limit).
+ */
 int
 h_deployments(struct req *r, struct resp *w)
 {
+	long long limit = req_query_number(r, "limit", 1, OP_LIST_MAX, OP_LIST_MAX);
+	long long cursor = req_query_number(r, "cursor", 0, 999999999999999999LL, 0);
+
 	OP_LOCALS(r);
-	op_deployments(&env, &who, r->param[0], &res);
+	op_deployments(&env, &who, r->param[0], limit, cursor, &res);
 	return orx_answer(w, &res);
 }

@@ -85,7 +85,8 @@ static const struct route routes[] = {
 	{ 0, NULL, NULL, 0, 0, 0, {0} }
 };
 
-static const struct router router = { routes, orx_authenticate };
+/* The seed's ownerId (body or query) must be the key's owner on every route. */
+static const struct router router = { routes, orx_authenticate, "ownerId", NULL };
 
 /*
  * GET /api/v1/me: the key's owner and scopes, and every route they allow

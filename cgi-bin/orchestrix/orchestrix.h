@@ -27,7 +27,6 @@ void	orx_worker_fini(struct app *);
 int	orx_authenticate(struct req *, struct resp *, unsigned scope);
 #define unavailable(w) resp_unavailable(w)
 int	owned_workflow(struct req *, struct resp *);
-int	owner_field_check(struct req *, struct resp *);
 void	orx_op(struct req *, struct op_env *, struct op_caller *, struct op_result *);
 int	orx_answer(struct resp *, const struct op_result *);
 /* Declares env, who and res for request r's operation, set up by orx_op. */

@@ -18,10 +18,7 @@ h_workflow_create(struct req *r, struct resp *w)
 	struct op_caller who;
 	struct op_result res;
 	struct json_object *p;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	orx_op(r, &env, &who, &res);
 	if (!json_object_object_get_ex(r->json, "prompt", &p))
 		op_workflow_create(&env, &who, r->json, &res);
@@ -36,10 +33,7 @@ h_workflow_get(struct req *r, struct resp *w)
 	struct op_env env;
 	struct op_caller who;
 	struct op_result res;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	orx_op(r, &env, &who, &res);
 	op_workflow_get(&env, &who, r->param[0], &res);
 	return orx_answer(w, &res);
@@ -59,10 +53,7 @@ h_workflow_list(struct req *r, struct resp *w)
 	struct op_env env;
 	struct op_caller who;
 	struct op_result res;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	if (order != NULL && strcmp(order, "newest") != 0 && strcmp(order, "oldest") != 0)
 		return resp_error(w, HTTP_BAD_REQUEST, "bad_request", "order is newest or oldest");
 	orx_op(r, &env, &who, &res);
@@ -83,10 +74,7 @@ h_workflow_put(struct req *r, struct resp *w)
 	struct op_env env;
 	struct op_caller who;
 	struct op_result res;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	orx_op(r, &env, &who, &res);
 	if (version >= 1 && sid != NULL && strcmp(sid, r->param[0]) != 0)
 		op_fail(&res, OP_BAD_REQUEST, "bad_request",
@@ -111,10 +99,7 @@ h_workflow_delete(struct req *r, struct resp *w)
 	struct op_env env;
 	struct op_caller who;
 	struct op_result res;
-	int st;
 
-	if ((st = owner_field_check(r, w)) != 0)
-		return st;
 	orx_op(r, &env, &who, &res);
 	op_workflow_delete(&env, &who, r->param[0], &res);
 	return orx_answer(w, &res);

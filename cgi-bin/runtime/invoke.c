@@ -19,8 +19,8 @@
  * Hands the call's log row to the log writer (never waits): one line of
  * COPY text, the columns of the rt_log_copy statement.
  */
-static void
-log_call(struct req *r, const char *agent, int version, const char *channel,
+void
+rt_log_call(struct req *r, const char *agent, int version, const char *channel,
     int status, long long latency_us, long long at_us, const char *error)
 {
 	char at[ISO_UTC_SIZE];
@@ -74,10 +74,11 @@ key_ok(struct req *r, const struct plan *p)
  * The agent of the request's path (r->param[0]), when the request may call
  * it. Returns its plan -- valid until the next rt_plan() of this worker --
  * or NULL with the refusal written into w (404, 401, 503 or 500) and *st
- * set to its status.
+ * set to its status. A refused key is a call the agent's log shows, on
+ * channel ("http" or "mcp").
  */
 struct plan *
-rt_agent(struct req *r, struct resp *w, int *st)
+rt_agent(struct req *r, struct resp *w, const char *channel, int *st)
 {
 	struct plan *p;
 	int status = HTTP_NOT_FOUND;
@@ -100,9 +101,37 @@ rt_agent(struct req *r, struct resp *w, int *st)
 		resp_header(w, "WWW-Authenticate", "Bearer");
 		*st = resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
 		    "this agent needs its access key as a Bearer token");
+		rt_log_call(r, p->id, p->version, channel, *st,
+		    mono_us() - r->started_us, wall_us(), "unauthorized");
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * The router's refused hook (ROUTE_TELL_REFUSED routes): a call to an
+ * agent that the dispatcher refused (a body that is not a JSON object, too
+ * large, of another type, a bad query) is still a call its dashboard
+ * shows, with the refusal's status and message -- when the agent exists.
+ * An id that names no agent is not logged: anyone could fill the log so.
+ */
+void
+rt_call_refused(struct req *r, const struct route *rte, const struct resp *w)
+{
+	const char *channel = rte->handler == h_agent_mcp ? "mcp" : "http";
+	struct json_object *env, *e;
+	struct plan *p;
+	int status = 0;
+
+	if (r->nparam < 1 || (p = rt_plan(r, r->param[0], &status)) == NULL)
+		return;
+	env = w->body.len > 0 ? json_tokener_parse(w->body.data) : NULL;
+	e = env != NULL ? json_object_object_get(env, "error") : NULL;
+	rt_log_call(r, p->id, p->version, channel, w->status,
+	    mono_us() - r->started_us, wall_us(),
+	    e != NULL && json_get_str(e, "message") ? json_get_str(e, "message") :
+	    http_reason(w->status));
+	json_object_put(env);
 }
 
 /*
@@ -235,7 +264,7 @@ rt_run(struct req *r, struct plan *p, struct json_object *input,
 		/* A plan that could not defer ran in the engine's transaction. */
 		run_not_stored(res, GC_FAILED, NULL);
 	}
-	log_call(r, agent_id, p->version, channel, res->http_status, mono_us() - t0, at,
+	rt_log_call(r, agent_id, p->version, channel, res->http_status, mono_us() - t0, at,
 	    res->error ? json_get_str(res->error, "message") : NULL);
 	json_object_put(env.pending);
 	return 0;
@@ -249,12 +278,12 @@ h_agent_invoke(struct req *r, struct resp *w)
 	struct plan *p;
 	int st;
 
-	if ((p = rt_agent(r, w, &st)) == NULL) {
+	if ((p = rt_agent(r, w, "http", &st)) == NULL) {
 		/* The agent could not be read (database away): still a call
 		 * its dashboard shows, once the log writer can write it. Its
 		 * version is not known here: 0. */
 		if (st == HTTP_SERVICE_UNAVAILABLE)
-			log_call(r, r->param[0], 0, "http", st, mono_us() - r->started_us,
+			rt_log_call(r, r->param[0], 0, "http", st, mono_us() - r->started_us,
 			    wall_us(), DB_UNAVAILABLE_MESSAGE);
 		return st;
 	}

@@ -21,8 +21,9 @@ static const struct route routes[] = {
 	{ HTTP_POST,   "/mcp/agents/:agentId/executions/:executionId/interventions/:interventionId",
 	    h_agent_intervention_answer, S_ADMIN, 64 * KB, ROUTE_JSON | ROUTE_BODY_REQUIRED,
 	    { PARAM_AGENT_ID, PARAM_EXEC_ID, PARAM_INTERVENTION_ID } },
-	{ HTTP_POST,   "/agents/:agentId", h_agent_invoke, 0, MB, ROUTE_JSON,
-	    { PARAM_AGENT_ID } },
+	/* Calls to agents: what the dispatcher refuses is logged too. */
+	{ HTTP_POST,   "/agents/:agentId", h_agent_invoke, 0, MB,
+	    ROUTE_JSON | ROUTE_TELL_REFUSED, { PARAM_AGENT_ID } },
 	/* A waiting call's status URL (its token or the agent's key), and the
 	 * approval links (public: the token is the credential). */
 	{ HTTP_GET,    "/agents/:agentId/executions/:executionId", h_agent_execution_get, 0,
@@ -32,7 +33,8 @@ static const struct route routes[] = {
 	{ HTTP_POST,   "/agents/:agentId/links/:token", h_agent_link_answer, 0, 64 * KB,
 	    ROUTE_JSON | ROUTE_BODY_REQUIRED, { PARAM_AGENT_ID, PARAM_LINK } },
 	/* The agent as an MCP server (Streamable HTTP; lib/mcp/ reads the body). */
-	{ HTTP_POST,   "/agents/:agentId/mcp", h_agent_mcp, 0, MB, 0, { PARAM_AGENT_ID } },
+	{ HTTP_POST,   "/agents/:agentId/mcp", h_agent_mcp, 0, MB, ROUTE_TELL_REFUSED,
+	    { PARAM_AGENT_ID } },
 	{ HTTP_GET,    "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
 	{ HTTP_DELETE, "/agents/:agentId/mcp", h_agent_mcp, 0, 0, 0, { PARAM_AGENT_ID } },
 	/* A dedicated agent's pod: its Service's /mcp (404 elsewhere). */
@@ -46,7 +48,7 @@ static const struct route routes[] = {
 	{ 0, NULL, NULL, 0, 0, 0, {0} }
 };
 
-static const struct router router = { routes, rt_authenticate };
+static const struct router router = { routes, rt_authenticate, NULL, rt_call_refused };
 
 static const struct program program = {
 	.name = "runtime",

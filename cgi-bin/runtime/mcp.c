@@ -143,15 +143,24 @@ static const struct mcp_server agent_server = {
 
 /*
  * POST, GET and DELETE /agents/:agentId/mcp. The agent must exist, and its
- * access key, when it has one, is required as Bearer on every request.
+ * access key, when it has one, is required as Bearer on every request. A
+ * request refused (malformed JSON-RPC, no session, ...) is logged as a call
+ * on channel mcp; a tools/call is logged by its run.
  */
 int
 h_agent_mcp(struct req *r, struct resp *w)
 {
 	struct plan *p;
-	int st;
+	int st, version;
+	char id[80];
 
-	if ((p = rt_agent(r, w, &st)) == NULL)
+	if ((p = rt_agent(r, w, "mcp", &st)) == NULL)
 		return st;
-	return mcp_handle(&agent_server, p, r, w);
+	/* The plan may leave the cache during the request: keep what the log needs. */
+	snprintf(id, sizeof(id), "%s", p->id);
+	version = p->version;
+	if ((st = mcp_handle(&agent_server, p, r, w)) >= 400)
+		rt_log_call(r, id, version, "mcp", st, mono_us() - r->started_us,
+		    wall_us(), http_reason(st));
+	return st;
 }

@@ -49,7 +49,10 @@ int	h_agent_delete(struct req *, struct resp *);
 
 /* invoke.c */
 int	h_agent_invoke(struct req *, struct resp *);
-struct plan *rt_agent(struct req *, struct resp *, int *st);
+struct plan *rt_agent(struct req *, struct resp *, const char *channel, int *st);
+void	rt_log_call(struct req *, const char *agent, int version, const char *channel,
+	    int status, long long latency_us, long long at_us, const char *error);
+void	rt_call_refused(struct req *, const struct route *, const struct resp *);
 int	rt_run(struct req *, struct plan *, struct json_object *input,
 	    const char *channel, struct exec_result *res);
 

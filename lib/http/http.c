@@ -151,28 +151,98 @@ url_decode(struct arena *a, const char *s, size_t n, int form, char **out)
 	return 0;
 }
 
-/* Returns the decoded value of query parameter name, or NULL. */
+/*
+ * Splits the query string into its pairs once, decoding each name and value
+ * (form encoding: '+' is a space). A pair that does not decode keeps a
+ * NULL value (a NULL name when the name itself is bad); empty pieces
+ * ("a=1&&b=2", a trailing '&') are skipped. Pairs beyond REQ_MAX_QUERY
+ * are not kept (req_query_check refuses such a query).
+ */
+static void
+query_split(struct req *r)
+{
+	const char *p = r->query;
+	size_t n = 0;
+
+	r->qparsed = 1;
+	r->nqpairs = 0;
+	if (p == NULL || *p == '\0')
+		return;
+	for (const char *c = p; *c != '\0'; c++)
+		n += *c == '&';
+	n++;
+	if (n > REQ_MAX_QUERY + 1)
+		n = REQ_MAX_QUERY + 1;
+	r->qpairs = arena_alloc(r->arena, n * sizeof(*r->qpairs));
+	while (p != NULL && *p != '\0' && r->nqpairs < n) {
+		const char *amp = strchr(p, '&'), *eq;
+		size_t len = amp ? (size_t)(amp - p) : strlen(p), nl;
+		struct query_pair *q = &r->qpairs[r->nqpairs];
+		char *v;
+
+		if (len > 0) {
+			eq = memchr(p, '=', len);
+			nl = eq ? (size_t)(eq - p) : len;
+			q->name = nl > 0 && url_decode(r->arena, p, nl, 1, &v) == 0 ?
+			    v : NULL;
+			if (eq == NULL)
+				q->value = "";
+			else
+				q->value = url_decode(r->arena, eq + 1, len - nl - 1, 1,
+				    &v) == 0 ? v : NULL;
+			r->nqpairs++;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+}
+
+/*
+ * Returns the decoded value of query parameter name ("" for "?name" or
+ * "?name="), or NULL when it is absent or does not decode.
+ */
 const char *
 req_query(struct req *r, const char *name)
 {
-	const char *p = r->query;
-	size_t n = strlen(name);
-
-	while (p != NULL && *p != '\0') {
-		const char *amp = strchr(p, '&');
-		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		char *v;
-
-		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
-			if (url_decode(r->arena, p + n + 1, len - n - 1, 1, &v) == -1)
-				return NULL;
-			return v;
-		}
-		if (len == n && strncmp(p, name, n) == 0)
-			return "";
-		p = amp ? amp + 1 : NULL;
-	}
+	if (!r->qparsed)
+		query_split(r);
+	for (size_t i = 0; i < r->nqpairs; i++)
+		if (r->qpairs[i].name != NULL && strcmp(r->qpairs[i].name, name) == 0)
+			return r->qpairs[i].value;
 	return NULL;
+}
+
+/*
+ * The dispatcher's check of the whole query string: every name and value
+ * must percent-decode to UTF-8 without NUL, no name may come twice, and
+ * there are at most REQ_MAX_QUERY parameters. Returns 0, or 400 with the
+ * envelope written.
+ */
+int
+req_query_check(struct req *r, struct resp *w)
+{
+	if (!r->qparsed)
+		query_split(r);
+	if (r->nqpairs > REQ_MAX_QUERY)
+		return resp_error(w, HTTP_BAD_REQUEST, "invalid_query",
+		    "a request takes at most %d query parameters", REQ_MAX_QUERY);
+	for (size_t i = 0; i < r->nqpairs; i++) {
+		const struct query_pair *q = &r->qpairs[i];
+
+		if (q->name == NULL)
+			return resp_error(w, HTTP_BAD_REQUEST, "invalid_query",
+			    "query parameter %zu has no name, or one that is not "
+			    "percent-encoded UTF-8", i + 1);
+		if (q->value == NULL)
+			return resp_error(w, HTTP_BAD_REQUEST, "invalid_query",
+			    "the value of query parameter %.64s is not percent-encoded "
+			    "UTF-8 (or holds %%00)", q->name);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->qpairs[j].name, q->name) == 0)
+				return resp_error(w, HTTP_BAD_REQUEST, "invalid_query",
+				    "query parameter %.64s is given more than once",
+				    q->name);
+	}
+	return 0;
 }
 
 void

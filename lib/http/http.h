@@ -39,6 +39,7 @@ enum http_status {
 const char	*http_reason(int status);
 
 #define REQ_MAX_PARAMS	4
+#define REQ_MAX_QUERY	32   /* query parameters a request may carry */
 #define RESP_MAX_HEADERS 16
 
 struct log_ring;
@@ -82,6 +83,11 @@ struct req {
 	size_t			 body_len;
 	struct json_object	*json;    /* parsed body, owned by the arena */
 	struct auth		 auth;
+	/* The query string's parameters, decoded once (req_query_parse);
+	 * value NULL for a pair that does not decode. */
+	struct query_pair	*qpairs;
+	size_t			 nqpairs;
+	int			 qparsed;
 	long long		 started_us;  /* mono_us() when it was accepted */
 	/* Body reader, supplied by the server glue: returns bytes read or -1. */
 	long			(*read)(void *io, char *, size_t);
@@ -89,6 +95,11 @@ struct req {
 };
 
 struct http_header {
+	const char	*name;
+	const char	*value;
+};
+
+struct query_pair {
 	const char	*name;
 	const char	*value;
 };
@@ -127,6 +138,7 @@ const char	*req_env(const struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
 struct json_object *req_request_json(const struct req *);
 const char	*req_query(struct req *, const char *name);
+int		 req_query_check(struct req *, struct resp *);
 int		 url_decode(struct arena *, const char *, size_t, int form,
 		    char **out);
 

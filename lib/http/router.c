@@ -147,6 +147,97 @@ read_body(struct req *r)
 }
 
 /*
+ * Where the router has an owner field and r is authenticated as an owner:
+ * 0 when the field is absent or names that owner, else 400 (not a string)
+ * or 403 with the envelope written.
+ */
+static int
+owner_check(const struct router *rt, struct req *r, struct resp *w)
+{
+	const char *f = rt->owner_field, *q;
+	struct json_object *v;
+
+	if (f == NULL || r->auth.owner_id == NULL)
+		return 0;
+	if (r->json != NULL && json_object_object_get_ex(r->json, f, &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+			    "%s must be a string", f);
+		if (strcmp(json_object_get_string(v), r->auth.owner_id) != 0)
+			return resp_error(w, HTTP_FORBIDDEN, "forbidden",
+			    "%s does not match the API key's owner", f);
+	}
+	if ((q = req_query(r, f)) != NULL && strcmp(q, r->auth.owner_id) != 0)
+		return resp_error(w, HTTP_FORBIDDEN, "forbidden",
+		    "%s does not match the API key's owner", f);
+	return 0;
+}
+
+/*
+ * What the dispatcher refuses once the route is known: the checks of
+ * dispatch() from the query string on. Returns 0 to run the handler, or
+ * the refusal's status.
+ */
+static int
+intake(const struct router *rt, const struct route *found, struct req *r,
+    struct resp *w)
+{
+	int st;
+
+	if ((st = req_query_check(r, w)) != 0)
+		return st;
+	if (r->content_length > 0) {
+		if (found->body_limit == 0)
+			return resp_error(w, HTTP_PAYLOAD_TOO_LARGE,
+			    "payload_too_large", "this route takes no body");
+		if ((size_t)r->content_length > found->body_limit)
+			return resp_error(w, HTTP_PAYLOAD_TOO_LARGE,
+			    "payload_too_large",
+			    "the body is %lld bytes; the limit is %zu",
+			    r->content_length, found->body_limit);
+		if ((found->flags & ROUTE_JSON) && !json_media_type(r->content_type))
+			return resp_error(w, HTTP_UNSUPPORTED_MEDIA_TYPE,
+			    "unsupported_media_type",
+			    "send the body as application/json");
+	}
+	if (found->scope != 0 && rt->authenticate != NULL &&
+	    (st = rt->authenticate(r, w, found->scope)) != 0)
+		return st;
+
+	if (r->content_length > 0 && !(found->flags & ROUTE_RAW)) {
+		if (read_body(r) == -1)
+			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
+			    "the body ended before Content-Length bytes");
+	}
+	if ((found->flags & ROUTE_JSON) && r->body_len > 0) {
+		struct json_object *v;
+		size_t off;
+		enum jp_status js = json_parse_strict(r->body, r->body_len,
+		    r->app->cfg->json_max_depth, &v, &off);
+		if (js == JP_MALFORMED || js == JP_TRAILING)
+			return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
+			    "%s (at byte %zu)", jp_status_names[js], off);
+		if (js != JP_OK)
+			return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
+			    "%s", jp_status_names[js]);
+		/* Every JSON body is an object of named fields: [], 1, "x" or
+		 * null would otherwise read as a body without them. */
+		if (!json_object_is_type(v, json_type_object)) {
+			json_object_put(v);
+			return resp_error_details(w, HTTP_BAD_REQUEST,
+			    "validation_failed", "the body must be a JSON object",
+			    json_tokener_parse("[{\"path\":\"\",\"message\":"
+			    "\"must be an object\"}]"));
+		}
+		r->json = arena_defer(r->arena, json_put_cb, v);
+	}
+	if ((found->flags & ROUTE_BODY_REQUIRED) && r->json == NULL)
+		return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
+		    "a JSON body is required");
+	return owner_check(rt, r, w);
+}
+
+/*
  * Routes r to its handler. Everything that can be refused without the
  * handler is refused here, cheapest check first. Returns the status.
  */
@@ -196,44 +287,10 @@ dispatch(const struct router *rt, struct req *r, struct resp *w)
 	}
 	r->nparam = (size_t)n;
 
-	if (r->content_length > 0) {
-		if (found->body_limit == 0)
-			return resp_error(w, HTTP_PAYLOAD_TOO_LARGE,
-			    "payload_too_large", "this route takes no body");
-		if ((size_t)r->content_length > found->body_limit)
-			return resp_error(w, HTTP_PAYLOAD_TOO_LARGE,
-			    "payload_too_large",
-			    "the body is %lld bytes; the limit is %zu",
-			    r->content_length, found->body_limit);
-		if ((found->flags & ROUTE_JSON) && !json_media_type(r->content_type))
-			return resp_error(w, HTTP_UNSUPPORTED_MEDIA_TYPE,
-			    "unsupported_media_type",
-			    "send the body as application/json");
-	}
-	if (found->scope != 0 && rt->authenticate != NULL &&
-	    (st = rt->authenticate(r, w, found->scope)) != 0)
+	if ((st = intake(rt, found, r, w)) != 0) {
+		if ((found->flags & ROUTE_TELL_REFUSED) && rt->refused != NULL)
+			rt->refused(r, found, w);
 		return st;
-
-	if (r->content_length > 0 && !(found->flags & ROUTE_RAW)) {
-		if (read_body(r) == -1)
-			return resp_error(w, HTTP_BAD_REQUEST, "bad_request",
-			    "the body ended before Content-Length bytes");
 	}
-	if ((found->flags & ROUTE_JSON) && r->body_len > 0) {
-		struct json_object *v;
-		size_t off;
-		enum jp_status js = json_parse_strict(r->body, r->body_len,
-		    r->app->cfg->json_max_depth, &v, &off);
-		if (js == JP_MALFORMED || js == JP_TRAILING)
-			return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
-			    "%s (at byte %zu)", jp_status_names[js], off);
-		if (js != JP_OK)
-			return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
-			    "%s", jp_status_names[js]);
-		r->json = arena_defer(r->arena, json_put_cb, v);
-	}
-	if ((found->flags & ROUTE_BODY_REQUIRED) && r->json == NULL)
-		return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
-		    "a JSON body is required");
 	return found->handler(r, w);
 }

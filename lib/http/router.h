@@ -1,7 +1,8 @@
 /*
  * Explicit route tables and the dispatcher. A program declares one
  * `static const struct route routes[]` ending in a sentinel ({.pattern =
- * NULL}); the dispatcher answers 404, 405, 413, 415, 401/403 and bad JSON
+ * NULL}); the dispatcher answers 404, 405, 413, 415, 401/403, a bad query
+ * string, bad JSON, a body that is not an object and a foreign ownerId
  * before any handler runs.
  */
 #ifndef ORX_ROUTER_H
@@ -27,9 +28,13 @@ enum param_kind {
 };
 
 enum route_flags {
-	ROUTE_JSON = 1 << 0,  /* the body, if any, must be a JSON value */
+	ROUTE_JSON = 1 << 0,  /* the body, if any, must be a JSON object */
 	ROUTE_BODY_REQUIRED = 1 << 1,
 	ROUTE_RAW = 1 << 2,   /* the handler reads the body itself */
+	/* The router's refused hook hears what the dispatcher refuses on
+	 * this route once its path parameters are known (the runtime logs
+	 * refused calls to an agent). */
+	ROUTE_TELL_REFUSED = 1 << 3,
 };
 
 struct route {
@@ -48,6 +53,17 @@ typedef int (*auth_fn)(struct req *, struct resp *, unsigned scope);
 struct router {
 	const struct route	*routes;
 	auth_fn			 authenticate;
+	/*
+	 * The seed contract's owner field ("ownerId"), or NULL: where a
+	 * request authenticated as an owner sends it, in an object body or
+	 * in the query, it must name that owner (else 403; 400 when it is
+	 * not a string).
+	 */
+	const char		*owner_field;
+	/* Optional: told of each refusal on a ROUTE_TELL_REFUSED route, with
+	 * the refusal written in the response. */
+	void			(*refused)(struct req *, const struct route *,
+				    const struct resp *);
 };
 
 int	dispatch(const struct router *, struct req *, struct resp *);

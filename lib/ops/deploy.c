@@ -444,19 +444,31 @@ refresh_dedicated(const struct op_env *env, PGresult *res, int i, char *status,
 /* Every deployment of the workflow, newest first. */
 enum op_status
 op_deployments(const struct op_env *env, const struct op_caller *who,
-    const char *server_id, struct op_result *out)
+    const char *server_id, long long limit, long long cursor, struct op_result *out)
 {
-	const char *params[2] = { server_id, who->owner_id };
+	char lim[24], cur[24];
+	const char *params[4] = { server_id, who->owner_id, cur, lim };
 	struct buf *b = &out->body;
 	PGresult *res;
+	int n;
 
-	if (op_allowed(who, S_READ, out) != OP_OK ||
-	    op_workflow_owned(env, who, server_id, out) != OP_OK)
+	if (op_allowed(who, S_READ, out) != OP_OK)
 		return out->status;
-	if ((res = db_query(env->db, env->arena, Q_DEPLOYMENTS_LIST, 2, params)) == NULL)
+	if (limit < 0 || cursor < 0)
+		return op_fail(out, OP_BAD_REQUEST, "bad_request",
+		    "limit is 1 to %d; cursor is a nextCursor value", OP_LIST_MAX);
+	if (op_workflow_owned(env, who, server_id, out) != OP_OK)
+		return out->status;
+	snprintf(cur, sizeof(cur), "%lld", cursor);
+	/* One row more than asked tells whether there is a next page. */
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	if ((res = db_query(env->db, env->arena, Q_DEPLOYMENTS_LIST, 4, params)) == NULL)
 		return op_unavailable(out);
+	if (!db_ok(res))
+		return op_fail(out, OP_INTERNAL, "internal", "list failed");
+	n = PQntuples(res);
 	buf_puts(b, "{\"items\":[");
-	for (int i = 0; db_ok(res) && i < PQntuples(res); i++) {
+	for (int i = 0; i < n && i < limit; i++) {
 		buf_printf(b, "%s{\"id\":%s,\"version\":%s,\"agentId\":", i ? "," : "",
 		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 		buf_put_json_string(b, PQgetvalue(res, i, 2), strlen(PQgetvalue(res, i, 2)));
@@ -480,7 +492,12 @@ op_deployments(const struct op_env *env, const struct op_caller *who,
 		}
 		buf_putc(b, '}');
 	}
-	buf_puts(b, "]}");
+	buf_puts(b, "],\"nextCursor\":");
+	if (n > limit) {
+		out->next_cursor = arena_strdup(env->arena, PQgetvalue(res, (int)limit - 1, 0));
+		buf_printf(b, "\"%s\"}", out->next_cursor);
+	} else
+		buf_puts(b, "null}");
 	out->status = OP_OK;
 	return OP_OK;
 }

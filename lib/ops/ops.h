@@ -200,7 +200,8 @@ enum op_status	 op_rollback(const struct op_env *, const struct op_caller *,
 enum op_status	 op_undeploy(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_deployments(const struct op_env *, const struct op_caller *,
-		    const char *server_id, struct op_result *);
+		    const char *server_id, long long limit, long long cursor,
+		    struct op_result *);
 
 /* --- secrets (secrets.c) --- */
 struct json_object *op_secrets_open(const struct op_env *, const char *server_id,

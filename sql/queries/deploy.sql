@@ -50,13 +50,16 @@ values ($1::text, $2::text, $3::int, $4::text, to_timestamp($5::bigint / 1e6),
         $6::text, nullif($7::int, 0), nullif($8::text, ''), nullif($9::text, ''))
 
 -- name: deployments_list
+-- Newest first, a page of $4 rows after the cursor $3 (the id of the last
+-- row of the page before; 0 for the first page).
 select d.id, d.version, d.agent_id, d.endpoint, d.dashboard_url, d.status,
        orx_ts(d.deployed_at), orx_ts(d.ended_at), d.isolation,
        coalesce(d.orchestrator_status, ''), coalesce(d.orchestrator_reason, '')
 from deployments d join workflows w using (server_id)
 where w.server_id = $1::text and w.owner_id = $2::text
+  and ($3::bigint = 0 or d.id < $3::bigint)
 order by d.id desc
-limit 100
+limit $4::int
 
 -- name: deploy_orchestrator_update
 -- A dedicated deployment's status, as the runtime reports it now.

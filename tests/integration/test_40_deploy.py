@@ -289,6 +289,31 @@ def test_redeploy_rollback_undeploy_and_history(s):
     assert d2["agentId"] != d["agentId"]
 
 
+def test_deployments_page_with_limit_and_cursor(s):
+    """Issue 25 item 2: /deployments honours limit and cursor, as the other lists."""
+    sid = new_workflow(s)
+    assert deploy(s, sid).status == 200
+    for _ in range(4):
+        assert s.post(f"/mcp/servers/{sid}/redeploy").status == 200
+    whole = s.get(f"/mcp/servers/{sid}/deployments").json
+    assert len(whole["items"]) == 5 and whole["nextCursor"] is None, whole
+    ids, cursor, pages = [], None, 0
+    while True:
+        q = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = s.get(f"/mcp/servers/{sid}/deployments{q}").json
+        assert len(page["items"]) <= 2, page
+        ids += [d["id"] for d in page["items"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and ids == [d["id"] for d in whole["items"]], (pages, ids)
+    assert ids == sorted(ids, reverse=True)   # newest first
+    for bad in ("limit=0", "limit=101", "limit=x", "cursor=-1", "cursor=1e3"):
+        r = s.get(f"/mcp/servers/{sid}/deployments?{bad}")
+        assert r.status == 400 and r.json["error"]["code"] == "bad_request", (bad, r)
+
+
 def test_agent_changed_by_another_host_is_picked_up(s):
     """Another runtime host sharing the database changes an agent (here: by
     SQL and the NOTIFY such a change sends). Every worker here had the old

@@ -472,7 +472,7 @@ static const struct route routes[] = {
 	{ 0, NULL, NULL, 0, 0, 0, {0} }
 };
 
-static const struct router router = { routes, NULL };
+static const struct router router = { routes, NULL, NULL, NULL };
 
 static const struct program program = {
 	.name = "mcp_fixture",

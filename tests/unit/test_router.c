@@ -19,6 +19,8 @@ static const char *called;        /* name of the handler that ran */
 static char seen_name[64];        /* r->json["name"], copied */
 static int auth_calls, auth_status, reads;
 static unsigned auth_scope;
+static const char *query = "";    /* the next request's query string */
+static int refused_calls, refused_status;  /* what the refused hook heard */
 
 static int
 h_list(struct req *r, struct resp *w)
@@ -79,7 +81,17 @@ fake_auth(struct req *r, struct resp *w, unsigned scope)
 	auth_scope = scope;
 	if (auth_status != 0)
 		return resp_error(w, auth_status, "unauthorized", "no key");
+	r->auth.owner_id = "alice";
 	return 0;
+}
+
+static void
+heard_refusal(struct req *r, const struct route *rte, const struct resp *w)
+{
+	(void)r;
+	(void)rte;
+	refused_calls++;
+	refused_status = w->status;
 }
 
 #define SCOPE_W 2u
@@ -96,9 +108,11 @@ static const struct route routes[] = {
 	{ HTTP_PUT, "/things/:name/:rest", h_thing, 0, 64, ROUTE_JSON,
 	    { PARAM_NAME, PARAM_ANY } },
 	{ HTTP_POST, "/raw", h_raw, 0, 100, ROUTE_RAW, { 0 } },
+	{ HTTP_POST, "/told/:id", h_thing, 0, 64, ROUTE_JSON | ROUTE_TELL_REFUSED,
+	    { PARAM_SERVER_ID } },
 	{ .pattern = NULL },
 };
-static const struct router router = { routes, fake_auth };
+static const struct router router = { routes, fake_auth, "ownerId", heard_refusal };
 
 /* The body reader: copies from a string, at most `chunk` bytes a call. */
 struct src {
@@ -144,6 +158,8 @@ run_full(enum http_method m, const char *path, const char *ctype,
 	auth_calls = 0;
 	auth_scope = 0;
 	reads = 0;
+	refused_calls = 0;
+	refused_status = 0;
 	SRC.s = body ? body : "";
 	SRC.len = strlen(SRC.s);
 	SRC.pos = 0;
@@ -152,7 +168,7 @@ run_full(enum http_method m, const char *path, const char *ctype,
 	R.app = &APP;
 	R.method = m;
 	R.path = path;
-	R.query = "";
+	R.query = query;
 	R.content_type = ctype;
 	R.content_length = body == NULL ? -1 :
 	    clen >= 0 ? clen : (long long)SRC.len;
@@ -398,6 +414,111 @@ test_json_bodies(void)
 	    R.json == NULL, "optional JSON body absent: r->json NULL");
 }
 
+/* Issue 25 item 1: a JSON body is an object, whatever the route. */
+static void
+test_object_bodies(void)
+{
+	static const char *const not_objects[] = { "[]", "[1,2]", "1", "\"x\"",
+	    "null", "true", " [ ] " };
+
+	for (size_t i = 0; i < sizeof(not_objects) / sizeof(not_objects[0]); i++) {
+		T_OK(run_full(HTTP_PUT, "/things/a/b", "application/json",
+		    not_objects[i], -1) == 400 && called == NULL,
+		    "optional body %s -> 400, handler not run", not_objects[i]);
+		T_OK(strstr(W.body.data, "\"validation_failed\"") != NULL &&
+		    strstr(W.body.data, "must be a JSON object") != NULL,
+		    "  ... in the envelope, saying why");
+		T_OK(post("application/json", not_objects[i]) == 400 && called == NULL,
+		    "required body %s -> 400", not_objects[i]);
+	}
+	T_OK(run_full(HTTP_PUT, "/things/a/b", "application/json", "{}", -1) == 200 &&
+	    called_is("thing") && R.json != NULL, "{} accepted");
+}
+
+/* Issue 25 item 2: ownerId, in the body or the query, names the key's owner. */
+static void
+test_owner_field(void)
+{
+	auth_status = 0;
+	T_OK(post("application/json", "{\"ownerId\":\"alice\",\"name\":\"a\"}") == 201,
+	    "body ownerId of the key's owner accepted");
+	T_OK(post("application/json", "{\"ownerId\":\"bob\"}") == 403 && called == NULL,
+	    "body ownerId of another owner -> 403");
+	T_STR(W.body.data, "{\"error\":{\"code\":\"forbidden\",\"message\":"
+	    "\"ownerId does not match the API key's owner\"}}", "403 envelope");
+	T_OK(post("application/json", "{\"ownerId\":7}") == 400 && called == NULL &&
+	    strstr(W.body.data, "ownerId must be a string") != NULL,
+	    "body ownerId not a string -> 400");
+	T_OK(post("application/json", "{\"ownerId\":null}") == 400 && called == NULL,
+	    "body ownerId null -> 400");
+	query = "ownerId=alice";
+	T_OK(run(HTTP_GET, "/mcp/servers/mcp_abcd1234") == 200 && called_is("get"),
+	    "query ownerId of the owner accepted on a GET");
+	query = "ownerId=bob";
+	T_OK(run(HTTP_GET, "/mcp/servers/mcp_abcd1234") == 403 && called == NULL,
+	    "query ownerId of another owner -> 403 on a GET");
+	T_OK(run(HTTP_DELETE, "/mcp/servers/mcp_abcd1234") == 403 && called == NULL,
+	    "... and on a DELETE");
+	query = "ownerId=";
+	T_OK(run(HTTP_GET, "/mcp/servers/mcp_abcd1234") == 403, "empty ownerId -> 403");
+	/* A public route has no owner to compare with: ownerId is not checked. */
+	query = "ownerId=bob";
+	T_OK(run(HTTP_GET, "/mcp/servers") == 200, "public route: ownerId not checked");
+	query = "";
+}
+
+/* Issue 25 item 2: a query value that does not decode, or a repeated name, is 400. */
+static void
+test_query_strict(void)
+{
+	static const char *const bad[] = { "limit=%00", "ownerId=%00", "cursor=%ff%fe",
+	    "limit=%zz", "limit=%4", "limit=1&limit=2", "a=1&b=2&a=3", "=1", "%ff=1",
+	    "a%00b=1", "x=%c0%af" };
+	char many[400] = "";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		query = bad[i];
+		T_OK(run(HTTP_GET, "/mcp/servers") == 400 && called == NULL &&
+		    strstr(W.body.data, "\"invalid_query\"") != NULL,
+		    "query %s -> 400 invalid_query", bad[i]);
+		T_OK(auth_calls == 0, "  ... before auth");
+	}
+	query = "limit=1&limit=2";
+	run(HTTP_GET, "/mcp/servers");
+	T_STR(W.body.data, "{\"error\":{\"code\":\"invalid_query\",\"message\":"
+	    "\"query parameter limit is given more than once\"}}", "repeat named");
+	for (int i = 0; i < 33; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "p%d=1&", i);
+	query = many;
+	T_OK(run(HTTP_GET, "/mcp/servers") == 400, "33 parameters -> 400");
+	many[strlen(many) - strlen("p32=1&")] = '\0';
+	T_OK(run(HTTP_GET, "/mcp/servers") == 200, "32 parameters accepted");
+	query = "a=1&&b=x+y&c&";
+	T_OK(run(HTTP_GET, "/mcp/servers") == 200 && strcmp(req_query(&R, "b"), "x y") == 0 &&
+	    strcmp(req_query(&R, "c"), "") == 0, "empty pieces and flags accepted");
+	query = "";
+}
+
+/* The refused hook hears the dispatcher's refusals on its routes only. */
+static void
+test_refused_hook(void)
+{
+	T_OK(run_full(HTTP_POST, "/told/mcp_abcd1234", "application/json", "[1]", -1)
+	    == 400 && refused_calls == 1 && refused_status == 400,
+	    "non-object body on a told route: the hook hears 400");
+	T_STR(R.param[0], "mcp_abcd1234", "  ... with the path parameters decoded");
+	T_OK(run_full(HTTP_POST, "/told/mcp_abcd1234", "text/xml", "<x/>", -1) == 415 &&
+	    refused_calls == 1 && refused_status == 415, "415 heard");
+	T_OK(run_full(HTTP_POST, "/told/mcp_abcd1234", "application/json", "{}", 100)
+	    == 413 && refused_calls == 1, "413 heard");
+	T_OK(run_full(HTTP_POST, "/told/mcp_abcd1234", "application/json", "{}", -1)
+	    == 200 && refused_calls == 0, "a call that reaches its handler: not heard");
+	T_OK(run_full(HTTP_POST, "/told/x", "application/json", "{}", -1) == 400 &&
+	    refused_calls == 0, "a bad path parameter: not heard (no agent to name)");
+	T_OK(post("application/json", "[1]") == 400 && refused_calls == 0,
+	    "other routes: not heard");
+}
+
 static void
 test_param_valid(void)
 {
@@ -474,6 +595,10 @@ main(void)
 	test_media_types();
 	test_auth();
 	test_json_bodies();
+	test_object_bodies();
+	test_owner_field();
+	test_query_strict();
+	test_refused_hook();
 	test_param_valid();
 	test_param_any_limit();
 	arena_free(&A);
