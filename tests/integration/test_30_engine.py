@@ -206,6 +206,61 @@ def test_validate_rules_and_schema(s):
                for e in r.json["error"]["details"] for p in [e["path"]]), r.json
 
 
+def test_validate_rules_refuse_other_types(s):
+    """Issue 25 item 3: each named rule accepts its own types only, and
+    "required" refuses null; 400 names the field."""
+    tool = {"type": "validate", "config": {"rules": {
+        "email": ["required", "email"], "site": ["uri"], "code": [{"pattern": "^[A-Z]+$"}],
+        "name": [{"minLength": 1}, {"maxLength": 9}], "age": [{"min": 0}, {"max": 150}],
+        "n": ["integer"], "tags": [{"minItems": 1}], "any": ["required"]}}}
+    good = {"email": "a@b.co", "site": "https://x.example/", "code": "AB", "name": "Ann",
+            "age": 30.5, "n": 3, "tags": ["x"], "any": 0}
+    sid, r = one_tool(s, tool, good)
+    assert r.status == 200, r
+    bad = [("email", 1), ("email", ["a@b.c"]), ("email", None), ("email", {"a": "b"}),
+           ("site", 5), ("code", 7), ("name", 123), ("name", ["abc"]), ("age", "30"),
+           ("age", True), ("n", 1.5), ("n", "3"), ("tags", "x"), ("tags", {"0": 1}),
+           ("any", None)]
+    for field, value in bad:
+        before = s.sql("select count(*) from executions where server_id = :'p0'", sid)
+        r = run(s, sid, dict(good, **{field: value}))
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (field, value, r)
+        assert f"/{field}" in {e["path"] for e in r.json["error"]["details"]}, (field, value, r.json)
+        assert int(s.sql("select count(*) from executions where server_id = :'p0'", sid)) == \
+            int(before) + 1
+    # Rules that no value could satisfy are refused when the workflow is saved.
+    doc = {"name": "x", "tools": [{"toolId": "v", "type": "validate", "config": {
+        "rules": {"a": ["integer", {"minLength": 2}], "b": ["boolean", "email"]}}}],
+        "executionOrder": ["v"]}
+    r = s.post("/mcp/servers", doc)
+    assert r.status == 400, r
+    paths = {e["path"] for e in r.json["error"]["details"]}
+    assert {"/tools/0/config/rules/a", "/tools/0/config/rules/b"} <= paths, r.json
+
+
+def test_validate_types_hold_on_a_deployed_agent(s):
+    """The signup-lite agent (no input step: the validate rules are all that
+    stand before db_insert) stores nothing of the wrong type."""
+    doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
+    sid = deploy_local(s, doc, secrets={"jwtKey": JWT_KEY}, start=False)
+    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    path = "/agents/" + d["agentId"]
+    count = lambda: s.sql("select count(*) from archestra.documents where scope = :'p0'",
+                          d["agentId"])
+    for body, field in [({"email": 1, "name": "x"}, "email"),
+                        ({"email": ["a@b.c"], "name": "x"}, "email"),
+                        ({"email": None, "name": "x"}, "email"),
+                        ({"email": "a@b.co", "name": None}, "name"),
+                        ({"email": "a@b.co", "name": 5}, "name"),
+                        ({"email": "a@b.co", "name": ["x"]}, "name")]:
+        r = s.post(path, body, key=None)
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (body, r)
+        assert f"/{field}" in {e["path"] for e in r.json["error"]["details"]}, (body, r.json)
+    assert count() == "0"
+    assert s.post(path, {"email": "ok@b.co", "name": "Ok"}, key=None).status == 200
+    assert count() == "1"
+
+
 def test_tool_configs_checked_at_save(s):
     bad = {"name": "x", "executionOrder": ["a", "b", "c", "d"], "tools": [
         {"toolId": "a", "type": "db_insert", "config": {"collection": "bad name!"}},
