@@ -14,7 +14,7 @@
 
 #include "crypto.h"
 
-#define PW_PREFIX	"pbkdf2-sha256$"
+#define PW_PREFIX	CRYPTO_PW_PREFIX
 
 /*
  * Constant-time helpers on values below 256: each returns 0xff for true and

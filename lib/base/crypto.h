@@ -30,6 +30,7 @@
 #define B64_DECODED_MAX(n)	((n) / 4 * 3)
 
 /* Password hashes: "pbkdf2-sha256$<iter>$<salt>$<hash>". */
+#define CRYPTO_PW_PREFIX	"pbkdf2-sha256$"
 #define CRYPTO_PW_ITER_MIN	1000u
 #define CRYPTO_PW_ITER_MAX	10000000u
 #define CRYPTO_PW_ITER_DEFAULT	210000u	/* OWASP 2023 for PBKDF2-HMAC-SHA256 */

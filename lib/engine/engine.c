@@ -16,6 +16,7 @@
 #include "json.h"
 #include "jsonschema.h"
 #include "log.h"
+#include "mask.h"
 #include "template.h"
 #include "tools.h"
 
@@ -225,6 +226,16 @@ replace_waiting(struct json_object *steps, const char *tool_id, struct json_obje
 		}
 	}
 	json_object_array_add(steps, rec);
+}
+
+/* Replaces *v by its masked form (lib/engine/mask.h). */
+static void
+mask_field(struct json_object **v, struct json_object *secrets, enum mask_mode mode)
+{
+	struct json_object *m = mask_json(*v, secrets, mode);
+
+	json_object_put(*v);
+	*v = m;
 }
 
 /*
@@ -460,6 +471,16 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 	}
 	json_object_put(scope);
 	free(skip);
+	/* What the run hands out shows no secret, whoever stores or answers it
+	 * (an approval's prompt goes to a person); its trace no password
+	 * either. res->state, what a run that waits goes on from, keeps the
+	 * values. */
+	mask_field(&res->output, env->secrets, MASK_SECRETS);
+	mask_field(&res->headers, env->secrets, MASK_SECRETS);
+	mask_field(&res->error, env->secrets, MASK_SECRETS);
+	mask_field(&res->intervention, env->secrets, MASK_SECRETS);
+	mask_field(&res->steps, env->secrets, MASK_TRACE);
+	mask_field(&res->logs, env->secrets, MASK_TRACE);
 	return failed ? -1 : 0;
 }
 
@@ -476,92 +497,3 @@ exec_result_free(struct exec_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Keys whose values a trace must never show. */
-static int
-sensitive_key(const char *k)
-{
-	static const char *const words[] = { "password", "passwd", "secret",
-	    "apikey", "api_key", "authorization", NULL };
-
-	for (const char *const *w = words; *w != NULL; w++) {
-		size_t n = strlen(*w);
-		for (const char *p = k; *p != '\0'; p++)
-			if (strncasecmp(p, *w, n) == 0)
-				return 1;
-	}
-	return 0;
-}
-
-/* Replaces each occurrence of a secret's value in s with "***". */
-static struct json_object *
-scrub_string(const char *s, struct json_object *secrets)
-{
-	char *out = NULL;
-	int changed = 0;
-
-	if (secrets == NULL)
-		return NULL;
-	json_object_object_foreach(secrets, name, val) {
-		const char *sv = json_object_get_string(val);
-		size_t sl = sv ? strlen(sv) : 0;
-		const char *cur = out ? out : s, *hit;
-
-		(void)name;
-		if (sl < 4 || (hit = strstr(cur, sv)) == NULL)
-			continue;
-		size_t n = strlen(cur);
-		char *nw = malloc(n * 3 + 4), *d = nw;
-		if (nw == NULL)
-			abort();
-		while ((hit = strstr(cur, sv)) != NULL) {
-			memcpy(d, cur, (size_t)(hit - cur));
-			d += hit - cur;
-			memcpy(d, "***", 3);
-			d += 3;
-			cur = hit + sl;
-		}
-		strcpy(d, cur);
-		free(out);
-		out = nw;
-		changed = 1;
-	}
-	if (!changed)
-		return NULL;
-	struct json_object *r = json_object_new_string(out);
-	free(out);
-	return r;
-}
-
-/*
- * Hides what must not be shown, in place: any secret's value inside a
- * string becomes "***", and with keys set, so do values under
- * password-like keys. Callers redact copies (traces share objects).
- */
-void
-redact(struct json_object *v, struct json_object *secrets, int keys)
-{
-	if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, key, val) {
-			struct json_object *r;
-			if (keys && sensitive_key(key) && val != NULL &&
-			    !json_object_is_type(val, json_type_object) &&
-			    !json_object_is_type(val, json_type_array))
-				json_object_object_add(v, key, json_object_new_string("***"));
-			else if (json_object_is_type(val, json_type_string) &&
-			    (r = scrub_string(json_object_get_string(val), secrets)) != NULL)
-				json_object_object_add(v, key, r);
-			else
-				redact(val, secrets, keys);
-		}
-	} else if (json_object_is_type(v, json_type_array)) {
-		size_t n = json_object_array_length(v);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *e = json_object_array_get_idx(v, i), *r;
-			if (json_object_is_type(e, json_type_string) &&
-			    (r = scrub_string(json_object_get_string(e), secrets)) != NULL)
-				json_object_array_put_idx(v, i, r);
-			else
-				redact(e, secrets, keys);
-		}
-	}
-}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "mask.h"
 #include "tooltype.h"
 
 struct arena;
@@ -157,10 +158,11 @@ struct exec_result {
 	struct json_object	*intervention;
 };
 
+/* The result's output, headers and error come with the secrets' values
+ * masked, its steps and logs with passwords and hashes too (mask.h). */
 int	engine_run(const struct plan *, struct exec_env *, struct json_object *input,
 	    struct exec_result *);
 void	exec_result_free(struct exec_result *);
-void	redact(struct json_object *, struct json_object *secrets, int keys);
 
 /* A small per-worker cache of plans, least recently used out first. */
 struct plan_cache;

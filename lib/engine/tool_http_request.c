@@ -31,6 +31,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "mask.h"
 #include "ssrf.h"
 #include "tools.h"
 #include "waiter.h"
@@ -485,8 +486,16 @@ hr_fail(struct tool_ctx *ctx, struct hr_call *c, CURLcode rc,
 	if (c->body.too_large || rc == CURLE_FILESIZE_EXCEEDED)
 		return tool_fail(ctx, 502, "upstream_too_large",
 		    "the response of %s is larger than %zu bytes", host, c->body.max);
-	log_warn("http_request: %s: %s (curl %d)", host,
-	    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), (int)rc);
+	{
+		/* A templated URL may have put a secret in the host or in
+		 * libcurl's message. */
+		char line[CURL_ERROR_SIZE + 300];
+
+		snprintf(line, sizeof(line), "http_request: %s: %s (curl %d)", host,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), (int)rc);
+		mask_text(line, ctx->env->secrets);
+		log_warn("%s", line);
+	}
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return tool_fail(ctx, 504, "upstream_timeout",
