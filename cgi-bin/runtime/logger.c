@@ -7,7 +7,11 @@
  * server's CPU for a few milliseconds, and the calls in flight meanwhile
  * were the runtime's slowest (no-DB p99, median of six runs: 13.7 ms
  * against 8.3 ms with 200, interleaved). While the database is away rows
- * are kept (up to a cap) and retried.
+ * are kept, up to ORX_LOG_KEEP_ROWS, and retried; beyond that the writer
+ * takes no more, so further rows wait in the workers' rings, and once a
+ * ring is full the worker drops its next row and counts it
+ * (orx_log_dropped_total): only the overflow is lost, and all of it is
+ * counted.
  *
  * It is also the runtime's ear for agents changed elsewhere: it LISTENs on
  * channel agents and publishes each NOTIFY in shared memory (lib/proc/changes.h),
@@ -26,7 +30,6 @@
 #define FLUSH_MS	100
 #define TICK_MS		20
 #define FLUSH_ROWS	200
-#define KEEP_ROWS	50000   /* beyond, while the database is away: dropped */
 
 struct batch {
 	struct arena	arena;
@@ -44,20 +47,12 @@ batch_reset(struct batch *b)
 	b->first_ms = 0;
 }
 
+/* Writes the batch; one that could not be written is kept whole for the next try. */
 static void
 flush(struct db *db, struct batch *b)
 {
-	if (b->n == 0)
-		return;
-	if (db_copy_in(db, Q_RT_LOG_COPY, b->rows.data, b->rows.len) == 0) {
+	if (b->n > 0 && db_copy_in(db, Q_RT_LOG_COPY, b->rows.data, b->rows.len) == 0)
 		batch_reset(b);
-		return;
-	}
-	/* Kept for the next try, up to a point. */
-	if (b->n >= KEEP_ROWS) {
-		log_error("log writer: database away; %d invocation rows dropped", b->n);
-		batch_reset(b);
-	}
 }
 
 /* log_ring_take callback: appends one row to the batch. */
@@ -111,7 +106,9 @@ rt_log_writer(const struct config *cfg, struct log_rings *rings, void *shared,
     volatile sig_atomic_t *stop)
 {
 	struct changes *agents = &((struct rt_shared *)shared)->agents;
+	size_t keep = (size_t)cfg->log_keep_rows;
 	unsigned long listening = 0;
+	int full = 0;
 	struct db db;
 	struct batch b;
 
@@ -124,13 +121,23 @@ rt_log_writer(const struct config *cfg, struct log_rings *rings, void *shared,
 
 		listen_agents(&db, agents, &listening);
 		hear_agents(&db, agents);
-		for (size_t i = 0; i < LOG_RINGS; i++)
-			log_ring_take(&rings->ring[i], take_row, &b);
+		/* No more than keep rows: the rest wait in the rings. */
+		for (size_t i = 0; i < LOG_RINGS && (size_t)b.n < keep; i++)
+			log_ring_take(&rings->ring[i], keep - (size_t)b.n, take_row, &b);
 		if (b.n > 0 && (last || b.n >= FLUSH_ROWS ||
 		    mono_ms() - b.first_ms >= FLUSH_MS))
 			flush(&db, &b);
-		if (last)
+		if ((size_t)b.n >= keep && !full)
+			log_error("log writer: the database is away and %d invocation rows "
+			    "wait; more wait in the workers' rings, and what they cannot "
+			    "hold is dropped and counted (orx_log_dropped_total)", b.n);
+		full = (size_t)b.n >= keep;
+		if (last) {
+			if (b.n > 0)
+				log_error("log writer: stopped with %d invocation rows not "
+				    "written (the database is away)", b.n);
 			break;
+		}
 		/* A NOTIFY wakes this at once; rows wait for the tick. */
 		if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK) {
 			struct pollfd pfd = { PQsocket(db.conn), POLLIN, 0 };

@@ -89,6 +89,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "sender of send_email steps that give no from" },
 	[CFG_SMTP_CA_FILE] = { "ORX_SMTP_CA_FILE", "",
 	    "CA certificates send_email trusts (default: the system's)" },
+	[CFG_LOG_KEEP_ROWS] = { "ORX_LOG_KEEP_ROWS", "50000",
+	    "invocation rows the runtime's log writer keeps while the database is away (100-1000000); beyond, rows wait in the workers' rings, then are dropped and counted" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -224,6 +226,7 @@ config_load(struct config *c, char *err, size_t errsz)
 		snprintf(err, errsz, "ORX_SMTP_SECURITY must be starttls, tls or none");
 		return -1;
 	}
+	NUM(CFG_LOG_KEEP_ROWS, 100, 1000000, log_keep_rows);
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

@@ -49,6 +49,7 @@ enum cfg_key {
 	CFG_SMTP_PASSWORD,
 	CFG_SMTP_FROM,
 	CFG_SMTP_CA_FILE,
+	CFG_LOG_KEEP_ROWS,
 	CFG__MAX
 };
 
@@ -76,6 +77,7 @@ struct config {
 	long		 exec_lease_ms;  /* how long an executor holds one */
 	int		 events_keep_hours; /* how long execution events are kept */
 	long		 orch_wait_ms;   /* ARCHESTRA_ORCHESTRATOR_WAIT_MS */
+	long		 log_keep_rows;  /* the runtime's log writer's buffer */
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

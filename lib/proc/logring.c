@@ -74,12 +74,14 @@ log_ring_put(struct log_ring *r, const void *row, size_t n)
 }
 
 /*
- * Hands every published row to fn, in order, then frees their space. Only
- * the log writer calls this. A length that cannot be (memory scribbled on)
- * drops what the ring holds. Returns the number of rows taken.
+ * Hands the published rows to fn, in order, at most max of them, then
+ * frees their space; the others stay for a later take. Only the log writer
+ * calls this. A length that cannot be (memory scribbled on) drops what the
+ * ring holds. Returns the number of rows taken.
  */
 size_t
-log_ring_take(struct log_ring *r, void (*fn)(void *, const char *, size_t), void *ctx)
+log_ring_take(struct log_ring *r, size_t max,
+    void (*fn)(void *, const char *, size_t), void *ctx)
 {
 	unsigned long long head, tail;
 	char row[LOG_ROW_MAX + 1];
@@ -90,7 +92,7 @@ log_ring_take(struct log_ring *r, void (*fn)(void *, const char *, size_t), void
 	head = atomic_load_explicit(&r->head, memory_order_acquire);
 	if (head - tail > LOG_RING_BYTES)
 		tail = head;
-	while (head - tail >= sizeof(len)) {
+	while (taken < max && head - tail >= sizeof(len)) {
 		ring_copy_out(r, tail, &len, sizeof(len));
 		if (len == 0 || len > LOG_ROW_MAX || head - tail < sizeof(len) + len) {
 			tail = head;

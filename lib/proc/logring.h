@@ -3,7 +3,8 @@
  * memory: one single-producer, single-consumer ring per worker slot of the
  * master, so a worker logs a call with two atomic operations and a copy --
  * no system call, no wake-up of the writer, which drains the rings on a
- * timer. A full ring drops the row (the caller counts it).
+ * timer. A full ring drops the row (the caller counts it); a writer that
+ * cannot take more leaves rows in the rings, which then fill.
  *
  * A slot has at most one worker at a time (the master reuses a slot only
  * after reaping its worker), so each ring has one producer. A worker that
@@ -34,7 +35,7 @@ struct log_rings {
 struct log_rings	*log_rings_map(void);
 void			 log_rings_unmap(struct log_rings *);
 int			 log_ring_put(struct log_ring *, const void *row, size_t n);
-size_t			 log_ring_take(struct log_ring *,
+size_t			 log_ring_take(struct log_ring *, size_t max,
 			    void (*fn)(void *ctx, const char *row, size_t n), void *ctx);
 
 #endif

@@ -160,6 +160,89 @@ def test_runtime_survives_database_outage(s):
                                   cold["agentId"]) == "503 v0,503 v0", timeout=10)
 
 
+def metric(s, path, name):
+    """The value of a Prometheus sample line starting with name, as an int."""
+    for line in s.get(path, key=None).body.decode().splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return int(float(line.split()[-1]))
+    raise AssertionError(f"no {name} in {path}")
+
+
+def restart_log_writer(s):
+    """Kills the runtime's log writer; the master starts a new one with the
+    configuration it has now. Returns once the new one has its connection."""
+    old = s.aux("runtime", "orx-log-writer")
+    kill(old, signal.SIGKILL)
+    assert wait_for(lambda: (p := s.aux("runtime", "orx-log-writer")) and p != old, timeout=10)
+    assert wait_for(lambda: s.sql("select count(*) from pg_stat_activity where "
+                                  "application_name = 'runtime-log' and query <> ''") == "1",
+                    timeout=10)
+
+
+def test_log_writer_keeps_what_fits_and_counts_every_dropped_row(s):
+    """Issue 25 item 5: with PostgreSQL away, the log writer keeps up to
+    ORX_LOG_KEEP_ROWS rows (here 100), the workers' rings hold what they
+    can, and only the rest is dropped -- each dropped row counted in
+    orx_log_dropped_total. Every call answered meanwhile is either in the
+    log once the database is back or counted."""
+    greeter = {"name": "no-db greeter", "tools": [
+        {"toolId": "r", "name": "R", "type": "response",
+         "config": {"status": 200, "body": {"hi": "{{input.n}}"}}}], "executionOrder": ["r"]}
+    sid = s.post("/mcp/servers", greeter).json["serverId"]
+    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    path = urllib.parse.urlparse(d["endpoint"]).path
+    s.reconfigure("runtime", {"ORX_LOG_KEEP_ROWS": "100"})
+    try:
+        restart_log_writer(s)
+        for _ in range(12):   # every worker has read the agent
+            assert s.post(path, {"n": 0}, key=None).status == 200
+        assert wait_for(lambda: s.sql("select count(*) from archestra.invocations where "
+                                      "agent_id = :'p0'", d["agentId"]) == "12", timeout=10)
+        dropped0 = metric(s, "/runtime/metrics", "orx_log_dropped_total")
+        s.pg_ctl("stop")
+        ok, lock, stop = [0], threading.Lock(), time.time() + 40
+        # Far more rows than 100 kept and three workers' rings (64 kB each).
+        want = 4000
+
+        def flood():
+            while time.time() < stop:
+                with lock:
+                    if ok[0] >= want:
+                        return
+                try:
+                    st = s.request("POST", path, key=None, raw=b'{"n":1}', timeout=10).status
+                except Exception:
+                    continue
+                if st == 200:
+                    with lock:
+                        ok[0] += 1
+        try:
+            threads = [threading.Thread(target=flood) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            s.pg_ctl("start")
+        answered = ok[0]
+        assert answered >= want, answered
+        logged = lambda: int(s.sql("select count(*) from archestra.invocations where "
+                                   "agent_id = :'p0'", d["agentId"])) - 12
+        dropped = lambda: metric(s, "/runtime/metrics", "orx_log_dropped_total") - dropped0
+        assert wait_for(lambda: logged() + dropped() == answered, timeout=20), \
+            (logged(), dropped(), answered)
+        assert dropped() > 0, (logged(), dropped(), answered)
+        print(f"# log writer, database away: {answered} calls answered, {logged()} logged "
+              f"afterwards, {dropped()} dropped and counted")
+        # What fitted was kept: the 100 of the writer and what the rings held.
+        assert logged() >= 100 + 3 * 500, (logged(), dropped(), answered)
+        log = open(os.path.join(s.run, "log", "runtime.log")).read()
+        assert "the database is away and 100 invocation rows wait" in log, log[-2000:]
+    finally:
+        s.reconfigure("runtime", {})
+        restart_log_writer(s)
+
+
 def insert_load(s, agent, kill_some):
     """Six threads call agent (one that inserts) for 3 s while kill_some()
     runs; returns [(email, status, error code)], once every thread is back."""

@@ -5,6 +5,7 @@
  * dropped rather than read past; and a forked producer's rows reach the
  * parent through the shared mapping, as a worker's reach the log writer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ test_order_and_wrap(struct log_ring *r)
 				ok = 0;
 			put++;
 		}
-		log_ring_take(r, check_row, &s);
+		log_ring_take(r, SIZE_MAX, check_row, &s);
 	}
 	T_OK(ok, "put: 35000 rows in rounds of 7 all fit");
 	T_OK(s.n == put && s.in_order, "take: every row whole and in order (%d of %d)", s.n, put);
@@ -68,14 +69,30 @@ test_full(struct log_ring *r)
 		n++;
 	T_OK(n == LOG_RING_BYTES / (LOG_ROW_MAX + 4), "a full ring refuses the next row (%d fitted)", n);
 	s.in_order = 1;
-	T_OK(log_ring_take(r, check_row, &s) == (size_t)n && s.bytes == (size_t)n * LOG_ROW_MAX,
+	T_OK(log_ring_take(r, SIZE_MAX, check_row, &s) == (size_t)n && s.bytes == (size_t)n * LOG_ROW_MAX,
 	    "take: the full ring's rows, every byte");
 	T_OK(log_ring_put(r, "row 0", 5) == 0, "after a drain, rows fit again");
 	s.n = 0;
 	s.in_order = 1;
-	T_OK(log_ring_take(r, check_row, &s) == 1 && s.in_order, "and come out");
+	T_OK(log_ring_take(r, SIZE_MAX, check_row, &s) == 1 && s.in_order, "and come out");
 	T_OK(log_ring_put(r, big, 0) == -1, "an empty row is refused");
 	T_OK(log_ring_put(r, big, LOG_ROW_MAX + 1) == -1, "a row over LOG_ROW_MAX is refused");
+}
+
+/* A writer that cannot keep more takes fewer: the rest wait in the ring. */
+static void
+test_take_at_most(struct log_ring *r)
+{
+	struct seen s = { 0, 1, 0 };
+	char row[32];
+
+	for (int i = 0; i < 10; i++)
+		log_ring_put(r, row, (size_t)snprintf(row, sizeof(row), "row %d", i));
+	T_OK(log_ring_take(r, 4, check_row, &s) == 4 && s.n == 4 && s.in_order,
+	    "take at most 4: the first 4 rows");
+	T_OK(log_ring_take(r, 0, check_row, &s) == 0 && s.n == 4, "at most 0: none");
+	T_OK(log_ring_take(r, SIZE_MAX, check_row, &s) == 6 && s.n == 10 && s.in_order,
+	    "the other 6 waited, in order");
 }
 
 static void
@@ -88,11 +105,11 @@ test_scribbled(struct log_ring *r)
 	head = atomic_load(&r->head);
 	/* A length that cannot be: the ring's contents are dropped. */
 	memset(r->data + ((head - 9) & (LOG_RING_BYTES - 1)), 0xff, 4);
-	T_OK(log_ring_take(r, check_row, &s) == 0 && atomic_load(&r->tail) == head,
+	T_OK(log_ring_take(r, SIZE_MAX, check_row, &s) == 0 && atomic_load(&r->tail) == head,
 	    "a bad length drops the ring's rows, reads nothing past them");
 	/* A head behind the tail (memory scribbled on): dropped, no loop. */
 	atomic_store(&r->head, head - 100);
-	T_OK(log_ring_take(r, check_row, &s) == 0 &&
+	T_OK(log_ring_take(r, SIZE_MAX, check_row, &s) == 0 &&
 	    atomic_load(&r->tail) == atomic_load(&r->head), "a head behind the tail is dropped");
 }
 
@@ -114,9 +131,9 @@ test_across_fork(struct log_rings *rs)
 		_exit(0);
 	}
 	while (s.n < 1000 && waitpid(pid, &status, WNOHANG) == 0)
-		if (log_ring_take(r, check_row, &s) == 0)
+		if (log_ring_take(r, SIZE_MAX, check_row, &s) == 0)
 			usleep(100);
-	log_ring_take(r, check_row, &s);
+	log_ring_take(r, SIZE_MAX, check_row, &s);
 	if (status == -1)
 		waitpid(pid, &status, 0);
 	T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the forked producer finished");
@@ -136,6 +153,7 @@ main(void)
 	test_order_and_wrap(&rs->ring[0]);
 	test_full(&rs->ring[1]);
 	test_scribbled(&rs->ring[2]);
+	test_take_at_most(&rs->ring[3]);
 	test_across_fork(rs);
 	log_rings_unmap(rs);
 	return t_done();
