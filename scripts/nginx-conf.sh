@@ -9,6 +9,8 @@
 #       (default: RUN_DIR/orchestrix.sock, runtime.sock, events.sock)
 #   ORX_NGINX_LISTEN  nginx's own listen address (default 127.0.0.1:PORT)
 #   ORX_ACCESS_LOG (on|off), ORX_MAX_BODY, ORX_AGENT_RATE  as stack.sh says
+#   ORX_CLIENT_RATE  calls per second one client address may make to one
+#       agent (default: a quarter of ORX_AGENT_RATE, at least 1)
 #   ORX_ROOT  the folder holding nginx/html (default: this repository)
 set -euo pipefail
 
@@ -46,6 +48,9 @@ listen=${ORX_NGINX_LISTEN:-127.0.0.1:$PORT}
     die "ORX_NGINX_LISTEN '$listen' is not [host:]port"
 rate=${ORX_AGENT_RATE:-1000}
 [[ $rate =~ ^[1-9][0-9]{0,8}$ ]] || die "ORX_AGENT_RATE must be a positive number"
+client_rate=${ORX_CLIENT_RATE:-$(( rate / 4 ))}
+[ "$client_rate" = 0 ] && client_rate=1
+[[ $client_rate =~ ^[1-9][0-9]{0,8}$ ]] || die "ORX_CLIENT_RATE must be a positive number"
 [[ $MAX_BODY =~ ^[1-9][0-9]{0,9}$ ]] || die "ORX_MAX_BODY must be a positive number"
 ox=$(servers "${ORX_ORCHESTRIX_HOSTS:-unix:$RUN/orchestrix.sock}")
 rt=$(servers "${ORX_RUNTIME_HOSTS:-unix:$RUN/runtime.sock}")
@@ -54,6 +59,7 @@ ev=$(servers "${ORX_EVENTS_HOSTS:-unix:$RUN/events.sock}")
 conf=$(sed -e "s#@RUN@#$RUN#g" -e "s#@ROOT@#$ROOT#g" -e "s#@PORT@#$PORT#g" \
     -e "s#@LISTEN@#$listen#g" -e "s#@USER@#$user#" -e "s#@MAX_BODY@#$MAX_BODY#g" \
     -e "s#@ACCESS_LOG@#$access#" -e "s#@AGENT_RATE@#$rate#g" \
+    -e "s#@CLIENT_RATE@#$client_rate#g" \
     "$ROOT/nginx/orchestrix.conf.in")
 conf=${conf//@ORCHESTRIX_SERVERS@/$ox}
 conf=${conf//@RUNTIME_SERVERS@/$rt}

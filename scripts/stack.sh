@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stack.sh start|stop|status|fixture|db-start|db-stop|program|program-stop RUN_DIR PORT BUILD_DIR
+# stack.sh start|stop|status|fixture|db-start|db-stop|nginx-reload|program|program-stop RUN_DIR PORT BUILD_DIR
 #
 # Starts (or stops) a whole private stack under RUN_DIR: a PostgreSQL cluster
 # (unix socket in RUN_DIR/pg/sock plus a free loopback port), migrated; the
@@ -26,9 +26,11 @@
 #
 # `db-stop` and `db-start` stop and start the stack's PostgreSQL alone, with
 # the settings above (the fault tests take the database away this way).
+# `nginx-reload` renders nginx's configuration again from the environment
+# (ORX_AGENT_RATE, ORX_CLIENT_RATE, ...) and reloads it.
 set -euo pipefail
 
-cmd=${1:?usage: stack.sh start|stop|status|fixture|db-start|db-stop|program|program-stop RUN_DIR PORT BUILD_DIR}
+cmd=${1:?usage: stack.sh start|stop|status|fixture|db-start|db-stop|nginx-reload|program|program-stop RUN_DIR PORT BUILD_DIR}
 RUN=${2:?run dir}
 PORT=${3:-8080}
 BUILD=${4:-build/rel}
@@ -202,15 +204,20 @@ keys_make() {
      [ -s "$RUN/platform.key" ] || echo "arc_$(openssl rand -hex 24)" > "$RUN/platform.key")
 }
 
-nginx_start() {
+# Renders RUN/nginx/nginx.conf (scripts/nginx-conf.sh) and tests it.
+nginx_render() {
     local conf=$RUN/nginx/nginx.conf
     mkdir -p "$RUN/nginx/tmp" "$RUN/log"
-    alive "$RUN/nginx/nginx.pid" && return 0
     "$ROOT/scripts/nginx-conf.sh" "$RUN" "$PORT" > "$conf" || die "nginx configuration not made"
     cp "$ROOT/nginx/fastcgi.conf" "$ROOT/nginx/fastcgi_params.conf" "$RUN/nginx/"
     nginx -t -q -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
         || die "nginx configuration test failed"
-    nginx -p "$RUN/nginx" -c "$conf" -e "$RUN/log/nginx-error.log" \
+}
+
+nginx_start() {
+    alive "$RUN/nginx/nginx.pid" && return 0
+    nginx_render
+    nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" \
         || die "nginx did not start; see $RUN/log/nginx-error.log"
 }
 
@@ -279,6 +286,11 @@ db-start)
     ;;
 db-stop)
     pg_stop
+    ;;
+nginx-reload)
+    alive "$RUN/nginx/nginx.pid" || die "nginx is not running; start the stack first"
+    nginx_render
+    nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/log/nginx-error.log" -s reload
     ;;
 program)
     # One more master of a program on this host, for the stack at RUN:

@@ -119,3 +119,107 @@ def test_answers_whole_whether_or_not_the_body_was_read(s):
         assert "/description" in {d["path"] for d in r.json["error"]["details"]}, r.json
     assert s.get("/mcp/servers").status == 200
     assert s.digest() == before
+
+
+def raw_http(s, data, timeout=60):
+    """Sends raw bytes to nginx and reads until it closes: (status, headers, body)
+    or (None, {}, b"") for a connection closed without an answer."""
+    import socket
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=timeout)
+    try:
+        c.sendall(data)
+        got = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        c.close()
+    if not got:
+        return None, {}, b""
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+NGINX_REFUSALS = [
+    # (label, raw request, status, code)
+    ("10 kB Authorization header", b"GET /mcp/servers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+     + b"a" * 10240 + b"\r\nConnection: close\r\n\r\n", 431, "header_too_large"),
+    ("%2f in a path", b"GET /mcp/servers/mcp_abcdefgh%2fx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     400, "bad_request"),
+    ("%2F to the static files", b"GET /%2F HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     400, "bad_request"),
+    ("TRACE", b"TRACE /mcp/servers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     405, "method_not_allowed"),
+    ("/agents/..", b"GET /agents/.. HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, "bad_request"),
+    ("/agents/%2e%2e/x", b"POST /agents/%2e%2e/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+     b"Connection: close\r\n\r\n{}", 400, "bad_request"),
+    ("above the root", b"GET /agents/../../x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     400, "bad_request"),
+    ("./ in a path", b"GET /mcp/./servers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     400, "bad_request"),
+    ("a non-agent id under /dashboard/", b"GET /dashboard/foo HTTP/1.1\r\nHost: x\r\n"
+     b"Connection: close\r\n\r\n", 404, "not_found"),
+    ("a non-agent id's data", b"GET /dashboard/foo/data HTTP/1.1\r\nHost: x\r\n"
+     b"Connection: close\r\n\r\n", 404, "not_found"),
+    ("a missing .html file", b"GET /missing.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     404, "not_found"),
+    ("a folder of the UI", b"GET /js/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     403, "forbidden"),
+    ("POST to a static file", b"POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+     b"Connection: close\r\n\r\n", 405, "method_not_allowed"),
+    ("10 kB request line", b"GET /" + b"a" * 10240 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+     414, "uri_too_long"),
+    ("HTTP/9.9", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"),
+    ("a control byte in the path", b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    ("two Host headers", b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request"),
+    ("a body over the limit", b"POST /mcp/servers HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+     b"Connection: close\r\n\r\n", 413, "payload_too_large"),
+]
+
+
+def test_nginx_refusals_are_in_the_envelope(s):
+    """Issue 25 item 6: what nginx refuses itself is answered in the one
+    error envelope with the right status, never an HTML page; and changes
+    nothing."""
+    before = s.digest()
+    failures = []
+    for label, data, status, code in NGINX_REFUSALS:
+        st, h, body = raw_http(s, data)
+        try:
+            assert st == status, (st, body[:200])
+            assert h.get("content-type", "").startswith("application/json"), h
+            env = json.loads(body)
+            assert set(env) == {"error"} and env["error"]["code"] == code, env
+            assert env["error"]["message"], env
+        except (AssertionError, ValueError) as e:
+            failures.append(f"{label}: {e}")
+    assert not failures, "\n".join(failures)
+    assert s.digest() == before
+
+
+def test_a_body_shorter_than_its_content_length_ends_soon(s):
+    """Issue 25 item 6: a Content-Length longer than the body sent no longer
+    holds the connection for 15 s: nginx waits client_body_timeout (5 s)
+    for the next byte, then closes it; nothing reaches a program and
+    nothing changes. (Time is not asserted: the configured timeout is, and
+    the close.)"""
+    import re
+    import time
+    conf = open(os.path.join(s.run, "nginx", "nginx.conf")).read()
+    m = re.search(r"client_body_timeout\s+(\d+)s;", conf)
+    assert m and int(m.group(1)) <= 5, m and m.group(0)
+    before = s.digest()
+    t0 = time.monotonic()
+    st, h, body = raw_http(s, b"POST /mcp/servers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                              b"\r\nAuthorization: Bearer " + s.keys["alice"].encode() +
+                              b"\r\nContent-Length: 100\r\n\r\n{}")
+    took = time.monotonic() - t0
+    # nginx sends no answer to a client that stopped sending: it closes.
+    assert st is None or (st == 408 and h.get("content-type", "").startswith("application/json")), \
+        (st, body[:200])
+    print(f"# a body 98 bytes short: closed after {took:.1f} s")
+    assert s.digest() == before

@@ -68,6 +68,9 @@ class Stack:
             "ORX_LOG_LEVEL": "info",
             "ORX_HTTP_ALLOW": "127.0.0.1",
             "PG_FSYNC": "off",
+            # Every test calls from 127.0.0.1: the per-client limit at the
+            # agent's (the rate-limit tests lower it with nginx_reload).
+            "ORX_CLIENT_RATE": "1000",
         })
         self.database_url = None
         self.keys = {}
@@ -151,6 +154,21 @@ class Stack:
     def pg_ctl(self, action):
         """Stops or starts the stack's PostgreSQL alone (stack.sh db-stop/db-start)."""
         self.script(f"db-{action}", self.run, str(self.port), self.build)
+
+    def nginx_reload(self, **settings):
+        """Renders nginx's configuration again with settings (e.g.
+        ORX_CLIENT_RATE="5") over the stack's environment and reloads it;
+        returns once new requests are served by the new configuration."""
+        self.env.update({k: str(v) for k, v in settings.items()})
+        pid = self.pid("nginx/nginx")
+        before = set(subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                    text=True).stdout.split())
+        self.script("nginx-reload", self.run, str(self.port), self.build)
+        ok = wait_for(lambda: (now := set(subprocess.run(["pgrep", "-P", str(pid)],
+                                                         capture_output=True, text=True)
+                                          .stdout.split())) and not now & before, timeout=15)
+        if not ok:
+            raise RuntimeError("nginx did not reload")
 
     def reconfigure(self, prog, settings):
         """Writes prog's config file (KEY=VALUE overrides) and reloads it with
