@@ -7,7 +7,8 @@
 
 /*
  * POST /mcp/servers/:serverId/deploy {"ownerId": "...", "isolation"?:
- * "shared" | "dedicated"} -- the seed route; a dedicated agent runs in a
+ * "shared" | "dedicated", "rateLimit"?: {"perSecond", "burst"}} -- the seed
+ * route (the dispatcher has checked ownerId); a dedicated agent runs in a
  * Kubernetes Deployment of its own at the runtime.
  */
 int
@@ -22,7 +23,8 @@ h_deploy(struct req *r, struct resp *w)
 		    "isolation is \"shared\" or \"dedicated\"", json_tokener_parse(
 		    "[{\"path\":\"/isolation\",\"message\":\"must be a string\"}]"));
 	OP_LOCALS(r);
-	op_deploy_isolated(&env, &who, r->param[0], v ? json_object_get_string(v) : NULL, &res);
+	op_deploy_isolated(&env, &who, r->param[0], v ? json_object_get_string(v) : NULL,
+	    r->json, &res);
 	return orx_answer(w, &res);
 }
 
@@ -31,7 +33,7 @@ int
 h_redeploy(struct req *r, struct resp *w)
 {
 	OP_LOCALS(r);
-	op_redeploy(&env, &who, r->param[0], &res);
+	op_redeploy(&env, &who, r->param[0], r->json, &res);
 	return orx_answer(w, &res);
 }
 
@@ -42,7 +44,8 @@ h_rollback(struct req *r, struct resp *w)
 	struct json_object *v = json_get(r->json, "version", json_type_int);
 
 	OP_LOCALS(r);
-	op_rollback(&env, &who, r->param[0], v != NULL ? json_object_get_int64(v) : 0, &res);
+	op_rollback(&env, &who, r->param[0], v != NULL ? json_object_get_int64(v) : 0, r->json,
+	    &res);
 	return orx_answer(w, &res);
 }
 

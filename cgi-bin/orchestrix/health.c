@@ -20,7 +20,10 @@ h_healthz(struct req *r, struct resp *w)
 int
 h_metrics(struct req *r, struct resp *w)
 {
-	(void)r;
+	int st;
+
+	if ((st = metrics_auth(r, w)) != 0)
+		return st;
 	w->content_type = "text/plain; version=0.0.4";
 	if (metrics_write(&w->body, "orchestrix", r->app->metrics) == -1)
 		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",

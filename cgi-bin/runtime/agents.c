@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arc_rate.h"
 #include "archestra.h"
 #include "config.h"
 #include "crypto.h"
@@ -22,13 +23,27 @@ base_url(struct req *r)
 	return config_get(r->app->cfg, CFG_PUBLIC_URL);
 }
 
+/* The dashboard's URL: the page, with its share token where the page reads it. */
+static void
+put_dashboard(struct req *r, struct buf *b, const char *id, const char *token)
+{
+	const char *url = arena_printf(r->arena, "%s/dashboard/%s#token=%s", base_url(r),
+	    id, token);
+
+	buf_puts(b, ",\"dashboardUrl\":");
+	buf_put_json_string(b, url, strlen(url));
+	buf_puts(b, ",\"dashboardToken\":");
+	buf_put_json_string(b, token, strlen(token));
+}
+
 /*
- * {agentId, publicEndpoint, dashboardUrl, version, isolation[, orchestrator]}.
- * A dedicated agent's endpoint is its Service in the cluster.
+ * {agentId, publicEndpoint, dashboardUrl, dashboardToken, version,
+ * isolation[, orchestrator]}. A dedicated agent's endpoint is its Service in
+ * the cluster; token is its dashboard's share token.
  */
 static int
 answer(struct req *r, struct resp *w, int status, const char *id, const char *version,
-    const struct orch *o)
+    const char *token, const struct orch *o)
 {
 	char base[400];
 
@@ -37,9 +52,11 @@ answer(struct req *r, struct resp *w, int status, const char *id, const char *ve
 	else
 		snprintf(base, sizeof(base), "%s", base_url(r));
 	buf_reset(&w->body);
-	buf_printf(&w->body, "{\"agentId\":\"%s\",\"publicEndpoint\":\"%s/agents/%s\","
-	    "\"dashboardUrl\":\"%s/dashboard/%s\",\"version\":%s,\"isolation\":\"%s\"",
-	    id, base, id, base_url(r), id, version, o != NULL ? "dedicated" : "shared");
+	buf_printf(&w->body, "{\"agentId\":\"%s\",\"publicEndpoint\":\"%s/agents/%s\"",
+	    id, base, id);
+	put_dashboard(r, &w->body, id, token);
+	buf_printf(&w->body, ",\"version\":%s,\"isolation\":\"%s\"", version,
+	    o != NULL ? "dedicated" : "shared");
 	if (o != NULL)
 		rt_orch_describe(r, &w->body, id, 86400000L);  /* as just recorded */
 	buf_putc(&w->body, '}');
@@ -91,6 +108,8 @@ struct package {
 	char			 key_hash[65];
 	struct json_object	*secrets;   /* owned by the arena */
 	int			 dedicated; /* "isolation": "dedicated" */
+	struct arc_rate		 rate;
+	char			 per_second[32], burst[16];  /* "" when not set */
 };
 
 /*
@@ -146,6 +165,13 @@ read_package(struct req *r, struct resp *w, struct package *pk)
 		sha256_hex(key, strlen(key), pk->key_hash);
 	pk->secrets = arena_defer(r->arena, json_put_cb, secrets);
 	pk->dedicated = rt_dedicated_package(r->json);
+	errors = json_object_new_array();   /* checked by arc_package_to_doc */
+	(void)arc_rate_read(r->json, "", &pk->rate, errors);
+	json_object_put(errors);
+	if (pk->rate.given == ARC_RATE_SET) {
+		snprintf(pk->per_second, sizeof(pk->per_second), "%.17g", pk->rate.per_second);
+		snprintf(pk->burst, sizeof(pk->burst), "%d", pk->rate.burst);
+	}
 	return 0;
 }
 
@@ -191,10 +217,11 @@ store_secrets(struct req *r, const char *id, struct json_object *secrets)
 int
 h_agent_create(struct req *r, struct resp *w)
 {
-	const char *idem = req_header(r, "Idempotency-Key"), *params[8];
+	const char *idem = req_header(r, "Idempotency-Key"), *params[10];
 	struct package pk;
 	struct orch orch, *o = NULL;
 	char id[40], left[300];
+	const char *token;
 	PGresult *res;
 	int st;
 
@@ -218,7 +245,7 @@ h_agent_create(struct req *r, struct resp *w)
 		}
 		if (db_ok(res) && PQntuples(res) == 1) {
 			st = answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
-			    PQgetvalue(res, 0, 1), o);
+			    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), o);
 			goto out;
 		}
 	}
@@ -238,7 +265,9 @@ h_agent_create(struct req *r, struct resp *w)
 	params[5] = idem ? idem : "";
 	params[6] = pk.key_hash;
 	params[7] = pk.dedicated ? "dedicated" : "shared";
-	res = db_query(r->app->db, r->arena, Q_RT_AGENT_INSERT, 8, params);
+	params[8] = pk.per_second;
+	params[9] = pk.burst;
+	res = db_query(r->app->db, r->arena, Q_RT_AGENT_INSERT, 10, params);
 	if (res != NULL && strcmp(db_sqlstate(res), "23505") == 0) {
 		/* A concurrent create with the same key won: answer with its agent. */
 		db_rollback(r->app->db);
@@ -246,16 +275,18 @@ h_agent_create(struct req *r, struct resp *w)
 		res = db_query(r->app->db, r->arena, Q_RT_AGENT_BY_KEY, 1, params);
 		if (res != NULL && db_ok(res) && PQntuples(res) == 1)
 			st = answer(r, w, HTTP_CREATED, PQgetvalue(res, 0, 0),
-			    PQgetvalue(res, 0, 1), o);
+			    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), o);
 		else
 			st = resp_error(w, HTTP_CONFLICT, "conflict", "try again");
 		goto out;
 	}
-	if (res == NULL || !db_ok(res) || store_secrets(r, id, pk.secrets) == -1) {
+	if (res == NULL || !db_ok(res) || PQntuples(res) != 1 ||
+	    store_secrets(r, id, pk.secrets) == -1) {
 		db_rollback(r->app->db);
 		st = resp_unavailable(w);
 		goto out;
 	}
+	token = arena_strdup(r->arena, PQgetvalue(res, 0, 2));
 	if (o != NULL && (st = orchestrate(r, w, o, id, pk.secrets)) != 0) {
 		db_rollback(r->app->db);
 		goto out;
@@ -271,7 +302,7 @@ h_agent_create(struct req *r, struct resp *w)
 	log_info("agent %s created (%s%s)", id, pk.name, o ? ", dedicated" : "");
 	if (o != NULL)
 		await_pod(r, o, id);
-	st = answer(r, w, HTTP_CREATED, id, "1", o);
+	st = answer(r, w, HTTP_CREATED, id, "1", token, o);
 out:
 	if (o != NULL)
 		orch_close(o);
@@ -281,11 +312,14 @@ out:
 int
 h_agent_replace(struct req *r, struct resp *w)
 {
-	const char *params[6];
+	static const char *const rate_change[] = {
+		[ARC_RATE_ABSENT] = "keep", [ARC_RATE_SET] = "set", [ARC_RATE_CLEARED] = "clear",
+	};
+	const char *params[9];
 	struct package pk;
 	struct orch orch, *o = NULL;
 	PGresult *res;
-	char *version = NULL;
+	char *version = NULL, *token = NULL;
 	int st;
 
 	if ((st = read_package(r, w, &pk)) != 0)
@@ -298,7 +332,10 @@ h_agent_replace(struct req *r, struct resp *w)
 	params[3] = pk.doc;
 	params[4] = pk.metadata;
 	params[5] = pk.key_hash;
-	res = db_query(r->app->db, r->arena, Q_RT_AGENT_REPLACE, 6, params);
+	params[6] = rate_change[pk.rate.given];
+	params[7] = pk.per_second;
+	params[8] = pk.burst;
+	res = db_query(r->app->db, r->arena, Q_RT_AGENT_REPLACE, 9, params);
 	if (res != NULL && db_ok(res) && PQntuples(res) == 0) {
 		db_rollback(r->app->db);
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
@@ -311,7 +348,10 @@ h_agent_replace(struct req *r, struct resp *w)
 		}
 		o = &orch;
 	}
-	version = res && db_ok(res) ? arena_strdup(r->arena, PQgetvalue(res, 0, 1)) : NULL;
+	if (res != NULL && db_ok(res)) {
+		version = arena_strdup(r->arena, PQgetvalue(res, 0, 1));
+		token = arena_strdup(r->arena, PQgetvalue(res, 0, 3));
+	}
 	if (version == NULL || store_secrets(r, r->param[0], pk.secrets) == -1 ||
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
 	    !db_ok(res)) {
@@ -343,7 +383,7 @@ h_agent_replace(struct req *r, struct resp *w)
 		log_warn("agent %s: tools/list_changed not sent", r->param[0]);
 	if (o != NULL)
 		await_pod(r, o, r->param[0]);
-	st = answer(r, w, HTTP_OK, r->param[0], version, o);
+	st = answer(r, w, HTTP_OK, r->param[0], version, token, o);
 out:
 	if (o != NULL)
 		orch_close(o);
@@ -423,9 +463,10 @@ h_agent_get(struct req *r, struct resp *w)
 	if (!dedicated || rt_orch_base(r, r->param[0], base, sizeof(base)) == -1)
 		snprintf(base, sizeof(base), "%s", base_url(r));
 	buf_printf(&w->body, "{\"agentId\":\"%s\",\"version\":%s,\"publicEndpoint\":"
-	    "\"%s/agents/%s\",\"dashboardUrl\":\"%s/dashboard/%s\",\"protected\":%s",
-	    r->param[0], PQgetvalue(res, 0, 3), base, r->param[0], base_url(r),
-	    r->param[0], PQgetvalue(res, 0, 8)[0] == 't' ? "true" : "false");
+	    "\"%s/agents/%s\"", r->param[0], PQgetvalue(res, 0, 3), base, r->param[0]);
+	put_dashboard(r, &w->body, r->param[0], PQgetvalue(res, 0, 10));
+	buf_printf(&w->body, ",\"protected\":%s,\"rateLimit\":%s",
+	    PQgetvalue(res, 0, 8)[0] == 't' ? "true" : "false", PQgetvalue(res, 0, 11));
 	/* The stored canonical document's members, then the metadata. */
 	doc = PQgetvalue(res, 0, 4);
 	n = strlen(doc);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "runtime.h"
 #include "server.h"
 
@@ -21,7 +22,12 @@ served_version(const char *metadata)
 	return n > 0 ? n : 0;
 }
 
-/* GET /dashboard/:agentId/data?minutes=60 -- the page's JSON. */
+/*
+ * GET /dashboard/:agentId/data?minutes=60 -- the page's JSON, for the
+ * agent's read-only share token (made at deploy, in its dashboardUrl) or
+ * the platform key, as Bearer. Without either: 401, and nothing says
+ * whether the agent exists.
+ */
 int
 h_dashboard_data(struct req *r, struct resp *w)
 {
@@ -37,7 +43,16 @@ h_dashboard_data(struct req *r, struct resp *w)
 	snprintf(mins, sizeof(mins), "%lld", v);
 	if ((agent = db_query(r->app->db, r->arena, Q_RT_AGENT_GET, 1, params)) == NULL)
 		return resp_unavailable(w);
-	if (!db_ok(agent) || PQntuples(agent) == 0)
+	if (!db_ok(agent))
+		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "lookup failed");
+	if ((PQntuples(agent) == 0 || !bearer_is(r, PQgetvalue(agent, 0, 10))) &&
+	    !bearer_is(r, config_get(r->app->cfg, CFG_RUNTIME_API_KEY))) {
+		resp_header(w, "WWW-Authenticate", "Bearer");
+		return resp_error(w, HTTP_UNAUTHORIZED, "unauthorized",
+		    "the dashboard data needs the agent's share token (in its dashboardUrl) "
+		    "as 'Authorization: Bearer <token>'");
+	}
+	if (PQntuples(agent) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	if ((res = db_query(r->app->db, r->arena, Q_RT_DASHBOARD, 2, params)) == NULL ||
 	    !db_ok(res) || PQntuples(res) != 1)
@@ -62,8 +77,12 @@ h_dashboard_data(struct req *r, struct resp *w)
 int
 h_rt_metrics(struct req *r, struct resp *w)
 {
-	PGresult *res = db_query(r->app->db, r->arena, Q_RT_AGENT_COUNT, 0, NULL);
+	PGresult *res;
+	int st;
 
+	if ((st = metrics_auth(r, w)) != 0)
+		return st;
+	res = db_query(r->app->db, r->arena, Q_RT_AGENT_COUNT, 0, NULL);
 	w->content_type = "text/plain; version=0.0.4";
 	if (metrics_write(&w->body, "runtime", r->app->metrics) == -1)
 		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "unavailable",

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "config.h"
 #include "crypto.h"
 #include "log.h"
 #include "runtime.h"
@@ -71,6 +72,30 @@ key_ok(struct req *r, const struct plan *p)
 }
 
 /*
+ * 1 if the agent's own rate (its deployment's rateLimit) lets this call
+ * in, else 0 with 429 written. The buckets are in the runtime's shared
+ * memory, so the rate holds across this host's workers; with
+ * ORX_RATE_HOSTS hosts serving the agent, each takes its share of it.
+ */
+static int
+rate_ok(struct req *r, struct resp *w, const struct plan *p)
+{
+	double milli = p->rate_per_second * 1000.0 / (double)r->app->cfg->rate_hosts;
+	long long retry;
+	char *secs;
+
+	if (p->rate_per_second <= 0 || RT_SHARED(r) == NULL ||
+	    rl_take(&RT_SHARED(r)->rates, p->id, milli < 1 ? 1 : (unsigned long)milli,
+	    p->rate_burst, mono_us(), &retry))
+		return 1;
+	secs = arena_printf(r->arena, "%lld", retry / 1000000 + 1);
+	resp_header(w, "Retry-After", secs);
+	resp_error(w, HTTP_TOO_MANY_REQUESTS, "rate_limited",
+	    "this agent takes %g calls per second; slow down", p->rate_per_second);
+	return 0;
+}
+
+/*
  * The agent of the request's path (r->param[0]), when the request may call
  * it. Returns its plan -- valid until the next rt_plan() of this worker --
  * or NULL with the refusal written into w (404, 401, 503 or 500) and *st
@@ -103,6 +128,12 @@ rt_agent(struct req *r, struct resp *w, const char *channel, int *st)
 		    "this agent needs its access key as a Bearer token");
 		rt_log_call(r, p->id, p->version, channel, *st,
 		    mono_us() - r->started_us, wall_us(), "unauthorized");
+		return NULL;
+	}
+	if (!rate_ok(r, w, p)) {
+		*st = w->status;
+		rt_log_call(r, p->id, p->version, channel, *st,
+		    mono_us() - r->started_us, wall_us(), "rate limited");
 		return NULL;
 	}
 	return p;

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "json.h"
 #include "orchestrator.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "runkit.h"
 #include "server.h"
@@ -30,6 +31,7 @@ struct rt_state {
 struct rt_shared {
 	struct changes		 agents;  /* agents replaced or deleted */
 	struct gcommit		 commits; /* calls' inserts, grouped */
+	struct ratelimit	 rates;   /* agents' own rates (rateLimit) */
 };
 #define RT_SHARED(r) ((struct rt_shared *)(r)->app->shared)
 

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "archestra.h"
+#include "arc_rate.h"
 #include "buf.h"
 #include "config.h"
 #include "curlio.h"
@@ -49,7 +50,7 @@ const char *const arc_status_names[ARC__MAX] = {
 
 static const char *const pkg_fields[] = {
 	"name", "description", "tools", "executionOrder", "inputSchema",
-	"metadata", "secrets", "accessKey", "isolation", NULL
+	"metadata", "secrets", "accessKey", "isolation", "rateLimit", NULL
 };
 static const char *const pkg_tool_fields[] = {
 	"toolId", "name", "description", "handler", "inputSchema",
@@ -411,6 +412,10 @@ arc_package_to_doc(struct json_object *pkg, struct json_object **doc_out,
 	    (strcmp(json_object_get_string(v), "shared") != 0 &&
 	    strcmp(json_object_get_string(v), "dedicated") != 0)))
 		errs_add(errors, "/isolation", "isolation is \"shared\" or \"dedicated\"");
+	{
+		struct arc_rate rate;   /* read again by the runtime, which keeps it */
+		(void)arc_rate_read(pkg, "", &rate, errors);
+	}
 
 	if (json_object_array_length(errors) > before)
 		return -1;

@@ -91,6 +91,10 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "CA certificates send_email trusts (default: the system's)" },
 	[CFG_LOG_KEEP_ROWS] = { "ORX_LOG_KEEP_ROWS", "50000",
 	    "invocation rows the runtime's log writer keeps while the database is away (100-1000000); beyond, rows wait in the workers' rings, then are dropped and counted" },
+	[CFG_RATE_HOSTS] = { "ORX_RATE_HOSTS", "1",
+	    "runtime hosts serving the same agents (1-1024): each lets an agent take 1/N of the rate its deployment set, so all together never exceed it" },
+	[CFG_METRICS_TOKEN] = { "ORX_METRICS_TOKEN", "",
+	    "when set, /metrics and /runtime/metrics answer only 'Authorization: Bearer <token>' (401 otherwise)" },
 };
 
 /* Parses a decimal in [lo, hi]; returns 0 and sets *out, or -1. */
@@ -227,6 +231,7 @@ config_load(struct config *c, char *err, size_t errsz)
 		return -1;
 	}
 	NUM(CFG_LOG_KEEP_ROWS, 100, 1000000, log_keep_rows);
+	NUM(CFG_RATE_HOSTS, 1, 1024, rate_hosts);
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

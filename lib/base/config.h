@@ -50,6 +50,8 @@ enum cfg_key {
 	CFG_SMTP_FROM,
 	CFG_SMTP_CA_FILE,
 	CFG_LOG_KEEP_ROWS,
+	CFG_RATE_HOSTS,
+	CFG_METRICS_TOKEN,
 	CFG__MAX
 };
 
@@ -78,6 +80,7 @@ struct config {
 	int		 events_keep_hours; /* how long execution events are kept */
 	long		 orch_wait_ms;   /* ARCHESTRA_ORCHESTRATOR_WAIT_MS */
 	long		 log_keep_rows;  /* the runtime's log writer's buffer */
+	long		 rate_hosts;     /* runtime hosts sharing agents' rates */
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

@@ -52,12 +52,15 @@ struct plan {
 	/* Templates read {{request.*}}, or a step reads the raw request
 	 * (hmac_verify): the caller passes exec_env.request. */
 	int			 uses_request;
-	/* Owned extras of the production runtime (NULL / "" otherwise): the
-	 * agent's secrets and access key, and whose documents it keeps. */
+	/* Owned extras of the production runtime (NULL / "" / 0 otherwise):
+	 * the agent's secrets and access key, whose documents it keeps, and
+	 * its deployment's rateLimit. */
 	struct json_object	*secrets;
 	char			 access_hash[65];
 	char			 owner[80];
 	char			 environment[40];
+	double			 rate_per_second;  /* 0: no rate of its own */
+	unsigned		 rate_burst;
 };
 
 int	plan_compile(struct json_object *doc, const char *id, int version,

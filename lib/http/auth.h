@@ -10,7 +10,10 @@
 #include "scopes.h"
 
 struct req;
+struct resp;
 
 const char	*bearer_token(const struct req *);
+int		 bearer_is(const struct req *, const char *want);
+int		 metrics_auth(struct req *, struct resp *);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arc_rate.h"
 #include "archestra.h"
 #include "arena.h"
 #include "clock.h"
@@ -42,6 +43,9 @@ struct deploying {
 	/* A first deploy's "shared" or "dedicated" (a Kubernetes Deployment
 	 * of its own at the runtime), or NULL: the runtime's default. */
 	const char		*isolation;
+	/* The caller's options (a deploy body), borrowed: its "rateLimit"
+	 * goes into the package (absent: the agent keeps its rate). */
+	struct json_object	*options;
 };
 
 /* Records one try (its own statement: failed tries survive the rollback). */
@@ -176,7 +180,7 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	const struct op_env *env = d->env;
 	struct arc_client client;
 	struct arc_result ar;
-	struct json_object *pkg;
+	struct json_object *pkg, *rate;
 	char endpoint[512], idem[65], seed[160];
 	const char *params[8];
 	PGresult *res;
@@ -189,6 +193,8 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	/* Later deploys keep what the agent has. */
 	if (d->act == ACT_DEPLOY && d->isolation != NULL)
 		json_object_object_add(pkg, "isolation", json_object_new_string(d->isolation));
+	if (d->options != NULL && json_object_object_get_ex(d->options, "rateLimit", &rate))
+		json_object_object_add(pkg, "rateLimit", json_object_get(rate));
 	memset(&ar, 0, sizeof(ar));
 	/* The runtime answers over HTTP. */
 	waiter_notify(env->waiter);
@@ -239,10 +245,19 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	return OP_OK;
 }
 
-static void
+/*
+ * Sets d up; returns OP_OK, or OP_INVALID with the field errors when the
+ * options' rateLimit is not well formed -- before anything is locked or
+ * recorded.
+ */
+static enum op_status
 deploying_init(struct deploying *d, const struct op_env *env, const struct op_caller *who,
-    const char *server_id, enum deploy_action act, struct op_result *out)
+    const char *server_id, enum deploy_action act, struct json_object *options,
+    struct op_result *out)
 {
+	struct json_object *errors;
+	struct arc_rate rate;
+
 	d->env = env;
 	d->who = who;
 	d->server_id = server_id;
@@ -250,6 +265,14 @@ deploying_init(struct deploying *d, const struct op_env *env, const struct op_ca
 	d->started = wall_us();
 	d->out = out;
 	d->isolation = NULL;
+	d->options = options;
+	if (options == NULL)
+		return OP_OK;
+	errors = arena_defer(env->arena, json_put_cb, json_object_new_array());
+	if (arc_rate_read(options, "", &rate, errors) == 0)
+		return OP_OK;
+	return op_fail_details(out, OP_INVALID, "validation_failed",
+	    "rateLimit is not valid; see details", json_object_get(errors));
 }
 
 /*
@@ -260,7 +283,7 @@ enum op_status
 op_deploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
     struct op_result *out)
 {
-	return op_deploy_isolated(env, who, server_id, NULL, out);
+	return op_deploy_isolated(env, who, server_id, NULL, NULL, out);
 }
 
 /*
@@ -269,13 +292,15 @@ op_deploy(const struct op_env *env, const struct op_caller *who, const char *ser
  */
 enum op_status
 op_deploy_isolated(const struct op_env *env, const struct op_caller *who,
-    const char *server_id, const char *isolation, struct op_result *out)
+    const char *server_id, const char *isolation, struct json_object *options,
+    struct op_result *out)
 {
 	struct deploying d;
 	struct buf *b = &out->body;
 	PGresult *lk;
 
-	deploying_init(&d, env, who, server_id, ACT_DEPLOY, out);
+	if (deploying_init(&d, env, who, server_id, ACT_DEPLOY, options, out) != OP_OK)
+		return out->status;
 	if (isolation != NULL && strcmp(isolation, "shared") != 0 &&
 	    strcmp(isolation, "dedicated") != 0)
 		return op_fail_details(out, OP_INVALID, "validation_failed",
@@ -330,13 +355,13 @@ lock_deployed(const struct deploying *d)
 /* The current version replaces the agent's graph. */
 enum op_status
 op_redeploy(const struct op_env *env, const struct op_caller *who, const char *server_id,
-    struct op_result *out)
+    struct json_object *options, struct op_result *out)
 {
 	struct deploying d;
 	PGresult *lk;
 
-	deploying_init(&d, env, who, server_id, ACT_REDEPLOY, out);
-	if ((lk = lock_deployed(&d)) == NULL)
+	if (deploying_init(&d, env, who, server_id, ACT_REDEPLOY, options, out) != OP_OK ||
+	    (lk = lock_deployed(&d)) == NULL)
 		return out->status;
 	return ship(&d, lk, PQgetvalue(lk, 0, L_DOC), PQgetvalue(lk, 0, L_VERSION));
 }
@@ -344,14 +369,15 @@ op_redeploy(const struct op_env *env, const struct op_caller *who, const char *s
 /* An earlier saved version goes live. */
 enum op_status
 op_rollback(const struct op_env *env, const struct op_caller *who, const char *server_id,
-    long long version, struct op_result *out)
+    long long version, struct json_object *options, struct op_result *out)
 {
 	struct deploying d;
 	char ver[24];
 	const char *params[2] = { server_id, ver };
 	PGresult *lk, *doc;
 
-	deploying_init(&d, env, who, server_id, ACT_ROLLBACK, out);
+	if (deploying_init(&d, env, who, server_id, ACT_ROLLBACK, options, out) != OP_OK)
+		return out->status;
 	if (version < 1 || version > 2000000000)
 		return op_fail_details(out, OP_INVALID, "validation_failed",
 		    "send {\"version\": n}", json_tokener_parse("[{\"path\":\"/version\","
@@ -380,7 +406,7 @@ op_undeploy(const struct op_env *env, const struct op_caller *who, const char *s
 	const char *params[1] = { server_id };
 	PGresult *lk, *res;
 
-	deploying_init(&d, env, who, server_id, ACT_UNDEPLOY, out);
+	(void)deploying_init(&d, env, who, server_id, ACT_UNDEPLOY, NULL, out);
 	if ((lk = lock_deployed(&d)) == NULL)
 		return out->status;
 	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));

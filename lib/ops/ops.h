@@ -191,12 +191,15 @@ void		 ops_executor(const struct config *, void *shared,
 /* --- deployments (deploy.c) --- */
 enum op_status	 op_deploy(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
+/* options (borrowed, may be NULL): a deploy body's "rateLimit" (lib/archestra/arc_rate.h). */
 enum op_status	 op_deploy_isolated(const struct op_env *, const struct op_caller *,
-		    const char *server_id, const char *isolation, struct op_result *);
+		    const char *server_id, const char *isolation,
+		    struct json_object *options, struct op_result *);
 enum op_status	 op_redeploy(const struct op_env *, const struct op_caller *,
-		    const char *server_id, struct op_result *);
+		    const char *server_id, struct json_object *options, struct op_result *);
 enum op_status	 op_rollback(const struct op_env *, const struct op_caller *,
-		    const char *server_id, long long version, struct op_result *);
+		    const char *server_id, long long version, struct json_object *options,
+		    struct op_result *);
 enum op_status	 op_undeploy(const struct op_env *, const struct op_caller *,
 		    const char *server_id, struct op_result *);
 enum op_status	 op_deployments(const struct op_env *, const struct op_caller *,

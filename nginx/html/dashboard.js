@@ -4,6 +4,10 @@
 //
 // Everything the server sends is data: it reaches the page only through
 // textContent and setAttribute (agent names and error texts are user input).
+//
+// The data needs the agent's read-only share token: the dashboardUrl that a
+// deploy answers carries it after "#token=" (a fragment never reaches a
+// server or a log); it is sent as a Bearer token.
 
 const REFRESH_MS = 5000;
 const TIMEOUT_MS = 10000;
@@ -15,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   agentId: null,
+  token: new URLSearchParams(location.hash.slice(1)).get("token"),
   minutes: 60,
   paused: false,
   gone: false,          // the agent does not exist: stop polling
@@ -167,7 +172,8 @@ async function load() {
   try {
     const res = await fetch(dataUrl(), {
       signal: ctl.signal, cache: "no-store", credentials: "same-origin",
-      headers: { Accept: "application/json" },
+      headers: state.token ? { Accept: "application/json", Authorization: `Bearer ${state.token}` }
+        : { Accept: "application/json" },
     });
     const text = await res.text();
     let body = null;
@@ -175,6 +181,10 @@ async function load() {
     if (res.status === 404) {
       noSuchAgent();
       return;
+    }
+    if (res.status === 401) {
+      throw new Error("this dashboard opens from its share link: the dashboardUrl of the deploy, " +
+        "with its #token=…");
     }
     if (!res.ok) {
       const why = body && body.error && typeof body.error.message === "string"

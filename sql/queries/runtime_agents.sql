@@ -2,32 +2,40 @@
 -- search_path=archestra: every table here is the runtime's own.
 
 -- name: rt_agent_by_key
-select id, version from agents
+select id, version, dashboard_token from agents
 where idempotency_key = $1::text and deleted_at is null
 
 -- name: rt_agent_insert
+-- $8 isolation; $9, $10: the package's rateLimit (perSecond, burst), '' for none.
 with a as (
     insert into agents (id, name, description, doc, metadata, idempotency_key, key_hash,
-                        isolation)
+                        isolation, rate_per_second, rate_burst)
     values ($1::text, $2::text, $3::text, $4::json, $5::json, nullif($6::text, ''),
-            nullif($7::text, ''), $8::text)
-    returning id, version, doc
+            nullif($7::text, ''), $8::text, nullif($9::text, '')::float8,
+            nullif($10::text, '')::int)
+    returning id, version, doc, dashboard_token
 ), v as (
     insert into agent_versions (agent_id, version, doc) select id, version, doc from a
 )
-select id, version from a
+select id, version, dashboard_token from a
 
 -- name: rt_agent_replace
+-- $7 'keep' (a package without rateLimit), 'clear' (null) or 'set' with
+-- $8, $9 perSecond and burst. The agent keeps its isolation and share token.
 with a as (
     update agents
     set name = $2::text, description = $3::text, doc = $4::json, metadata = $5::json,
-        key_hash = nullif($6::text, ''), version = version + 1, updated_at = now()
+        key_hash = nullif($6::text, ''), version = version + 1, updated_at = now(),
+        rate_per_second = case $7::text when 'keep' then rate_per_second
+                          when 'set' then $8::text::float8 end,
+        rate_burst = case $7::text when 'keep' then rate_burst
+                     when 'set' then $9::text::int end
     where id = $1::text and deleted_at is null
-    returning id, version, doc, isolation
+    returning id, version, doc, isolation, dashboard_token
 ), v as (
     insert into agent_versions (agent_id, version, doc) select id, version, doc from a
 )
-select id, version, isolation from a
+select id, version, isolation, dashboard_token from a
 
 -- name: rt_agent_delete
 update agents set deleted_at = now()
@@ -46,7 +54,9 @@ select pg_notify('agents', $1::text)
 
 -- name: rt_agent_get
 select id, name, description, version, doc::text, metadata::text, orx_ts(created_at),
-       orx_ts(updated_at), key_hash is not null, isolation
+       orx_ts(updated_at), key_hash is not null, isolation, dashboard_token,
+       case when rate_per_second is null then 'null' else
+            json_build_object('perSecond', rate_per_second, 'burst', rate_burst)::text end
 from agents where id = $1::text and deleted_at is null
 
 -- name: rt_agent_load
@@ -54,7 +64,8 @@ from agents where id = $1::text and deleted_at is null
 select a.version, a.doc::text, coalesce(a.key_hash, ''),
        (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
         from agent_secrets s where s.agent_id = a.id),
-       a.isolation, a.owner_id, a.environment
+       a.isolation, a.owner_id, a.environment, coalesce(a.rate_per_second, 0),
+       coalesce(a.rate_burst, 0)
 from agents a where a.id = $1::text and a.deleted_at is null
 
 -- name: rt_commit_run

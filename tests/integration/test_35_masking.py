@@ -164,7 +164,7 @@ def test_canary_secret_masked_wherever_a_run_hands_it_out(s):
                     shown.add((typ, field))
             d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"})
             assert d.status == 200, (label, d)
-            agents.append(d.json["agentId"])
+            agents.append((d.json["agentId"], d.json["dashboardUrl"].split("#token=")[1]))
             call = s.post(f"/agents/{d.json['agentId']}", {"a": 1}, key=None)
             answers.append((label + " (agent)", call.body + json.dumps(call.headers).encode()))
             if b"***" in call.body:
@@ -184,13 +184,8 @@ def test_canary_secret_masked_wherever_a_run_hands_it_out(s):
                  f"%{CANARY}%") != "0"
 
     # Every agent's dashboard data (recent calls and their errors).
-    for aid in agents:
-        token = s.sql("select dashboard_token from archestra.agents where id = :'p0'", aid) \
-            if s.sql("select count(*) from information_schema.columns where table_schema = "
-                     "'archestra' and table_name = 'agents' and column_name = 'dashboard_token'") \
-            == "1" else None
-        h = {"Authorization": f"Bearer {token}"} if token else None
-        r = s.get(f"/dashboard/{aid}/data", key=None, headers=h)
+    for aid, token in agents:
+        r = s.get(f"/dashboard/{aid}/data", key=None, headers={"Authorization": f"Bearer {token}"})
         assert r.status == 200 and CANARY.encode() not in r.body, (aid, r)
 
     # No table but the documents the workflows wrote on purpose holds it.

@@ -1,9 +1,11 @@
 """Deploy to Archestra (issue 4): the seed route's exact shapes, the bundled
 runtime's public endpoint, every client error produced for real, concurrent
 deploys, redeploy / rollback / undeploy / history, per-agent keys, limits."""
+import http.client
 import http.server
 import json
 import os
+import re
 import socketserver
 import threading
 import time
@@ -53,7 +55,9 @@ def test_deploy_seed_shapes_and_public_endpoint(s):
     assert d["success"] is True and d["serverId"] == sid
     assert d["agentId"].startswith("agent_")
     assert d["endpoint"] == f"http://127.0.0.1:{s.port}/agents/{d['agentId']}"
-    assert d["dashboardUrl"] == f"http://127.0.0.1:{s.port}/dashboard/{d['agentId']}"
+    # The dashboard's page, with its read-only share token in the fragment.
+    assert re.fullmatch(rf"http://127\.0\.0\.1:{s.port}/dashboard/{d['agentId']}"
+                        r"#token=dsh_[0-9a-f]{32}", d["dashboardUrl"]), d["dashboardUrl"]
     w = s.get(f"/mcp/servers/{sid}").json
     assert (w["archestraAgentId"], w["archestraEndpoint"], w["archestraDashboardUrl"],
             w["archestraDeployedAt"]) == (d["agentId"], d["endpoint"], d["dashboardUrl"],
@@ -351,6 +355,103 @@ def test_rate_limit_and_body_limit(s):
     big = b'{"message":"' + b"x" * (2 * 1024 * 1024) + b'"}'
     r = s.request("POST", path, key=None, raw=big, headers={"Content-Type": "application/json"})
     assert r.status == 413 and r.json["error"]["code"] == "payload_too_large", r
+
+
+def quick_calls(s, path, n, **kw):
+    """n calls as fast as one client makes them: (statuses, seconds taken)."""
+    t0 = time.monotonic()
+    st = [s.request("POST", path, key=None, raw=b'{"name":"q","email":"q@example.com",'
+                    b'"password":"secret123"}', **kw) for _ in range(n)]
+    return st, time.monotonic() - t0
+
+
+def test_agent_rate_set_at_deploy_holds_across_workers(s):
+    """Issue 25 item 7: a deployment's rateLimit is the agent's, enforced in
+    the runtime's shared memory -- one bucket for all of the host's workers
+    (three here: per-worker buckets would let three bursts through)."""
+    doc = {"name": "rated", "tools": [{"toolId": "r", "name": "R", "type": "response",
+           "config": {"status": 200, "body": {"ok": True}}}], "executionOrder": ["r"]}
+    sid = new_workflow(s, doc)
+    before = attempts(s, sid)
+    for bad in ({"perSecond": 0}, {"perSecond": "5"}, {"perSecond": 5, "burst": 0},
+                {"perSecond": 5, "burst": 1.5}, {"perSecond": 5, "extra": 1}, [5], "fast"):
+        r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice", "rateLimit": bad})
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
+        assert r.json["error"]["details"][0]["path"].startswith("/rateLimit"), r.json
+    assert attempts(s, sid) == before   # refused before anything was tried or recorded
+    r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice",
+                                              "rateLimit": {"perSecond": 1, "burst": 3}})
+    assert r.status == 200, r
+    aid, path = r.json["agentId"], urllib.parse.urlparse(r.json["endpoint"]).path
+    platform = {"Authorization": "Bearer " + open(os.path.join(s.run, "platform.key")).read().strip()}
+    got = s.get(f"/mcp/agents/{aid}", key=None, headers=platform).json
+    assert got["rateLimit"] == {"perSecond": 1, "burst": 3}, got
+    statuses, took = quick_calls(s, path, 12)
+    ok = sum(1 for r in statuses if r.status == 200)
+    # The burst, and one more per second that the calls took (not asserted: bounded).
+    assert 3 <= ok <= 3 + int(took) + 1, ([r.status for r in statuses], took)
+    limited = [r for r in statuses if r.status == 429]
+    assert limited and all(r.json["error"]["code"] == "rate_limited" and
+                           r.header("Retry-After") == "1" for r in limited), limited[:2]
+    assert "1 calls per second" in limited[0].json["error"]["message"], limited[0]
+    # Refused calls are in the agent's log, as 429.
+    assert wait_for(lambda: s.sql("select count(*) from archestra.invocations where "
+                                  "agent_id = :'p0' and status = 429", aid) == str(len(limited)),
+                    timeout=10)
+    # A redeploy without rateLimit keeps it; with null it goes.
+    assert s.post(f"/mcp/servers/{sid}/redeploy", {}).status == 200
+    got = s.get(f"/mcp/agents/{aid}", key=None, headers=platform).json
+    assert got["rateLimit"] == {"perSecond": 1, "burst": 3} and got["version"] == 2, got
+    assert s.post(f"/mcp/servers/{sid}/redeploy", {"rateLimit": None}).status == 200
+    assert s.get(f"/mcp/agents/{aid}", key=None, headers=platform).json["rateLimit"] is None
+    statuses, _ = quick_calls(s, path, 12)
+    assert all(r.status == 200 for r in statuses), [r.status for r in statuses]
+
+
+def test_one_client_cannot_take_an_agents_whole_rate(s):
+    """Issue 25 item 7: nginx limits each client address per agent
+    (ORX_CLIENT_RATE, under the agent's ORX_AGENT_RATE): a client that
+    floods an agent is refused while another address still gets through."""
+    doc = {"name": "shared", "tools": [{"toolId": "r", "name": "R", "type": "response",
+           "config": {"status": 200, "body": {"ok": True}}}], "executionOrder": ["r"]}
+    sid = new_workflow(s, doc)
+    path = urllib.parse.urlparse(deploy(s, sid).json["endpoint"]).path
+    s.nginx_reload(ORX_CLIENT_RATE="2")
+    try:
+        statuses, took = quick_calls(s, path, 15)
+        ok = sum(1 for r in statuses if r.status == 200)
+        assert 2 <= ok <= 2 + 2 * (int(took) + 1), ([r.status for r in statuses], took)
+        limited = [r for r in statuses if r.status == 429]
+        assert limited and all(r.json["error"]["code"] == "rate_limited" for r in limited)
+        # Another client address (loopback has 127.0.0.0/8), at once: served.
+        other = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10,
+                                           source_address=("127.0.0.2", 0))
+        other.request("POST", path, body=b"{}", headers={"Content-Type": "application/json"})
+        assert other.getresponse().status == 200
+        other.close()
+    finally:
+        s.nginx_reload(ORX_CLIENT_RATE="1000")
+
+
+def test_metrics_take_an_optional_token(s):
+    """Issue 25 item 8: with ORX_METRICS_TOKEN set, both programs' metrics
+    answer only that Bearer token."""
+    for prog in ("orchestrix", "runtime"):
+        s.reconfigure(prog, {"ORX_METRICS_TOKEN": "metrics-token-0123456789"})
+    try:
+        for path in ("/metrics", "/runtime/metrics"):
+            for h in (None, {"Authorization": "Bearer wrong"},
+                      {"Authorization": "Bearer " + s.keys["alice"]}):
+                r = s.get(path, key=None, headers=h)
+                assert r.status == 401 and r.json["error"]["code"] == "unauthorized", (path, h, r)
+                assert r.header("WWW-Authenticate") == "Bearer"
+            r = s.get(path, key=None,
+                      headers={"Authorization": "Bearer metrics-token-0123456789"})
+            assert r.status == 200 and "orx_http_requests_total" in r.body.decode(), (path, r)
+    finally:
+        for prog in ("orchestrix", "runtime"):
+            s.reconfigure(prog, {})
+    assert s.get("/metrics", key=None).status == 200   # unset: open, as before
 
 
 def commit_writes(s):

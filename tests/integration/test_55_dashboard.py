@@ -40,7 +40,9 @@ def deployed_agent(s):
     r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"})
     assert r.status == 200 and r.json["success"] is True, r
     aid = r.json["agentId"]
-    assert r.json["dashboardUrl"].endswith(f"/dashboard/{aid}"), r.json
+    m = re.search(rf"/dashboard/{aid}#token=(dsh_[0-9a-f]{{32}})$", r.json["dashboardUrl"])
+    assert m, r.json
+    token = m.group(1)
     statuses = []
     for i in range(N):
         r = s.post(f"/agents/{aid}", {} if i in FAILS else {"name": f"n{i}"}, key=None)
@@ -49,8 +51,15 @@ def deployed_agent(s):
     # Invocations reach the table through the log writer's batches (≤ 100 ms).
     assert wait_for(lambda: s.sql("select count(*) from archestra.invocations "
                                   "where agent_id = :'p0'", aid) == str(N), timeout=5)
-    _agent.update(id=aid, server_id=sid, statuses=statuses)
+    _agent.update(id=aid, server_id=sid, statuses=statuses, token=token)
     return _agent
+
+
+def data(s, aid, query="", token=None):
+    """GET the dashboard data of aid with its share token (default: this file's agent's)."""
+    token = token or _agent["token"]
+    return s.get(f"/dashboard/{aid}/data{query}", key=None,
+                 headers={"Authorization": f"Bearer {token}"})
 
 
 def test_dashboard_page_is_served(s):
@@ -95,7 +104,7 @@ def test_dashboard_assets_are_self_contained(s):
 
 def test_dashboard_data_counts_calls(s):
     a = deployed_agent(s)
-    r = s.get(f"/dashboard/{a['id']}/data?minutes=60", key=None)
+    r = data(s, a["id"], "?minutes=60")
     assert r.status == 200, r
     assert r.header("Content-Type").startswith("application/json")
     d = r.json
@@ -138,18 +147,21 @@ def test_dashboard_data_counts_calls(s):
 def test_dashboard_data_windows(s):
     aid = deployed_agent(s)["id"]
     for minutes in (15, 1440):
-        r = s.get(f"/dashboard/{aid}/data?minutes={minutes}", key=None)
+        r = data(s, aid, f"?minutes={minutes}")
         assert r.status == 200 and r.json["minutes"] == minutes, r
         assert r.json["stats"]["calls"] == N
-    r = s.get(f"/dashboard/{aid}/data", key=None)
+    r = data(s, aid)
     assert r.status == 200 and r.json["minutes"] == 60, r
     for bad in ("0", "10081", "x"):
-        r = s.get(f"/dashboard/{aid}/data?minutes={bad}", key=None)
+        r = data(s, aid, f"?minutes={bad}")
         assert r.status == 400 and r.json["error"]["code"] == "bad_request", (bad, r)
 
 
 def test_dashboard_data_unknown_agent(s):
-    r = s.get("/dashboard/agent_nosuchagent0000/data?minutes=60", key=None)
+    # With the platform key (what deploys agents): 404. Without a key the
+    # answer is the same 401 as for an agent that exists.
+    r = data(s, "agent_nosuchagent0000", "?minutes=60", token=open(
+        os.path.join(s.run, "platform.key")).read().strip())
     assert r.status == 404, r
     assert r.header("Content-Type").startswith("application/json")
     assert r.json["error"]["code"] == "not_found", r.json
@@ -161,7 +173,8 @@ def test_dashboard_agent_without_calls(s):
     assert r.status == 201, r
     r = s.post(f"/mcp/servers/{r.json['serverId']}/deploy", {"ownerId": "alice"})
     assert r.status == 200, r
-    d = s.get(f"/dashboard/{r.json['agentId']}/data", key=None).json
+    token = r.json["dashboardUrl"].split("#token=")[1]
+    d = data(s, r.json["agentId"], token=token).json
     assert d["stats"] == {"calls": 0, "errors": 0, "latencyUs": {"p50": 0, "p95": 0, "p99": 0},
                           "series": [], "recent": []}, d
 
@@ -187,5 +200,88 @@ def test_dashboard_shows_the_workflow_version_served(s):
 def test_dashboard_minutes_must_be_a_plain_number(s):
     a = deployed_agent(s)
     for bad in ("60abc", "-5", "0", "99999", "1e3"):
-        r = s.get(f"/dashboard/{a['id']}/data?minutes={bad}", key=None)
+        r = data(s, a["id"], f"?minutes={bad}")
         assert r.status == 400 and r.json["error"]["code"] == "bad_request", (bad, r)
+
+
+def platform_key(s):
+    return open(os.path.join(s.run, "platform.key")).read().strip()
+
+
+def test_dashboard_data_needs_the_share_token(s):
+    """Issue 25 item 8: the data answers the agent's read-only share token
+    (given at deploy, in the dashboardUrl) or the platform key, nothing
+    else; the token lives as long as the agent, across redeploys."""
+    a = deployed_agent(s)
+    other = s.post("/mcp/servers", dict(GREETER, name="Other agent")).json["serverId"]
+    od = s.post(f"/mcp/servers/{other}/deploy", {"ownerId": "alice"}).json
+    other_token = od["dashboardUrl"].split("#token=")[1]
+    url = f"/dashboard/{a['id']}/data"
+    for h in (None, {"Authorization": "Bearer dsh_" + "0" * 32},
+              {"Authorization": "Bearer " + other_token},
+              {"Authorization": "Bearer " + s.keys["alice"]},     # an Orchestrix key
+              {"Authorization": "Basic " + a["token"]}):
+        r = s.get(url, key=None, headers=h)
+        assert r.status == 401 and r.json["error"]["code"] == "unauthorized", (h, r)
+        assert r.header("WWW-Authenticate") == "Bearer"
+        assert b"calls" not in r.body
+    assert data(s, a["id"]).status == 200
+    assert data(s, a["id"], token=platform_key(s)).status == 200
+    # An unknown agent without a key: the same 401 (nothing said of it).
+    r = s.get("/dashboard/agent_nosuchagent0000/data", key=None)
+    assert r.status == 401, r
+    # The owner reads the URL back; a redeploy keeps it, and its token.
+    w = s.get(f"/mcp/servers/{a['server_id']}").json
+    assert w["archestraDashboardUrl"].endswith(f"/dashboard/{a['id']}#token={a['token']}"), w
+    r = s.post(f"/mcp/servers/{a['server_id']}/redeploy", {})
+    assert r.status == 200 and r.json["dashboardUrl"] == w["archestraDashboardUrl"], r
+    assert data(s, a["id"]).status == 200
+    # The page itself is the same static file; it reads the token from the
+    # fragment (which no request carries) and sends it as Bearer.
+    js = open(os.path.join(HTML, "dashboard.js")).read()
+    assert 'location.hash' in js and "Authorization: `Bearer ${state.token}`" in js
+
+
+def test_refused_calls_to_an_agent_are_logged(s):
+    """Issue 25 item 5: every call that reaches an agent is on its dashboard,
+    the ones refused before the graph runs too -- not JSON, not an object,
+    another media type, a bad query, a wrong or missing access key, a
+    malformed MCP message (the battery saw 45 of 50 before)."""
+    platform = {"Authorization": "Bearer " + platform_key(s)}
+    pkg = {"name": "keyed", "tools": [{"toolId": "r", "name": "r", "handler": {
+        "type": "response", "config": {"status": 200, "body": {"ok": True}}}}],
+        "executionOrder": ["r"], "inputSchema": {"type": "object"}, "accessKey": "k" * 24}
+    made = s.request("POST", "/mcp/agents", body=pkg, key=None, headers=platform).json
+    aid, token = made["agentId"], made["dashboardToken"]
+    ep = f"/agents/{aid}"
+    J = {"Content-Type": "application/json", "Authorization": "Bearer " + "k" * 24}
+    calls = [
+        ("POST", ep, b"{bad", J), ("POST", ep, b"[]", J), ("POST", ep, b"null", J),
+        ("POST", ep, b'"x"', J), ("POST", ep, b"1", J),
+        ("POST", ep, b"<x/>", dict(J, **{"Content-Type": "application/xml"})),
+        ("POST", ep + "?a=%00", b"{}", J), ("POST", ep + "?a=1&a=2", b"{}", J),
+        ("POST", ep, b"{}", {"Content-Type": "application/json"}),
+        ("POST", ep, b"{}", dict(J, Authorization="Bearer " + "k" * 23 + "x")),
+        ("POST", ep + "/mcp", b"{bad", dict(J, Accept="application/json, text/event-stream")),
+        ("POST", ep + "/mcp", b"{}", {"Accept": "application/json, text/event-stream",
+                                      "Content-Type": "application/json"}),
+    ]
+    seen = []
+    for i in range(50):
+        method, path, body, h = calls[i % len(calls)]
+        r = s.request(method, path, key=None, raw=body, headers=h)
+        assert 400 <= r.status < 500, (calls[i % len(calls)], r)
+        seen.append(r.status)
+    assert wait_for(lambda: data(s, aid, token=token).json["stats"]["calls"] == 50, timeout=10), \
+        (data(s, aid, token=token).json["stats"]["calls"], seen)
+    st = data(s, aid, token=token).json["stats"]
+    assert st["errors"] == 50, st
+    recent = st["recent"]
+    assert {x["status"] for x in recent} <= {400, 401, 415}, recent
+    assert all(x["error"] for x in recent), recent
+    assert {x["channel"] for x in recent} == {"http", "mcp"}, recent
+    # An id that names no agent is not logged: anyone could fill the log so.
+    for body in (b"{bad", b"[]"):
+        s.request("POST", "/agents/agent_nosuchagent0000", key=None, raw=body)
+    assert s.sql("select count(*) from archestra.invocations "
+                 "where agent_id = 'agent_nosuchagent0000'") == "0"
