@@ -202,6 +202,75 @@ prefix_match(const struct ipaddr *a, const struct ipaddr *b, unsigned bits)
 	return 1;
 }
 
+/*
+ * Normalises a URL's host (as libcurl's parser gives it, still encoded)
+ * into out: ASCII letters lowered, one final dot dropped. Returns what it
+ * is: SSRF_HOST_IP for a dotted-quad IPv4 or a bracketed IPv6 literal
+ * without a zone; SSRF_HOST_LOCAL for "localhost" and names under it (RFC
+ * 6761: loopback, not to be asked of DNS); SSRF_HOST_NAME for a host name
+ * of RFC 1123 labels (letters, digits, inner hyphens; 1-63 bytes each, 253
+ * in all) whose last label starts with a letter -- so no numeric form of an
+ * address ("127.1", "0x7f.1", "2130706433") passes as a name; otherwise
+ * SSRF_HOST_INVALID: a percent sign, a space or tab, a byte outside ASCII
+ * (an internationalised name must come in its xn-- form), an empty label.
+ */
+enum ssrf_host
+ssrf_host_normalise(const char *host, char *out, size_t outsz)
+{
+	size_t n = host != NULL ? strlen(host) : 0, label = 0, last = 0;
+	struct ipaddr ip;
+
+	if (n == 0 || n >= outsz || n >= SSRF_HOST_MAX)
+		return SSRF_HOST_INVALID;
+	if (host[0] == '[') {
+		/* IPv6: inet_pton takes neither a zone ("%eth0") nor junk. */
+		if (host[n - 1] != ']' || memchr(host, '%', n) != NULL ||
+		    parse_ip(host, n, &ip) == -1)
+			return SSRF_HOST_INVALID;
+		for (size_t i = 0; i <= n; i++)
+			out[i] = (char)(host[i] >= 'A' && host[i] <= 'F' ? host[i] - 'A' + 'a' : host[i]);
+		return SSRF_HOST_IP;
+	}
+	if (n > 1 && host[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		char c = host[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		out[i] = c;
+		if (c == '.') {
+			if (label == 0 || out[i - 1] == '-')
+				return SSRF_HOST_INVALID;
+			label = 0;
+			last = i + 1;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    (c == '-' && label > 0)) || ++label > 63)
+			return SSRF_HOST_INVALID;
+	}
+	out[n] = '\0';
+	if (label == 0 || out[n - 1] == '-' || n > 253)
+		return SSRF_HOST_INVALID;
+	if (out[last] >= '0' && out[last] <= '9') {
+		struct in_addr a;
+		char back[INET_ADDRSTRLEN];
+
+		/* Only the canonical dotted quad: inet_pton refuses 127.1 and
+		 * 0x7f..., and what it takes must print back the same. */
+		if (inet_pton(AF_INET, out, &a) != 1 ||
+		    inet_ntop(AF_INET, &a, back, sizeof(back)) == NULL ||
+		    strcmp(back, out) != 0)
+			return SSRF_HOST_INVALID;
+		return SSRF_HOST_IP;
+	}
+	if (strcmp(out, "localhost") == 0 ||
+	    (n > 10 && strcmp(out + n - 10, ".localhost") == 0))
+		return SSRF_HOST_LOCAL;
+	return SSRF_HOST_NAME;
+}
+
 /* Length of host name s[0..n) compared: a final dot ("localhost.") is dropped. */
 static size_t
 name_len(const char *s, size_t n)

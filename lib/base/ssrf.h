@@ -4,6 +4,11 @@
  * connect to (libcurl's CURLOPT_OPENSOCKETFUNCTION), never a separate DNS
  * answer, so a name that resolves differently the second time gains nothing.
  *
+ * A URL's host is normalised before anything looks it up
+ * (ssrf_host_normalise): lower case, a final dot dropped, and refused
+ * unless it is a host name or an IP literal -- so "LOCALHOST.", "127.0.0.1."
+ * or "127.0.0.1%09" never reach a resolver.
+ *
  * An allow list is the text of ORX_HTTP_ALLOW: comma-separated entries, each
  * a host name ("localhost", compared without case, a trailing dot ignored),
  * an IP literal ("127.0.0.1", "::1", "[::1]"; compared as addresses) or an
@@ -20,6 +25,18 @@
 /* Longest text ssrf_addr_text writes, NUL included (INET6_ADDRSTRLEN). */
 #define SSRF_ADDR_TEXT	46
 
+/* Longest host name ssrf_host_normalise writes, NUL included. */
+#define SSRF_HOST_MAX	256
+
+enum ssrf_host {
+	SSRF_HOST_NAME,      /* a DNS name, to be resolved */
+	SSRF_HOST_LOCAL,     /* "localhost" or a name under it: loopback, never asked for */
+	SSRF_HOST_IP,        /* an IPv4 literal or a bracketed IPv6 one */
+	SSRF_HOST_INVALID,
+	SSRF_HOST__MAX
+};
+
+enum ssrf_host	 ssrf_host_normalise(const char *host, char *out, size_t outsz);
 const char	*ssrf_refusal(const struct sockaddr *, socklen_t);
 int		 ssrf_listed(const char *allow, const char *host);
 const char	*ssrf_check(const char *allow, const char *host,

@@ -621,7 +621,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 	CURLU *u = NULL;
 	struct curl_slist *hl = NULL;
 	char *scheme = NULL, *host = NULL;
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], norm[SSRF_HOST_MAX];
 	const char *fields = NULL;
 	size_t flen = 0;
 	int json_body = 0, has_fields = 0, rc = -1;
@@ -641,13 +641,44 @@ tool_http_request_run(struct tool_ctx *ctx)
 	}
 	if (curl_url_set(u, CURLUPART_URL, rq.url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) != CURLUE_OK ||
 	    host[0] == '\0') {
 		tool_fail(ctx, 400, "bad_config", "url is not a valid absolute URL");
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
 		tool_fail(ctx, 400, "bad_config", "url must start with http:// or https://");
+		goto out;
+	}
+	/* The host, normalised before anything looks it up: what goes to the
+	 * resolver is a plain host name or nothing ("LOCALHOST.", "127.0.0.1."
+	 * and "127.0.0.1%09" never do). */
+	switch (ssrf_host_normalise(host, norm, sizeof(norm))) {
+	case SSRF_HOST_INVALID:
+		tool_fail(ctx, 400, "bad_config", "the url's host is not a valid host name "
+		    "or IP address");
+		goto out;
+	case SSRF_HOST_LOCAL:
+		/* Loopback by definition (RFC 6761): refused unless listed, unasked. */
+		if (!ssrf_listed(config_get(cfg, CFG_HTTP_ALLOW), norm)) {
+			struct json_object *d = json_object_new_object();
+
+			if (d != NULL) {
+				json_object_object_add(d, "host", json_object_new_string(norm));
+				json_object_object_add(d, "class", json_object_new_string("loopback"));
+				ctx->err_details = d;
+			}
+			tool_fail(ctx, 403, "target_refused", "refused to connect to %s "
+			    "(loopback address); ORX_HTTP_ALLOW can allow it", norm);
+			goto out;
+		}
+		break;
+	default:
+		break;
+	}
+	if (strcmp(norm, host) != 0 &&
+	    curl_url_set(u, CURLUPART_HOST, norm, 0) != CURLUE_OK) {
+		tool_fail(ctx, 400, "bad_config", "url is not a valid absolute URL");
 		goto out;
 	}
 	if (rq.query != NULL && hr_append_query(u, rq.query) == -1) {
@@ -698,7 +729,7 @@ tool_http_request_run(struct tool_ctx *ctx)
 	}
 
 	c.guard.allow = config_get(cfg, CFG_HTTP_ALLOW);
-	c.guard.host = host;
+	c.guard.host = norm;
 	c.body.max = (size_t)rq.max_bytes;
 	if (hr_header_list(&rq, json_body, has_fields, &hl) == -1 ||
 	    (h = curl_easy_init()) == NULL) {

@@ -459,3 +459,57 @@ def test_run_bad_requests(s):
     assert s.post(f"/mcp/servers/{sid}/run", {"input": {}}, key="alice_ro").status == 403
     assert s.get("/api/v1/executions/exe_doesnotexist1").status == 404
     assert s.get("/api/v1/executions/nope").status == 400
+
+
+def test_http_request_host_is_normalised_before_any_lookup(s):
+    """Issue 25 item 9: the URL's host is lower-cased and its final dot
+    dropped before anything resolves it, and what is not a host name or an
+    IP literal is refused with 400 -- "LOCALHOST.", "127.0.0.1." and
+    "127.0.0.1%09" no longer reach the resolver."""
+    import http.server
+    import socketserver
+
+    seen = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Host"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok":true}')
+
+        def log_message(self, *a):
+            pass
+
+    srv = socketserver.TCPServer(("127.0.0.1", 0), H)
+    port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        def call(url):
+            return one_tool(s, {"type": "http_request", "config": {"url": url, "timeoutMs": 3000}})[1]
+        # The trailing dot goes: an IP literal, connected to as such (the
+        # allow list names 127.0.0.1), and the Host header says so.
+        for host in ("127.0.0.1.", "127.0.0.1%2e"):   # libcurl decodes the %2e
+            r = call(f"http://{host}:{port}/x")
+            assert r.status == 200 and r.json["output"]["status"] == 200, (host, r)
+            assert seen[-1] == f"127.0.0.1:{port}", seen
+        # localhost in any spelling is loopback by definition: refused before
+        # any lookup (the refusal names the host, not an address it resolved to).
+        for host in ("LOCALHOST.", "localhost", "LocalHost", "db.localhost."):
+            r = call(f"http://{host}:{port}/")
+            assert r.status == 403 and r.json["error"]["code"] == "target_refused", (host, r)
+            step = r.json["steps"][0]
+            assert step["error"]["details"] == {"host": host.lower().rstrip("."),
+                                                "class": "loopback"}, step
+        # Not host names: 400 with the config error, and nothing is called.
+        n = len(seen)
+        for url in (f"http://127.0.0.1%09:{port}/", f"http://127.0.0.1%20:{port}/",
+                    "http://under_score.example/", "http://a..b/", "http://-x.example/",
+                    "http://example.123/", "http://0x7f.0.0.1.1/"):
+            r = call(url)
+            assert r.status == 400 and r.json["error"]["code"] == "bad_config", (url, r)
+        assert len(seen) == n, seen
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -245,9 +245,82 @@ test_check(void)
 	    SSRF_ADDR_TEXT) == 0, "addr_text of IPv6");
 }
 
+/* Issue 25 item 9: what a URL's host becomes before any lookup. */
+static void
+test_host_normalise(void)
+{
+	static const struct {
+		const char	*in, *out;
+		enum ssrf_host	 kind;
+	} cases[] = {
+		{ "example.com", "example.com", SSRF_HOST_NAME },
+		{ "API.Example.COM.", "api.example.com", SSRF_HOST_NAME },
+		{ "xn--bcher-kva.example", "xn--bcher-kva.example", SSRF_HOST_NAME },
+		{ "a-b.c0", "a-b.c0", SSRF_HOST_NAME },
+		{ "intranet", "intranet", SSRF_HOST_NAME },
+		{ "LOCALHOST.", "localhost", SSRF_HOST_LOCAL },
+		{ "localhost", "localhost", SSRF_HOST_LOCAL },
+		{ "db.LocalHost", "db.localhost", SSRF_HOST_LOCAL },
+		{ "notlocalhost", "notlocalhost", SSRF_HOST_NAME },
+		{ "127.0.0.1", "127.0.0.1", SSRF_HOST_IP },
+		{ "127.0.0.1.", "127.0.0.1", SSRF_HOST_IP },
+		{ "[::1]", "[::1]", SSRF_HOST_IP },
+		{ "[::FFFF:127.0.0.1]", "[::ffff:127.0.0.1]", SSRF_HOST_IP },
+		{ "127.0.0.1%09", NULL, SSRF_HOST_INVALID },
+		{ "127.0.0.1\t", NULL, SSRF_HOST_INVALID },
+		{ "exa mple.com", NULL, SSRF_HOST_INVALID },
+		{ "exa%6dple.com", NULL, SSRF_HOST_INVALID },
+		{ "127.1", NULL, SSRF_HOST_INVALID },
+		{ "0x7f.0.0.1", NULL, SSRF_HOST_INVALID },
+		{ "0x7f000001", NULL, SSRF_HOST_INVALID },
+		{ "2130706433", NULL, SSRF_HOST_INVALID },
+		{ "0177.0.0.1", NULL, SSRF_HOST_INVALID },
+		{ "127.000.000.001", NULL, SSRF_HOST_INVALID },
+		{ "1.2.3.4.5", NULL, SSRF_HOST_INVALID },
+		{ "example.123", NULL, SSRF_HOST_INVALID },
+		{ "a..b", NULL, SSRF_HOST_INVALID },
+		{ ".a", NULL, SSRF_HOST_INVALID },
+		{ "a.", "a", SSRF_HOST_NAME },
+		{ "..", NULL, SSRF_HOST_INVALID },
+		{ ".", NULL, SSRF_HOST_INVALID },
+		{ "-a.com", NULL, SSRF_HOST_INVALID },
+		{ "a-.com", NULL, SSRF_HOST_INVALID },
+		{ "under_score.com", NULL, SSRF_HOST_INVALID },
+		{ "b\xc3\xbc" "cher.example", NULL, SSRF_HOST_INVALID },
+		{ "[fe80::1%25eth0]", NULL, SSRF_HOST_INVALID },
+		{ "[::1", NULL, SSRF_HOST_INVALID },
+		{ "[nope]", NULL, SSRF_HOST_INVALID },
+		{ "", NULL, SSRF_HOST_INVALID },
+	};
+	char out[SSRF_HOST_MAX], label[70], name[300];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum ssrf_host k = ssrf_host_normalise(cases[i].in, out, sizeof(out));
+
+		T_OK(k == cases[i].kind && (cases[i].out == NULL ||
+		    strcmp(out, cases[i].out) == 0), "host \"%s\" -> %s%s", cases[i].in,
+		    cases[i].out ? cases[i].out : "refused",
+		    k == cases[i].kind ? "" : " (kind differs)");
+	}
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	T_OK(ssrf_host_normalise(label, out, sizeof(out)) == SSRF_HOST_NAME, "a 63-byte label");
+	label[63] = 'a';
+	label[64] = '\0';
+	T_OK(ssrf_host_normalise(label, out, sizeof(out)) == SSRF_HOST_INVALID, "a 64-byte label");
+	name[0] = '\0';
+	while (strlen(name) < 254)
+		strcat(name, "abcdefghi.");
+	name[254] = '\0';
+	T_OK(ssrf_host_normalise(name, out, sizeof(out)) == SSRF_HOST_INVALID, "254 bytes in all");
+	T_OK(ssrf_host_normalise("example.com", out, 5) == SSRF_HOST_INVALID, "a short buffer");
+	T_OK(ssrf_host_normalise(NULL, out, sizeof(out)) == SSRF_HOST_INVALID, "NULL");
+}
+
 int
 main(void)
 {
+	test_host_normalise();
 	test_v4();
 	test_v6();
 	test_malformed();
