@@ -2,6 +2,7 @@
 (issue 2 item 9; SPEC §10)."""
 import json
 import os
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGNUP = json.load(open(os.path.join(ROOT, "examples", "signup.json")))
@@ -223,3 +224,191 @@ def test_a_body_shorter_than_its_content_length_ends_soon(s):
         (st, body[:200])
     print(f"# a body 98 bytes short: closed after {took:.1f} s")
     assert s.digest() == before
+
+
+# --- issue 25: the battery across every route ------------------------------------
+
+# Every route of both programs, as nginx exposes them: (method, path, kind).
+# kind: "json" takes an optional or required JSON object body; "raw" reads its
+# body itself (MCP: JSON-RPC errors); "none" takes no body. {W} is a deployed
+# workflow of alice's, {E} one of its executions, {A} its agent, {B} bob's.
+ROUTES = [
+    ("GET", "/healthz", "none"), ("GET", "/metrics", "none"),
+    ("POST", "/mcp/servers", "json"), ("GET", "/mcp/servers", "none"),
+    ("GET", "/mcp/servers/{W}", "none"), ("PUT", "/mcp/servers/{W}", "json"),
+    ("DELETE", "/mcp/servers/{W}", "json"),
+    ("PUT", "/mcp/servers/{W}/secrets/jwtKey", "json"),
+    ("DELETE", "/mcp/servers/{W}/secrets/jwtKey", "none"),
+    ("GET", "/mcp/servers/{W}/secrets", "none"),
+    ("POST", "/mcp/servers/{W}/runtime/start", "json"),
+    ("POST", "/mcp/servers/{W}/runtime/stop", "json"),
+    ("GET", "/mcp/servers/{W}/runtime", "none"),
+    ("POST", "/mcp/servers/{W}/run", "json"),
+    ("GET", "/mcp/servers/{W}/executions", "none"),
+    ("GET", "/api/v1/executions/{E}", "none"), ("GET", "/api/v1/tools", "none"),
+    ("POST", "/api/v1/chat", "json"),
+    ("POST", "/mcp/servers/{W}/deploy", "json"), ("DELETE", "/mcp/servers/{W}/deploy", "json"),
+    ("POST", "/mcp/servers/{W}/redeploy", "json"), ("POST", "/mcp/servers/{W}/rollback", "json"),
+    ("GET", "/mcp/servers/{W}/deployments", "none"),
+    ("POST", "/mcp", "raw"), ("GET", "/mcp", "none"), ("DELETE", "/mcp", "none"),
+    # The runtime.
+    ("POST", "/mcp/agents", "json"), ("GET", "/mcp/agents/{A}", "none"),
+    ("PUT", "/mcp/agents/{A}", "json"), ("DELETE", "/mcp/agents/{A}", "none"),
+    ("POST", "/agents/{A}", "json"), ("POST", "/agents/{A}/mcp", "raw"),
+    ("GET", "/agents/{A}/mcp", "none"), ("DELETE", "/agents/{A}/mcp", "none"),
+    ("GET", "/dashboard/{A}/data", "none"),
+    ("GET", "/runtime/metrics", "none"), ("GET", "/runtime/healthz", "none"),
+]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "BREW"]
+NOT_OBJECTS = [b"[]", b"1", b"null", b'"x"', b"true", b'[{"ownerId":"alice"}]', b"-0", b"[[[]]]"]
+MALFORMED = [b"{", b'{"a":1}x', b"{'a':1}", b'{"a":"\xff"}', b'{"a":NaN}', b"\x00"]
+BAD_QUERIES = ["limit=%00", "ownerId=%00", "cursor=%ff%fe", "limit=1&limit=2", "x=%zz",
+               "%ff=1", "=1", "a=1&a=1"]
+
+
+def is_orchestrix(path):
+    return not path.startswith(("/mcp/agents", "/agents/", "/dashboard/", "/runtime/"))
+
+
+def authed(path):
+    return path not in ("/healthz", "/metrics") and is_orchestrix(path)
+
+
+def probes(route, ids, keys):
+    """(label, method, path, body, headers, expected statuses) for one route."""
+    method, pattern, kind = route
+    path = pattern.format(**ids)
+    base = {}
+    if authed(path):
+        base["Authorization"] = "Bearer " + keys["alice"]
+    elif path.startswith("/mcp/agents"):
+        base["Authorization"] = "Bearer " + keys["platform"]
+    elif path.startswith("/dashboard/"):
+        base["Authorization"] = "Bearer " + keys["dashboard"]
+    mcp = path.endswith("/mcp") or path == "/mcp"
+    if mcp:
+        base["Accept"] = "application/json, text/event-stream"
+    J = dict(base, **{"Content-Type": "application/json"})
+    out = []
+    # Bodies.
+    if kind == "json":
+        for b in NOT_OBJECTS:
+            out.append((f"non-object {b!r}", method, path, b, J, {400}))
+        for b in MALFORMED:
+            out.append((f"malformed {b!r}", method, path, b, J, {400}))
+        out.append(("XML", method, path, b"<a/>", dict(base, **{"Content-Type": "text/xml"}), {415}))
+        if authed(path):
+            out.append(("foreign ownerId", method, path, b'{"ownerId":"bob"}', J, {403}))
+            out.append(("ownerId not a string", method, path, b'{"ownerId":7}', J, {400}))
+    elif kind == "raw":
+        for b in NOT_OBJECTS + MALFORMED:
+            out.append((f"raw {b!r}", method, path, b, J, {400, 404, 406}))
+    else:
+        out.append(("body on a bodiless route", method, path, b"{}", J, {413}))
+    # Queries.
+    for q in BAD_QUERIES:
+        out.append((f"query {q}", method, path + "?" + q, b"{}" if kind == "json" else None,
+                    J if kind == "json" else base, {400}))
+    if authed(path):
+        out.append(("query ownerId=bob", method, path + "?ownerId=bob",
+                    b"{}" if kind == "json" else None, J if kind == "json" else base, {403}))
+    # Headers.
+    out.append(("10 kB Authorization", method, path, None,
+                dict(base, Authorization="Bearer " + "a" * 10240), {431}))
+    if authed(path) or path.startswith(("/mcp/agents", "/dashboard/")):
+        out.append(("no key", method, path, None, {k: v for k, v in base.items()
+                                                    if k != "Authorization"}, {401}))
+        out.append(("unknown key", method, path, None, dict(base, Authorization="Bearer orx_nope"),
+                    {401}))
+        out.append(("Basic auth", method, path, None, dict(base, Authorization="Basic YTpi"), {401}))
+    return out
+
+
+def method_probes(ids):
+    """A wrong method on every path: 405 from the program or nginx."""
+    allowed = {}
+    for m, p, _ in ROUTES:
+        allowed.setdefault(p, set()).add(m)
+    out = []
+    for pattern, ms in allowed.items():
+        for m in METHODS:
+            if m in ms or (m == "HEAD" and "GET" in ms):
+                continue
+            out.append((f"method {m}", m, pattern.format(**ids), None, {}, {405}))
+    return out
+
+
+def envelope_ok(path, r):
+    """The one envelope; MCP endpoints answer JSON-RPC's error object."""
+    if not (r.header("Content-Type") or "").startswith("application/json"):
+        return False
+    try:
+        body = r.json
+    except ValueError:
+        return False
+    if set(body) == {"error"} and isinstance(body["error"], dict):
+        return isinstance(body["error"].get("code"), str) and bool(body["error"].get("message"))
+    if path.split("?")[0].endswith("/mcp") and body.get("jsonrpc") == "2.0":
+        return isinstance(body.get("error"), dict) and "message" in body["error"]
+    return False
+
+
+def test_battery_across_every_route_changes_nothing(s):
+    """Issue 25 "Done means": each item's probes -- bodies, queries, methods,
+    headers -- on every route of both programs; each answered with a 4xx in
+    the one envelope, none changing any table (row counts and a digest of
+    every table of both schemas, before and after each probe)."""
+    sid = s.post("/mcp/servers", SIGNUP).json["serverId"]
+    assert s.put(f"/mcp/servers/{sid}/secrets/jwtKey", {"value": "battery-key-0123456789abcdef"}).status == 204
+    assert s.post(f"/mcp/servers/{sid}/runtime/start").status == 200
+    exe = s.post(f"/mcp/servers/{sid}/run", {"input": {"email": "bat@example.com",
+                                                       "password": "secret123", "name": "B"}})
+    assert exe.status == 200, exe
+    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    undeployed = s.post("/mcp/servers", SIGNUP).json["serverId"]
+    bob = s.post("/mcp/servers", SIGNUP, key="bob").json["serverId"]
+    ids = {"W": sid, "E": exe.json["executionId"], "A": d["agentId"], "B": bob}
+    keys = {"alice": s.keys["alice"], "dashboard": d["dashboardUrl"].split("#token=")[1],
+            "platform": open(os.path.join(s.run, "platform.key")).read().strip()}
+    all_probes = [p for rt in ROUTES for p in probes(rt, ids, keys)] + method_probes(ids)
+    # The deploy routes once more on the workflow that is not deployed (a
+    # non-object body had deployed one).
+    for m, p in (("POST", "/mcp/servers/{W}/deploy"), ("DELETE", "/mcp/servers/{W}/deploy"),
+                 ("POST", "/mcp/servers/{W}/runtime/start"), ("POST", "/mcp/servers/{W}/run")):
+        all_probes += [x for x in probes((m, p, "json"), dict(ids, W=undeployed), keys)
+                       if x[0].startswith(("non-object", "foreign", "query ownerId"))]
+    # Another owner's workflow: 404 (or 400 for a body the route refuses
+    # before it looks the workflow up: that says nothing of it).
+    for m, p, kind in ROUTES:
+        if "{W}" in p:
+            h = {"Authorization": "Bearer " + keys["alice"]}
+            if kind == "json":
+                h["Content-Type"] = "application/json"
+            all_probes.append(("bob's workflow", m, p.format(**dict(ids, W=bob)),
+                               b"{}" if kind == "json" else None, h, {400, 404}))
+
+    failures, n4, n5, changed = [], 0, 0, []
+    before = last = s.digest()
+    t0 = time.monotonic()
+    for label, method, path, body, headers, want in all_probes:
+        r = s.request(method, path, raw=body, headers=headers, key=None)
+        n4 += 400 <= r.status < 500
+        n5 += r.status >= 500
+        if r.status not in want or not envelope_ok(path, r):
+            failures.append(f"{method} {path} [{label}]: want {sorted(want)}, got {r}")
+        if method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            now = s.digest()
+            if now != last:
+                changed.append(f"{method} {path} [{label}]: " +
+                               ", ".join(t for t in now if now[t] != last.get(t)))
+                last = now
+    after = s.digest()
+    print(f"# battery: {len(all_probes)} probes on {len(ROUTES)} routes, {n4} answered 4xx, "
+          f"{n5} 5xx, {len(changed)} changed the database ({time.monotonic() - t0:.0f} s)")
+    assert not failures, f"{len(failures)} of {len(all_probes)} probes:\n" + "\n".join(failures[:40])
+    assert not changed, "\n".join(changed)
+    assert after == before
+    assert n5 == 0
+    # Nothing was deployed, undeployed, started or stopped meanwhile.
+    assert s.get(f"/mcp/servers/{undeployed}").json.get("archestraAgentId") is None
+    assert s.get(f"/mcp/servers/{sid}").json["archestraAgentId"] == d["agentId"]
