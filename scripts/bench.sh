@@ -35,7 +35,7 @@ cleanup() {
 # runs at the worker count it does best at (two cores, wrk -c32, measured
 # 2/4/8/16 and 8/16/32): hello 8 (16 kept its req/s at p99 8-9 ms against
 # 5), INSERT 16.
-export ORX_WORKERS=${ORX_WORKERS:-16} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn ORX_AGENT_RATE=1000000
+export ORX_WORKERS=${ORX_WORKERS:-16} ORX_ACCESS_LOG=off ORX_LOG_LEVEL=warn ORX_AGENT_RATE=1000000 ORX_CLIENT_RATE=1000000
 FLOOR_HELLO_WORKERS=${FLOOR_HELLO_WORKERS:-8}
 FLOOR_INSERT_WORKERS=${FLOOR_INSERT_WORKERS:-16}
 db=$(scripts/stack.sh start "$RUN" "$PORT" build/rel 2>/dev/null)
