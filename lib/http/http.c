@@ -164,7 +164,7 @@ query_split(struct req *r)
 	const char *p = r->query;
 	size_t n = 0;
 
-	r->qparsed = 1;
+	r->qsplit = p;
 	r->nqpairs = 0;
 	if (p == NULL || *p == '\0')
 		return;
@@ -203,7 +203,7 @@ query_split(struct req *r)
 const char *
 req_query(struct req *r, const char *name)
 {
-	if (!r->qparsed)
+	if (r->qsplit != r->query)
 		query_split(r);
 	for (size_t i = 0; i < r->nqpairs; i++)
 		if (r->qpairs[i].name != NULL && strcmp(r->qpairs[i].name, name) == 0)
@@ -220,7 +220,7 @@ req_query(struct req *r, const char *name)
 int
 req_query_check(struct req *r, struct resp *w)
 {
-	if (!r->qparsed)
+	if (r->qsplit != r->query)
 		query_split(r);
 	if (r->nqpairs > REQ_MAX_QUERY)
 		return resp_error(w, HTTP_BAD_REQUEST, "invalid_query",

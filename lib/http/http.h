@@ -83,11 +83,13 @@ struct req {
 	size_t			 body_len;
 	struct json_object	*json;    /* parsed body, owned by the arena */
 	struct auth		 auth;
-	/* The query string's parameters, decoded once (req_query_parse);
-	 * value NULL for a pair that does not decode. */
+	/* The query string's parameters, decoded once; value NULL for a pair
+	 * that does not decode. qsplit is the query they were split from: a
+	 * copy of the request given another query (an in-process call) splits
+	 * its own. */
 	struct query_pair	*qpairs;
 	size_t			 nqpairs;
-	int			 qparsed;
+	const char		*qsplit;
 	long long		 started_us;  /* mono_us() when it was accepted */
 	/* Body reader, supplied by the server glue: returns bytes read or -1. */
 	long			(*read)(void *io, char *, size_t);

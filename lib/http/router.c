@@ -147,14 +147,15 @@ read_body(struct req *r)
 }
 
 /*
- * Where the router has an owner field and r is authenticated as an owner:
- * 0 when the field is absent or names that owner, else 400 (not a string)
- * or 403 with the envelope written.
+ * Where r is authenticated as an owner: 0 when field (the seed's
+ * "ownerId") is absent from its object body and its query or names that
+ * owner, else 400 (not a string) or 403 with the envelope written. The
+ * dispatcher calls it for every route of a router with an owner_field.
  */
 static int
-owner_check(const struct router *rt, struct req *r, struct resp *w)
+owner_field_check(struct req *r, struct resp *w, const char *f)
 {
-	const char *f = rt->owner_field, *q;
+	const char *q;
 	struct json_object *v;
 
 	if (f == NULL || r->auth.owner_id == NULL)
@@ -234,7 +235,7 @@ intake(const struct router *rt, const struct route *found, struct req *r,
 	if ((found->flags & ROUTE_BODY_REQUIRED) && r->json == NULL)
 		return resp_error(w, HTTP_BAD_REQUEST, "invalid_json",
 		    "a JSON body is required");
-	return owner_check(rt, r, w);
+	return owner_field_check(r, w, rt->owner_field);
 }
 
 /*

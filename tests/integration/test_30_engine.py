@@ -35,14 +35,14 @@ def run(s, sid, inp, key="alice"):
     return s.post(f"/mcp/servers/{sid}/run", {"input": inp}, key=key)
 
 
-def one_tool(s, tool, inp=None, secrets=None, extra=None):
+def one_tool(s, tool, inp=None, secrets=None, extra=None, key="alice"):
     """A workflow of input → tool (→ extra tools) for testing one type."""
     tools = [{"toolId": "t", "name": "T", "type": tool["type"], "config": tool["config"]}]
     tools += extra or []
     doc = {"name": "one tool", "tools": tools,
            "executionOrder": [t["toolId"] for t in tools]}
-    sid = deploy_local(s, doc, secrets=secrets)
-    return sid, run(s, sid, inp or {})
+    sid = deploy_local(s, doc, secrets=secrets, key=key)
+    return sid, run(s, sid, inp or {}, key=key)
 
 
 def test_signup_story(s):
@@ -215,7 +215,8 @@ def test_validate_rules_refuse_other_types(s):
         "n": ["integer"], "tags": [{"minItems": 1}], "any": ["required"]}}}
     good = {"email": "a@b.co", "site": "https://x.example/", "code": "AB", "name": "Ann",
             "age": 30.5, "n": 3, "tags": ["x"], "any": 0}
-    sid, r = one_tool(s, tool, good)
+    me = s.owner("rules")
+    sid, r = one_tool(s, tool, good, key=me)
     assert r.status == 200, r
     bad = [("email", 1), ("email", ["a@b.c"]), ("email", None), ("email", {"a": "b"}),
            ("site", 5), ("code", 7), ("name", 123), ("name", ["abc"]), ("age", "30"),
@@ -223,7 +224,7 @@ def test_validate_rules_refuse_other_types(s):
            ("any", None)]
     for field, value in bad:
         before = s.sql("select count(*) from executions where server_id = :'p0'", sid)
-        r = run(s, sid, dict(good, **{field: value}))
+        r = run(s, sid, dict(good, **{field: value}), key=me)
         assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (field, value, r)
         assert f"/{field}" in {e["path"] for e in r.json["error"]["details"]}, (field, value, r.json)
         assert int(s.sql("select count(*) from executions where server_id = :'p0'", sid)) == \
@@ -486,8 +487,10 @@ def test_http_request_host_is_normalised_before_any_lookup(s):
     port = srv.server_address[1]
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
+        me = s.owner("hosts")
         def call(url):
-            return one_tool(s, {"type": "http_request", "config": {"url": url, "timeoutMs": 3000}})[1]
+            return one_tool(s, {"type": "http_request", "config": {"url": url, "timeoutMs": 3000}},
+                            key=me)[1]
         # The trailing dot goes: an IP literal, connected to as such (the
         # allow list names 127.0.0.1), and the Host header says so.
         for host in ("127.0.0.1.", "127.0.0.1%2e"):   # libcurl decodes the %2e

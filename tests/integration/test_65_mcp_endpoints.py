@@ -255,8 +255,14 @@ def test_orchestrix_mcp_create_run_deploy(s):
         r = c.ok(op="call", name="list_executions", arguments={"serverId": sid})
         assert exe["executionId"] in json.dumps(r["structuredContent"]), r
         # Resources: the workflow and the execution.
-        res = c.ok(op="listResources")["resources"]
-        assert f"orchestrix://workflow/{sid}" in [x["uri"] for x in res], res
+        # Listed, a page at a time (the suite's earlier tests made many).
+        page, uris = c.ok(op="listResources"), []
+        while True:
+            uris += [x["uri"] for x in page["resources"]]
+            if "nextCursor" not in page:
+                break
+            page = c.ok(op="listResources", cursor=page["nextCursor"])
+        assert f"orchestrix://workflow/{sid}" in uris, uris
         tpl = [t["uriTemplate"] for t in c.ok(op="listResourceTemplates")["resourceTemplates"]]
         assert tpl == ["orchestrix://workflow/{serverId}", "orchestrix://execution/{executionId}"]
         body = c.ok(op="readResource", uri=f"orchestrix://execution/{exe['executionId']}")

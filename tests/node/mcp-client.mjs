@@ -5,7 +5,7 @@
 //
 //   {"op":"connect","url":"http://127.0.0.1:P/agents/agent_x/mcp","bearer":"k"?}
 //   {"op":"listTools"} {"op":"call","name":"t","arguments":{}}
-//   {"op":"listResources"} {"op":"listResourceTemplates"} {"op":"readResource","uri":"..."}
+//   {"op":"listResources","cursor":"..."?} {"op":"listResourceTemplates"} {"op":"readResource","uri":"..."}
 //   {"op":"listPrompts"} {"op":"getPrompt","name":"p","arguments":{}}
 //   {"op":"ping"} {"op":"close"}
 import readline from 'node:readline';
@@ -31,7 +31,7 @@ async function perform(cmd) {
     }
     case 'listTools': return await client.listTools();
     case 'call': return await client.callTool({ name: cmd.name, arguments: cmd.arguments ?? {} });
-    case 'listResources': return await client.listResources();
+    case 'listResources': return await client.listResources(cmd.cursor ? { cursor: cmd.cursor } : undefined);
     case 'listResourceTemplates': return await client.listResourceTemplates();
     case 'readResource': return await client.readResource({ uri: cmd.uri });
     case 'listPrompts': return await client.listPrompts();
