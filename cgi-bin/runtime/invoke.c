@@ -99,8 +99,8 @@ rate_ok(struct req *r, struct resp *w, const struct plan *p)
  * The agent of the request's path (r->param[0]), when the request may call
  * it. Returns its plan -- valid until the next rt_plan() of this worker --
  * or NULL with the refusal written into w (404, 401, 503 or 500) and *st
- * set to its status. A refused key is a call the agent's log shows, on
- * channel ("http" or "mcp").
+ * set to its status. A call refused for its access key or the agent's
+ * rate is logged, on channel ("http" or "mcp").
  */
 struct plan *
 rt_agent(struct req *r, struct resp *w, const char *channel, int *st)

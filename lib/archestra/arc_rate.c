@@ -34,7 +34,8 @@ arc_rate_read(struct json_object *parent, const char *path, struct arc_rate *out
 		return 0;
 	}
 	if (!json_object_is_type(rl, json_type_object)) {
-		errs_add(errors, p, "rateLimit must be an object {\"perSecond\": n, \"burst\": m} or null");
+		errs_add(errors, p, "rateLimit must be an object "
+		    "{\"perSecond\": n, \"burst\": m} or null");
 		return -1;
 	}
 	json_object_object_foreach(rl, k, val) {
@@ -49,15 +50,16 @@ arc_rate_read(struct json_object *parent, const char *path, struct arc_rate *out
 	v = json_object_object_get(rl, "perSecond");
 	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
 	    json_object_is_type(v, json_type_double)) ||
-	    !(json_object_get_double(v) >= RATE_MIN && json_object_get_double(v) <= RATE_MAX)) {
+	    !(json_object_get_double(v) >= RATE_MIN &&
+	    json_object_get_double(v) <= RATE_MAX)) {
 		errs_add(errors, p, "perSecond is required: a number from 0.001 to 1000000");
 		bad = 1;
 	} else
 		out->per_second = json_object_get_double(v);
 	snprintf(p, sizeof(p), "%s/rateLimit/burst", path);
 	if ((v = json_object_object_get(rl, "burst")) != NULL) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
-		    json_object_get_int64(v) > BURST_MAX) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 1 || json_object_get_int64(v) > BURST_MAX) {
 			errs_add(errors, p, "burst must be an integer from 1 to 1000000");
 			bad = 1;
 		} else

@@ -203,7 +203,7 @@ prefix_match(const struct ipaddr *a, const struct ipaddr *b, unsigned bits)
 }
 
 /*
- * Normalises a URL's host (as libcurl's parser gives it, still encoded)
+ * Normalises a URL's host (as libcurl's parser gives it: percent-decoded)
  * into out: ASCII letters lowered, one final dot dropped. Returns what it
  * is: SSRF_HOST_IP for a dotted-quad IPv4 or a bracketed IPv6 literal
  * without a zone; SSRF_HOST_LOCAL for "localhost" and names under it (RFC
