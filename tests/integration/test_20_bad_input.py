@@ -231,7 +231,8 @@ def test_a_body_shorter_than_its_content_length_ends_soon(s):
 # Every route of both programs, as nginx exposes them: (method, path, kind).
 # kind: "json" takes an optional or required JSON object body; "raw" reads its
 # body itself (MCP: JSON-RPC errors); "none" takes no body. {W} is a deployed
-# workflow of alice's, {E} one of its executions, {A} its agent, {B} bob's.
+# workflow of alice's, {E} one of its executions, {A} its agent, {B} bob's,
+# {I} and {L} an intervention id and an approval link of the right shapes.
 ROUTES = [
     ("GET", "/healthz", "none"), ("GET", "/metrics", "none"),
     ("POST", "/mcp/servers", "json"), ("GET", "/mcp/servers", "none"),
@@ -246,6 +247,13 @@ ROUTES = [
     ("POST", "/mcp/servers/{W}/run", "json"),
     ("GET", "/mcp/servers/{W}/executions", "none"),
     ("GET", "/api/v1/executions/{E}", "none"), ("GET", "/api/v1/tools", "none"),
+    ("POST", "/mcp/servers/{W}/executions", "json"),
+    ("POST", "/api/v1/executions/{E}/pause", "json"),
+    ("POST", "/api/v1/executions/{E}/resume", "json"),
+    ("POST", "/api/v1/executions/{E}/cancel", "json"),
+    ("GET", "/api/v1/executions/{E}/interventions", "none"),
+    ("POST", "/api/v1/executions/{E}/interventions/{I}", "json"),
+    ("GET", "/api/v1/links/{L}", "none"), ("POST", "/api/v1/links/{L}", "json"),
     ("POST", "/api/v1/chat", "json"),
     ("POST", "/mcp/servers/{W}/deploy", "json"), ("DELETE", "/mcp/servers/{W}/deploy", "json"),
     ("POST", "/mcp/servers/{W}/redeploy", "json"), ("POST", "/mcp/servers/{W}/rollback", "json"),
@@ -254,7 +262,11 @@ ROUTES = [
     # The runtime.
     ("POST", "/mcp/agents", "json"), ("GET", "/mcp/agents/{A}", "none"),
     ("PUT", "/mcp/agents/{A}", "json"), ("DELETE", "/mcp/agents/{A}", "none"),
+    ("GET", "/mcp/agents/{A}/interventions", "none"),
+    ("POST", "/mcp/agents/{A}/executions/{E}/interventions/{I}", "json"),
     ("POST", "/agents/{A}", "json"), ("POST", "/agents/{A}/mcp", "raw"),
+    ("GET", "/agents/{A}/executions/{E}", "none"),
+    ("GET", "/agents/{A}/links/{L}", "none"), ("POST", "/agents/{A}/links/{L}", "json"),
     ("GET", "/agents/{A}/mcp", "none"), ("DELETE", "/agents/{A}/mcp", "none"),
     ("GET", "/dashboard/{A}/data", "none"),
     ("GET", "/runtime/metrics", "none"), ("GET", "/runtime/healthz", "none"),
@@ -271,7 +283,9 @@ def is_orchestrix(path):
 
 
 def authed(path):
-    return path not in ("/healthz", "/metrics") and is_orchestrix(path)
+    """Routes that take alice's key (approval links carry their own credential)."""
+    return path not in ("/healthz", "/metrics") and is_orchestrix(path) and \
+        not path.startswith("/api/v1/links/")
 
 
 def probes(route, ids, keys):
@@ -367,7 +381,8 @@ def test_battery_across_every_route_changes_nothing(s):
     d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
     undeployed = s.post("/mcp/servers", SIGNUP).json["serverId"]
     bob = s.post("/mcp/servers", SIGNUP, key="bob").json["serverId"]
-    ids = {"W": sid, "E": exe.json["executionId"], "A": d["agentId"], "B": bob}
+    ids = {"W": sid, "E": exe.json["executionId"], "A": d["agentId"], "B": bob,
+           "I": "int_aaaaaaaaaaaa", "L": "int_aaaaaaaaaaaaaaaa.1700000000.abcdef"}
     keys = {"alice": s.keys["alice"], "dashboard": d["dashboardUrl"].split("#token=")[1],
             "platform": open(os.path.join(s.run, "platform.key")).read().strip()}
     all_probes = [p for rt in ROUTES for p in probes(rt, ids, keys)] + method_probes(ids)

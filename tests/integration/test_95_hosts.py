@@ -48,8 +48,10 @@ class HubStack(Stack):
             "ORX_RUNTIME_HOSTS": ",".join(f"{net.host_addr(i)}:{FCGI_PORT}"
                                           for i in range(1, HOSTS + 1)),
             "ORX_PG_LISTEN": ",".join(net.hub_addr(i) for i in range(1, HOSTS + 1)),
-            # The load below is far above the default per-agent rate.
+            # The load below is far above the default per-agent rate, and
+            # comes from one client address.
             "ORX_AGENT_RATE": "1000000",
+            "ORX_CLIENT_RATE": "1000000",
             "ORX_ACCESS_LOG": "off",
         })
 

@@ -114,7 +114,7 @@ def test_dedicated_deploy_makes_secret_service_deployment(s):
     assert a["isolation"] == "dedicated" and a["orchestrator"]["status"] == "running"
     assert a["orchestrator"]["mcpEndpoint"] == f"http://{name}.orchestrix.svc.cluster.local/mcp"
     assert a["publicEndpoint"].startswith(f"http://{name}.orchestrix.svc.cluster.local/")
-    d = s.get(f"/dashboard/{agent}/data", key=None).json
+    d = s.get(f"/dashboard/{agent}/data", key=platform(s)).json   # or its share token
     assert d["agent"]["isolation"] == "dedicated" and d["agent"]["orchestrator"]["status"] == "running"
     # The shared runtime does not run it: it runs in its own deployment.
     r = s.request("POST", f"/agents/{agent}", key=None, raw=b'{"email":"x@example.com","name":"X"}')
