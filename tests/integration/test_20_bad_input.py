@@ -247,6 +247,8 @@ ROUTES = [
     ("POST", "/mcp/servers/{W}/run", "json"),
     ("GET", "/mcp/servers/{W}/executions", "none"),
     ("GET", "/api/v1/executions/{E}", "none"), ("GET", "/api/v1/tools", "none"),
+    ("GET", "/api/v1/tools/input", "none"), ("GET", "/api/v1/me", "none"),
+    ("GET", "/mcp/servers/{W}/schema", "none"),
     ("POST", "/mcp/servers/{W}/executions", "json"),
     ("POST", "/api/v1/executions/{E}/pause", "json"),
     ("POST", "/api/v1/executions/{E}/resume", "json"),
