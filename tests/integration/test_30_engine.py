@@ -243,11 +243,12 @@ def test_validate_types_hold_on_a_deployed_agent(s):
     """The signup-lite agent (no input step: the validate rules are all that
     stand before db_insert) stores nothing of the wrong type."""
     doc = json.load(open(os.path.join(ROOT, "tests", "bench", "signup-lite.json")))
-    sid = deploy_local(s, doc, secrets={"jwtKey": JWT_KEY}, start=False)
-    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    me = s.owner("typed")   # the owner's users collection is this agent's alone
+    sid = deploy_local(s, doc, key=me, secrets={"jwtKey": JWT_KEY}, start=False)
+    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": me}, key=me).json
     path = "/agents/" + d["agentId"]
-    count = lambda: s.sql("select count(*) from archestra.documents where scope = :'p0'",
-                          d["agentId"])
+    count = lambda: s.sql("select count(*) from archestra.documents where owner_id = :'p0'",
+                          me)
     for body, field in [({"email": 1, "name": "x"}, "email"),
                         ({"email": ["a@b.c"], "name": "x"}, "email"),
                         ({"email": None, "name": "x"}, "email"),

@@ -185,15 +185,16 @@ def test_dashboard_shows_the_workflow_version_served(s):
     r = s.post("/mcp/servers", dict(GREETER, name="Versioned agent"))
     assert r.status == 201, r
     sid = r.json["serverId"]
-    aid = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json["agentId"]
+    d = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"}).json
+    aid, token = d["agentId"], d["dashboardUrl"].split("#token=")[1]
     for i in range(2):
         w = s.get(f"/mcp/servers/{sid}").json
         w["description"] = f"edit {i}"
         assert s.put(f"/mcp/servers/{sid}", w).status == 200
-    a = s.get(f"/dashboard/{aid}/data", key=None).json["agent"]
+    a = data(s, aid, token=token).json["agent"]
     assert (a["version"], a["workflowVersion"]) == (1, 1), a
     assert s.post(f"/mcp/servers/{sid}/redeploy", {}).status == 200
-    a = s.get(f"/dashboard/{aid}/data", key=None).json["agent"]
+    a = data(s, aid, token=token).json["agent"]
     assert (a["version"], a["workflowVersion"]) == (2, 3), a
 
 
