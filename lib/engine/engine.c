@@ -190,7 +190,8 @@ state_of(const struct plan *p, struct json_object *scope, const unsigned char *s
 
 /*
  * A step's end: its trace record (in res->steps when there is a trace),
- * told to env->on_step when it listens.
+ * told to env->on_step when it listens -- masked as the trace will be at
+ * the run's end (mask.h): what a listener shows leaves the engine too.
  */
 static void
 step_done(struct exec_result *res, const struct exec_env *env, size_t i,
@@ -202,8 +203,12 @@ step_done(struct exec_result *res, const struct exec_env *env, size_t i,
 	if (res->steps == NULL && env->on_step == NULL)
 		return;
 	rec = step_record(s, st, started, dur, output, error);
-	if (env->on_step != NULL)
-		env->on_step(env->step_ctx, i, s, rec);
+	if (env->on_step != NULL) {
+		struct json_object *shown = mask_json(rec, env->secrets, MASK_TRACE);
+
+		env->on_step(env->step_ctx, i, s, shown);
+		json_object_put(shown);
+	}
 	if (res->steps != NULL)
 		json_object_array_add(res->steps, rec);
 	else

@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
+#include "engine.h"
 #include "json.h"
 #include "mask.h"
 #include "t.h"
@@ -129,6 +131,62 @@ test_text(void)
 	json_object_put(sec);
 }
 
+/* on_step listener: keeps the plain text of each step's end record. */
+static void
+heard(void *ctx, size_t i, const struct plan_step *s, struct json_object *rec)
+{
+	char *seen = ctx;
+
+	(void)i;
+	(void)s;
+	if (rec != NULL)
+		strncat(seen, json_plain(rec), 4000 - strlen(seen) - 1);
+}
+
+/* The engine hands out nothing unmasked: result, trace, the live step records. */
+static void
+test_engine_run_masks(void)
+{
+	static char seen[4000];
+	struct json_object *doc = P("{\"name\":\"m\",\"tools\":[{\"toolId\":\"t\",\"name\":\"T\","
+	    "\"type\":\"transform\",\"config\":{\"output\":{\"s\":\"x {{secrets.k}}\","
+	    "\"password\":\"{{input.pw}}\"}}}],\"executionOrder\":[\"t\"]}");
+	struct json_object *sec = P("{\"k\":\"CANARY-1234\"}"), *in = P("{\"pw\":\"hunter22\"}");
+	struct json_object *errors = json_object_new_array();
+	struct exec_result res;
+	struct exec_env env;
+	struct config cfg;
+	struct plan *p = NULL;
+	char err[128];
+
+	seen[0] = '\0';
+	T_OK(config_load(&cfg, err, sizeof(err)) == 0 &&
+	    plan_compile(doc, "mcp_masktest", 1, &p, errors) == 0, "a plan to run");
+	memset(&env, 0, sizeof(env));
+	env.cfg = &cfg;
+	env.owner = "t";
+	env.environment = "development";
+	env.secrets = sec;
+	env.on_step = heard;
+	env.step_ctx = seen;
+	engine_run(p, &env, in, &res);
+	T_STR(json_plain(res.output), "{\"s\":\"x ***\",\"password\":\"hunter22\"}",
+	    "the output: the secret masked, the output's own fields kept");
+	T_OK(strstr(json_plain(res.steps), "CANARY") == NULL &&
+	    strstr(json_plain(res.steps), "hunter22") == NULL, "the steps: neither");
+	T_OK(seen[0] != '\0' && strstr(seen, "CANARY") == NULL && strstr(seen, "hunter22") == NULL,
+	    "what on_step heard: neither");
+	T_OK(strstr(json_plain(res.state), "CANARY-1234") != NULL,
+	    "the state a waiting run goes on from keeps the value");
+	exec_result_free(&res);
+	plan_free(p);
+	config_free(&cfg);
+	json_object_put(errors);
+	json_object_put(in);
+	json_object_put(sec);
+	json_object_put(doc);
+}
+
 int
 main(void)
 {
@@ -137,5 +195,6 @@ main(void)
 	test_never_changes_its_argument();
 	test_redact_in_place();
 	test_text();
+	test_engine_run_masks();
 	return t_done();
 }
