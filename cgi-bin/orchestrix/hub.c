@@ -285,7 +285,9 @@ static void
 serve_head(struct hub *h, struct sub *s)
 {
 	char *head = s->in, *sp, *path, *query, *hdrs = strstr(s->in, "\r\n");
-	const char *auth, *last_id, *accept, *owner, *after_q = NULL, *params[2];
+	const char *auth, *last_id, *accept, *owner, *after_q = NULL, *params[2], *cl, *oq;
+	struct req rq;
+	struct resp w;
 	char hash[65];
 	unsigned scopes;
 	long long after = 0;
@@ -301,6 +303,19 @@ serve_head(struct hub *h, struct sub *s)
 	if ((sp = strchr(path, ' ')) == NULL)
 		return fail(h, s, 400, "bad_request", "a malformed request line");
 	*sp = '\0';
+	/* The query string as the dispatcher checks every route's (lib/http):
+	 * decodable, no name twice; and no body on a GET. */
+	memset(&rq, 0, sizeof(rq));
+	rq.arena = &h->arena;
+	rq.query = (query = strchr(path, '?')) != NULL ?
+	    arena_strdup(&h->arena, query + 1) : "";
+	resp_init(&w, &h->arena);
+	if (req_query_check(&rq, &w) != 0) {
+		buf_putc(&w.body, '\0');
+		return answer(h, s, w.status, w.body.data);
+	}
+	if ((cl = header(h, hdrs - 1, "Content-Length")) != NULL && strcmp(cl, "0") != 0)
+		return fail(h, s, 413, "payload_too_large", "this route takes no body");
 	if ((query = strchr(path, '?')) != NULL) {
 		*query++ = '\0';
 		for (char *q = query; q != NULL && *q; ) {
@@ -344,6 +359,9 @@ serve_head(struct hub *h, struct sub *s)
 	if (scopes_parse(db_value(res, 0, 2), &scopes) == -1 || !(scopes & S_READ))
 		return fail(h, s, 403, "forbidden", "this key lacks the scope: read");
 	owner = arena_strdup(&h->arena, db_value(res, 0, 1));
+	/* The seed's ownerId, as on every route: it must name the key's owner. */
+	if ((oq = req_query(&rq, "ownerId")) != NULL && strcmp(oq, owner) != 0)
+		return fail(h, s, 403, "forbidden", "ownerId does not match the API key's owner");
 	if (s->exe[0] == '\0' && s->server[0] == '\0') {
 		/* /api/v1/events: every execution of the key's owner. */
 		if (strlen(owner) >= sizeof(s->owner))

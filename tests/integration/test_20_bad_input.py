@@ -249,6 +249,8 @@ ROUTES = [
     ("GET", "/api/v1/executions/{E}", "none"), ("GET", "/api/v1/tools", "none"),
     ("GET", "/api/v1/tools/input", "none"), ("GET", "/api/v1/me", "none"),
     ("GET", "/mcp/servers/{W}/schema", "none"),
+    # The event hub's streams (cgi-bin/orchestrix/hub.c, behind nginx).
+    ("GET", "/api/v1/executions/{E}/events", "none"), ("GET", "/mcp/servers/{W}/events", "none"),
     ("POST", "/mcp/servers/{W}/executions", "json"),
     ("POST", "/api/v1/executions/{E}/pause", "json"),
     ("POST", "/api/v1/executions/{E}/resume", "json"),
