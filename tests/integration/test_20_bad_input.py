@@ -251,6 +251,7 @@ ROUTES = [
     ("GET", "/mcp/servers/{W}/schema", "none"),
     # The event hub's streams (cgi-bin/orchestrix/hub.c, behind nginx).
     ("GET", "/api/v1/executions/{E}/events", "none"), ("GET", "/mcp/servers/{W}/events", "none"),
+    ("GET", "/api/v1/events", "none"), ("GET", "/api/v1/interventions", "none"),
     ("POST", "/mcp/servers/{W}/executions", "json"),
     ("POST", "/api/v1/executions/{E}/pause", "json"),
     ("POST", "/api/v1/executions/{E}/resume", "json"),
