@@ -1,7 +1,14 @@
 /*
  * Engine micro-benchmark: the cost of a run of 0, 1, 10 and 100 transform
  * steps, in-process, no I/O. The 0-step run is the baseline (input, logs,
- * result); the per-step overhead is what each further step adds.
+ * result); the per-step overhead is what each further step adds. Then the
+ * no-DB agent as the public endpoint runs it, and the validation of the
+ * sign-up input alone (examples/signup.json: its inputSchema and its validate
+ * step's schema), in ns per call.
+ *
+ * BENCH_ENGINE_ONLY=nodb or =signup runs one of the last two; with
+ * BENCH_CALLS=N the sign-up case makes exactly N calls (for callgrind: the
+ * difference between two counts, divided, is the instructions per call).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +18,17 @@
 #include "config.h"
 #include "engine.h"
 #include "json.h"
+#include "jsonschema.h"
+#include "tools.h"
 #include "workflow.h"
+
+static int
+only(const char *what)
+{
+	const char *o = getenv("BENCH_ENGINE_ONLY");
+
+	return o == NULL || strcmp(o, what) == 0;
+}
 
 static double
 now_s(void)
@@ -53,6 +70,59 @@ make_doc(int n)
 	return doc;
 }
 
+/*
+ * The sign-up input checked as its workflow checks it: the input step's
+ * schema, then the validate step's (both compiled by plan_compile).
+ */
+static int
+bench_signup(void)
+{
+	struct json_object *doc = json_object_from_file("examples/signup.json");
+	struct json_object *errors = json_object_new_array(), *canon = NULL;
+	struct json_object *in = json_tokener_parse(
+	    "{\"email\":\"ann.smith@example.com\",\"password\":\"secret123\","
+	    "\"name\":\"Ann Smith\"}");
+	struct json_object *verrs = json_object_new_array();
+	const struct js_schema *vs = NULL;
+	const char *calls = getenv("BENCH_CALLS");
+	long n = calls != NULL ? atol(calls) : 0, runs = 0;
+	struct plan *p;
+	double t0, t;
+
+	if (doc == NULL || workflow_check(doc, NULL, &canon, errors) == -1 ||
+	    plan_compile(canon, "mcp_bench", 1, &p, errors) == -1) {
+		fprintf(stderr, "signup: %s\n", json_plain(errors));
+		return -1;
+	}
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].type == TOOL_VALIDATE)
+			vs = p->steps[i].compiled;
+	if (p->input_schema == NULL || vs == NULL) {
+		fprintf(stderr, "signup: no input schema or validate step\n");
+		return -1;
+	}
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 100 && (n == 0 || runs < n); i++, runs++)
+			/* With an error list, as the tools call it. */
+			if (js_validate(p->input_schema, in, verrs) != 1 ||
+			    js_validate(vs, in, verrs) != 1) {
+				fprintf(stderr, "signup: the input is refused\n");
+				return -1;
+			}
+		t = now_s() - t0;
+	} while (n > 0 ? runs < n : t < 1.0);
+	printf("%-10s %12.0f %14.3f   (examples/signup.json: input and validate schemas)\n",
+	    "signup", (double)runs / t, t * 1e6 / (double)runs);
+	plan_free(p);
+	json_object_put(canon);
+	json_object_put(doc);
+	json_object_put(errors);
+	json_object_put(in);
+	json_object_put(verrs);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -67,7 +137,6 @@ main(void)
 		return 1;
 	}
 	printf("%-10s %12s %14s %16s\n", "steps", "runs/s", "us/run", "us/step (over 0)");
-	/* BENCH_ENGINE_ONLY=nodb: the agent's run alone (for callgrind). */
 	for (size_t k = 0; getenv("BENCH_ENGINE_ONLY") == NULL &&
 	    k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		struct json_object *doc = make_doc(sizes[k]), *errors = json_object_new_array();
@@ -101,7 +170,7 @@ main(void)
 		json_object_put(doc);
 	}
 	/* The runtime bench's no-DB agent, as the public endpoint runs it. */
-	{
+	if (only("nodb")) {
 		struct json_object *doc = json_object_from_file("tests/bench/nodb.json");
 		struct json_object *errors = json_object_new_array(), *canon = NULL;
 		struct json_object *secrets = json_tokener_parse(
@@ -136,6 +205,8 @@ main(void)
 		json_object_put(secrets);
 		json_object_put(in);
 	}
+	if (only("signup") && bench_signup() == -1)
+		return 1;
 	json_object_put(input);
 	config_free(&cfg);
 	return 0;
