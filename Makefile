@@ -21,7 +21,7 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # a file includes only headers of its own layer and of those below it.
 LIB_LAYERS := base db schema engine exec archestra k8s builder ops http mcp proc
 INCS     := $(addprefix -Ilib/,$(LIB_LAYERS)) -I/usr/include/json-c -I/usr/include/postgresql
-LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lyaml -lm
+LIBS     := -lfcgi -lpq -ljson-c -lcurl -lcrypto -lyaml -lpcre2-8 -lm
 
 CFLAGS_rel  := -O2 -g
 CFLAGS_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -8,7 +8,7 @@ set -euo pipefail
 
 # python3-aiosmtpd: the real SMTP server the send_email tests talk to on loopback.
 pkgs=(build-essential pkg-config libfcgi-dev libpq-dev libcurl4-openssl-dev
-      libjson-c-dev libssl-dev libyaml-dev nginx postgresql postgresql-contrib curl
+      libjson-c-dev libssl-dev libyaml-dev libpcre2-dev nginx postgresql postgresql-contrib curl
       openssl python3 python3-yaml python3-aiosmtpd wrk procps iproute2 ca-certificates
       chromium)
 # npm only installs the pinned test tools (tests/node); any Node will do.

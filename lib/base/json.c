@@ -24,47 +24,6 @@ const char *const jp_status_names[JP__MAX] = {
 };
 
 /*
- * Returns 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF), else 0.
- */
-int
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		unsigned c = *p;
-		size_t len;
-		unsigned cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2; cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3; cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4; cp = c & 0x07;
-		} else
-			return 0;
-		if ((size_t)(end - p) < len)
-			return 0;
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		p += len;
-	}
-	return 1;
-}
-
-/*
  * The strict parser: one recursive-descent pass over text already known to
  * be UTF-8, building json-c values. It takes RFC 8259 JSON and nothing else:
  * no single quotes, no raw control characters in strings, no leading zeros,

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "utf8.h"
+
 /*
  * Adds v to o under the string literal k, which o does not have yet (o is
  * being built): json-c keeps the literal instead of a copy and skips its
@@ -31,7 +33,6 @@ extern const char *const jp_status_names[JP__MAX];
 
 enum jp_status	 json_parse_strict(const char *, size_t, int max_depth,
 		    struct json_object **out, size_t *err_offset);
-int		 utf8_valid(const char *, size_t);
 int		 key_in_list(const char *const *list, const char *key);
 void		 json_put_cb(void *);
 void		 errs_add(struct json_object *errors, const char *path,

@@ -362,8 +362,10 @@ engine_run(const struct plan *p, struct exec_env *env, struct json_object *input
 		ctx.scope = scope;
 		ctx.skip = skip;
 		ctx.deadline_ms = mono_ms() + env->cfg->step_timeout_ms;
-		if (ctx.deadline_ms > deadline_ms)
+		if (ctx.deadline_ms > deadline_ms) {
 			ctx.deadline_ms = deadline_ms;
+			ctx.deadline_is_run = 1;
+		}
 		st = wall_us();
 		dur = mono_us();
 		if (mono_ms() >= deadline_ms)

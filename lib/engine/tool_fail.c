@@ -1,6 +1,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "clock.h"
+#include "config.h"
 #include "curlio.h"
 #include "json.h"
 #include "tools.h"
@@ -77,4 +79,25 @@ tool_refused(struct tool_ctx *ctx, const struct curl_guard *g)
 	return tool_fail(ctx, 403, "target_refused",
 	    "refused to connect to %s (%s address); ORX_HTTP_ALLOW can allow it",
 	    g->refused_addr, g->refused);
+}
+
+/* Nonzero once the step's deadline (ctx, a struct tool_ctx) has passed. */
+int
+tool_past_deadline(void *arg)
+{
+	const struct tool_ctx *ctx = arg;
+
+	return ctx->deadline_ms > 0 && mono_ms() >= ctx->deadline_ms;
+}
+
+/* Fails a step that its deadline stopped: the run's budget or its own. */
+int
+tool_fail_deadline(struct tool_ctx *ctx)
+{
+	if (ctx->deadline_is_run)
+		return tool_fail(ctx, 504, "run_budget_exceeded",
+		    "the run took longer than %ld ms", ctx->env->cfg->run_budget_ms);
+	return tool_fail(ctx, 504, "step_timeout",
+	    "%s was stopped at its limit of %ld ms", ctx->step->name,
+	    ctx->env->cfg->step_timeout_ms);
 }

@@ -9,7 +9,14 @@ tool_input_run(struct tool_ctx *ctx)
 
 	if (ctx->plan->input_schema != NULL) {
 		struct json_object *errors = json_object_new_array();
-		if (!js_validate(ctx->plan->input_schema, input, errors)) {
+		struct js_stop stop = { tool_past_deadline, ctx };
+		int ok = js_validate_until(ctx->plan->input_schema, input, errors, &stop);
+
+		if (ok == JS_STOPPED) {
+			json_object_put(errors);
+			return tool_fail_deadline(ctx);
+		}
+		if (!ok) {
 			ctx->err_details = errors;
 			size_t n = json_object_array_length(errors);
 

@@ -245,13 +245,20 @@ int
 tool_validate_run(struct tool_ctx *ctx)
 {
 	struct json_object *target, *errors;
+	struct js_stop stop = { tool_past_deadline, ctx };
+	int ok;
 
 	if (!json_object_object_get_ex(ctx->config, "target", &target))
 		target = json_object_object_get(ctx->scope, "input");
 	if (ctx->step->compiled == NULL)
 		return tool_fail(ctx, 500, "bad_config", "the validate step did not compile");
 	errors = json_object_new_array();
-	if (!js_validate(ctx->step->compiled, target, errors)) {
+	ok = js_validate_until(ctx->step->compiled, target, errors, &stop);
+	if (ok == JS_STOPPED) {
+		json_object_put(errors);
+		return tool_fail_deadline(ctx);
+	}
+	if (!ok) {
 		ctx->err_details = errors;
 		return tool_fail(ctx, 400, "validation_failed",
 		    "%zu field%s invalid", json_object_array_length(errors),

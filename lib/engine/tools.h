@@ -21,6 +21,7 @@ struct tool_ctx {
 	struct json_object	*scope;      /* {input, steps, secrets, env} (borrowed) */
 	struct json_object	*config;     /* rendered config (borrowed) */
 	long long		 deadline_ms;/* monotonic; the step must end by then */
+	int			 deadline_is_run; /* the run's budget, not the step's timeout */
 	/* results */
 	struct json_object	*output;     /* new reference, set on success */
 	unsigned char		*skip;       /* [nsteps] flags the tool may set (condition) */
@@ -51,6 +52,9 @@ extern const struct tool_impl tool_impls[TOOL__MAX];
 
 int	tool_fail(struct tool_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A step's deadline while it computes: the js_stop of a validation. */
+int	tool_past_deadline(void *ctx);
+int	tool_fail_deadline(struct tool_ctx *);
 int	tool_tx(struct tool_ctx *);
 void	duplicate_field(PGresult *, char *out, size_t outsz);
 int	tool_duplicate(struct tool_ctx *, PGresult *, const char *collection);

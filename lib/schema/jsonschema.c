@@ -3,9 +3,9 @@
  *
  * js_compile() walks the schema once and builds a tree of struct js_node
  * (one per subschema), with every keyword checked for validity and every
- * regex translated from ECMA-262 to POSIX ERE and precompiled. Anything we
+ * regex compiled once on PCRE2 (lib/schema/js_regex.c). Anything we
  * cannot honour (remote references, $dynamicRef, unevaluated*, regex
- * features POSIX lacks, ...) is refused with its schema path; nothing is
+ * features PCRE2 lacks, ...) is refused with its schema path; nothing is
  * silently ignored. Local "$ref" JSON pointers are resolved after the walk,
  * compiling targets that are not themselves subschemas on demand.
  *
@@ -13,14 +13,11 @@
  * threads. It collects one error per failing location (bounded), with the
  * instance path as a JSON pointer.
  *
- * Sections: small buffers; numbers; JSON equality; UTF-8; ECMA-262 regex
- * translation; formats; compilation; $ref resolution; validation.
+ * Sections: small buffers; numbers; JSON equality; formats; compilation; $ref resolution; validation.
  */
 #include <float.h>
 #include <inttypes.h>
-#include <locale.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +26,9 @@
 
 #include <json-c/json.h>
 
+#include "js_regex.h"
 #include "jsonschema.h"
+#include "utf8.h"
 
 const char *const js_status_names[JS_ERR__MAX] = {
 	"ok",			/* JS_OK */
@@ -603,464 +602,6 @@ json_hash(struct json_object *o, int depth)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* UTF-8                                                               */
-
-/* Number of code points in s (continuation bytes are not counted). */
-static size_t
-utf8_count(const char *s, size_t n)
-{
-	size_t i, c = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
-/*
- * Decodes one code point of s (n > 0 bytes); sets *adv to its length.
- * Returns -1 on an invalid sequence (overlong, surrogate, out of range).
- */
-static int32_t
-utf8_decode(const char *s, size_t n, size_t *adv)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	uint32_t		 cp, min;
-	size_t			 len, i;
-
-	if (u[0] < 0x80) {
-		*adv = 1;
-		return u[0];
-	}
-	if (u[0] >= 0xC2 && u[0] <= 0xDF) {
-		len = 2;
-		cp = u[0] & 0x1F;
-		min = 0x80;
-	} else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-		len = 3;
-		cp = u[0] & 0x0F;
-		min = 0x800;
-	} else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-		len = 4;
-		cp = u[0] & 0x07;
-		min = 0x10000;
-	} else
-		return -1;
-	if (n < len)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (u[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return -1;
-	*adv = len;
-	return (int32_t)cp;
-}
-
-static size_t
-utf8_encode(uint32_t cp, unsigned char *b)
-{
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		b[0] = (unsigned char)(0xC0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xE0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	b[0] = (unsigned char)(0xF0 | (cp >> 18));
-	b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* ------------------------------------------------------------------ */
-/*
- * ECMA-262 (unicode mode) to POSIX ERE.
- *
- * POSIX regexec in the C locale sees bytes, so every ECMA "character"
- * (literal, ".", class, \d ...) becomes a set of code points, emitted as
- * one ERE atom matching exactly one UTF-8 encoded code point: a bracket
- * for the ASCII part, alternatives of byte ranges for the rest. Groups,
- * alternation, anchors and greedy or lazy quantifiers map directly (lazy is
- * irrelevant to whether a match exists). Backreferences, lookaround, word
- * boundaries and \p{...} have no faithful translation and are refused,
- * as are anchors inside repeated groups, which glibc gets wrong. Code
- * point 0 is matched with [^\x01-\xff], as regexec is given the length
- * (REG_STARTEND), not a NUL-terminated string. The translation was checked
- * against node's RegExp(p, "u") on random patterns and subjects.
- */
-
-#define RX_MAX_MB	0x10FFFF
-#define RX_MAX_COUNT	1000	/* largest {n,m} bound */
-#define RX_MAX_COST	200000	/* ERE bytes once repetitions expand */
-#define RX_MAX_NEST	64
-
-/*
- * glibc lets "$" match before, and "^" after, a newline that the pattern
- * itself consumes ("$\n" matches "a\n"), even without REG_NEWLINE. So
- * U+000A never reaches regexec: it is 0xFE (no UTF-8 byte) on both sides,
- * and a stray 0xFE in the subject becomes 0xFF, which nothing matches.
- */
-#define RX_NL		0xFE
-#define RX_NONE		0xFF
-
-struct cprange {
-	uint32_t	lo;
-	uint32_t	hi;
-};
-
-struct cpset {
-	struct cprange	*r;
-	size_t		 n;
-	size_t		 cap;
-	int		 oom;
-};
-
-static void
-cs_add(struct cpset *s, uint32_t lo, uint32_t hi)
-{
-	if (s->oom)
-		return;
-	if (!grow(&s->r, &s->cap, s->n, sizeof *s->r)) {
-		s->oom = 1;
-		return;
-	}
-	s->r[s->n].lo = lo;
-	s->r[s->n].hi = hi;
-	s->n++;
-}
-
-static int
-cprange_cmp(const void *a, const void *b)
-{
-	const struct cprange *x = a, *y = b;
-
-	return (x->lo > y->lo) - (x->lo < y->lo);
-}
-
-/* Sorts and merges overlapping or adjacent ranges. */
-static void
-cs_norm(struct cpset *s)
-{
-	size_t i, o = 0;
-
-	if (s->n == 0)
-		return;
-	qsort(s->r, s->n, sizeof *s->r, cprange_cmp);
-	for (i = 1; i < s->n; i++) {
-		if (s->r[i].lo <= s->r[o].hi + 1) {
-			if (s->r[i].hi > s->r[o].hi)
-				s->r[o].hi = s->r[i].hi;
-		} else
-			s->r[++o] = s->r[i];
-	}
-	s->n = o + 1;
-}
-
-/* Removes [lo, hi] from s. */
-static void
-cs_remove(struct cpset *s, uint32_t lo, uint32_t hi)
-{
-	struct cpset	t = { NULL, 0, 0, 0 };
-	size_t		i;
-	uint32_t	a, b;
-
-	for (i = 0; i < s->n; i++) {
-		a = s->r[i].lo;
-		b = s->r[i].hi;
-		if (a < lo)
-			cs_add(&t, a, b < lo ? b : lo - 1);
-		if (b > hi)
-			cs_add(&t, a > hi ? a : hi + 1, b);
-	}
-	free(s->r);
-	t.oom |= s->oom;
-	*s = t;
-}
-
-/* Complement within [0, U+10FFFF]. */
-static void
-cs_negate(struct cpset *s)
-{
-	struct cpset	t = { NULL, 0, 0, 0 };
-	uint32_t	next = 0;
-	size_t		i;
-
-	cs_norm(s);
-	for (i = 0; i < s->n; i++) {
-		if (s->r[i].lo > next)
-			cs_add(&t, next, s->r[i].lo - 1);
-		next = s->r[i].hi + 1;
-	}
-	if (next <= RX_MAX_MB)
-		cs_add(&t, next, RX_MAX_MB);
-	free(s->r);
-	t.oom |= s->oom;
-	*s = t;
-}
-
-/* Adds the class escape \d \D \w \W \s or \S (ECMA definitions). */
-static void
-cs_class(struct cpset *s, int c)
-{
-	struct cpset	t = { NULL, 0, 0, 0 };
-	size_t		i;
-
-	switch (c | 0x20) {
-	case 'd':
-		cs_add(&t, '0', '9');
-		break;
-	case 'w':
-		cs_add(&t, '0', '9');
-		cs_add(&t, 'A', 'Z');
-		cs_add(&t, '_', '_');
-		cs_add(&t, 'a', 'z');
-		break;
-	default:	/* 's': WhiteSpace and LineTerminator */
-		cs_add(&t, 0x09, 0x0D);
-		cs_add(&t, 0x20, 0x20);
-		cs_add(&t, 0xA0, 0xA0);
-		cs_add(&t, 0x1680, 0x1680);
-		cs_add(&t, 0x2000, 0x200A);
-		cs_add(&t, 0x2028, 0x2029);
-		cs_add(&t, 0x202F, 0x202F);
-		cs_add(&t, 0x205F, 0x205F);
-		cs_add(&t, 0x3000, 0x3000);
-		cs_add(&t, 0xFEFF, 0xFEFF);
-		break;
-	}
-	if (c >= 'A' && c <= 'Z')
-		cs_negate(&t);
-	for (i = 0; i < t.n; i++)
-		cs_add(s, t.r[i].lo, t.r[i].hi);
-	s->oom |= t.oom;
-	free(t.r);
-}
-
-struct rx {
-	const char	*src;
-	size_t		 len;
-	size_t		 pos;
-	struct sbuf	 out;
-	enum js_status	 st;
-	char		 msg[160];
-	size_t		 at;		/* offset of the problem */
-	int		 nest;
-	int		 halt;		/* stop parsing, keep st */
-	int		 anchors;	/* ^ and $ emitted so far */
-};
-
-/*
- * Records a translation problem; returns 0 for convenience. A syntax error
- * (JS_ERR_INVALID) stops the parse and wins over an earlier unsupported
- * feature: parsing goes on past those, so an invalid pattern is always
- * reported as invalid.
- */
-static int
-rx_fail(struct rx *x, enum js_status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (x->st == JS_ERR_INVALID || x->st == JS_ERR_NOMEM ||
-	    (x->st == JS_ERR_UNSUPPORTED && st == JS_ERR_UNSUPPORTED))
-		return 0;
-	x->st = st;
-	x->at = x->pos;
-	va_start(ap, fmt);
-	vsnprintf(x->msg, sizeof x->msg, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-/* Whether parsing must stop (a syntax error, not an unsupported feature). */
-static int
-rx_stop(const struct rx *x)
-{
-	return x->halt || x->st == JS_ERR_INVALID || x->st == JS_ERR_NOMEM;
-}
-
-/* One literal ASCII byte (not NUL) as an ERE atom. */
-static void
-rx_emit_lit(struct sbuf *o, unsigned char b)
-{
-	if (strchr(".[]()*+?{}|^$\\", b) != NULL)
-		sb_putc(o, '\\');
-	sb_putc(o, (char)b);
-}
-
-static int
-rx_bracket_special(int b)
-{
-	return b == ']' || b == '[' || b == '^' || b == '-' || b == 0;
-}
-
-/*
- * Emits the bytes set in bm (all below 0x80) as one ERE atom. A set with
- * NUL is written as the negation of its complement, as a bracket cannot
- * name NUL. ']' goes first, '[' '^' '-' last, so none is special.
- */
-static void
-rx_emit_bytes(struct sbuf *o, const unsigned char bm[256])
-{
-	unsigned char	m[256];
-	int		i, j, count = 0, last = 0, neg = 0;
-
-	for (i = 0; i < 256; i++)
-		if (bm[i]) {
-			count++;
-			last = i;
-		}
-	if (count == 1) {
-		if (last == 0)
-			sb_puts(o, "[^\x01-\xff]");
-		else
-			rx_emit_lit(o, (unsigned char)last);
-		return;
-	}
-	memcpy(m, bm, sizeof m);
-	if (m[0]) {
-		neg = 1;
-		for (i = 0; i < 256; i++)
-			m[i] = !m[i];
-	}
-	if (!neg && count == 2 && m['^'] && m['-']) {
-		sb_puts(o, "[-^]");
-		return;
-	}
-	sb_puts(o, neg ? "[^" : "[");
-	if (m[']'])
-		sb_putc(o, ']');
-	for (i = 1; i < 256; i = j + 1) {
-		j = i;
-		if (!m[i] || rx_bracket_special(i))
-			continue;
-		while (j + 1 < 256 && m[j + 1] && !rx_bracket_special(j + 1))
-			j++;
-		sb_putc(o, (char)i);
-		if (j > i + 1)
-			sb_putc(o, '-');
-		if (j > i)
-			sb_putc(o, (char)j);
-	}
-	if (m['['])
-		sb_putc(o, '[');
-	if (m['^'])
-		sb_putc(o, '^');
-	if (m['-'])
-		sb_putc(o, '-');
-	sb_putc(o, ']');
-}
-
-/*
- * Emits the UTF-8 byte sequences of [lo, hi] (lo >= 0x80, no surrogates)
- * as '|'-separated alternatives: the range is split until each piece is a
- * product of byte ranges (the algorithm of RE2 and Rust's utf8 module).
- */
-static void
-rx_emit_utf8(struct sbuf *o, uint32_t lo, uint32_t hi, int *first)
-{
-	static const uint32_t	 lim[] = { 0x7F, 0x7FF, 0xFFFF };
-	unsigned char		 a[4], b[4];
-	size_t			 i, n;
-	uint32_t		 m;
-
-	if (lo > hi)
-		return;
-	for (i = 0; i < 3; i++)
-		if (lo <= lim[i] && hi > lim[i]) {
-			rx_emit_utf8(o, lo, lim[i], first);
-			rx_emit_utf8(o, lim[i] + 1, hi, first);
-			return;
-		}
-	n = utf8_encode(lo, a);
-	utf8_encode(hi, b);
-	for (i = 1; i < n; i++) {
-		m = ((uint32_t)1 << (6 * i)) - 1;
-		if ((lo & ~m) == (hi & ~m))
-			continue;
-		if ((lo & m) != 0) {
-			rx_emit_utf8(o, lo, lo | m, first);
-			rx_emit_utf8(o, (lo | m) + 1, hi, first);
-			return;
-		}
-		if ((hi & m) != m) {
-			rx_emit_utf8(o, lo, (hi & ~m) - 1, first);
-			rx_emit_utf8(o, hi & ~m, hi, first);
-			return;
-		}
-	}
-	if (!*first)
-		sb_putc(o, '|');
-	*first = 0;
-	for (i = 0; i < n; i++) {
-		if (a[i] == b[i]) {
-			sb_putc(o, (char)a[i]);
-			continue;
-		}
-		sb_putc(o, '[');
-		sb_putc(o, (char)a[i]);
-		sb_putc(o, '-');
-		sb_putc(o, (char)b[i]);
-		sb_putc(o, ']');
-	}
-}
-
-/* Emits a code point set as one ERE atom matching one code point. */
-static void
-rx_emit_set(struct rx *x, struct cpset *s)
-{
-	unsigned char	bm[256];
-	size_t		i;
-	uint32_t	c;
-	int		nb = 0, mb = 0, first = 1;
-
-	cs_norm(s);
-	cs_remove(s, 0xD800, 0xDFFF);
-	if (s->oom) {
-		x->out.oom = 1;
-		return;
-	}
-	memset(bm, 0, sizeof bm);
-	for (i = 0; i < s->n; i++) {
-		for (c = s->r[i].lo; c <= s->r[i].hi && c < 0x80; c++) {
-			bm[c == '\n' ? RX_NL : c] = 1;
-			nb = 1;
-		}
-		if (s->r[i].hi >= 0x80)
-			mb = 1;
-	}
-	if (!nb && !mb) {
-		sb_puts(&x->out, "(a^)");	/* matches nothing */
-		return;
-	}
-	if (!mb) {
-		rx_emit_bytes(&x->out, bm);
-		return;
-	}
-	sb_putc(&x->out, '(');
-	if (nb) {
-		rx_emit_bytes(&x->out, bm);
-		first = 0;
-	}
-	for (i = 0; i < s->n; i++)
-		if (s->r[i].hi >= 0x80)
-			rx_emit_utf8(&x->out, s->r[i].lo < 0x80 ? 0x80 :
-			    s->r[i].lo, s->r[i].hi, &first);
-	sb_putc(&x->out, ')');
-}
-
 static int
 hexval(int c)
 {
@@ -1071,609 +612,6 @@ hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/* Reads exactly n hex digits at x->pos; -1 if not there. */
-static int32_t
-rx_hex(struct rx *x, size_t n)
-{
-	int32_t	v = 0;
-	size_t	i;
-
-	if (x->len - x->pos < n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (hexval((unsigned char)x->src[x->pos + i]) < 0)
-			return -1;
-		v = v * 16 + hexval((unsigned char)x->src[x->pos + i]);
-	}
-	x->pos += n;
-	return v;
-}
-
-/* After "\u": \uHHHH (surrogate pairs joined) or \u{H...}. */
-static int
-rx_unicode_escape(struct rx *x, uint32_t *cp)
-{
-	int32_t	v, lo;
-	size_t	save;
-
-	if (x->pos < x->len && x->src[x->pos] == '{') {
-		x->pos++;
-		v = 0;
-		if (x->pos >= x->len || x->src[x->pos] == '}')
-			return rx_fail(x, JS_ERR_INVALID, "invalid \\u{...}");
-		while (x->pos < x->len && x->src[x->pos] != '}') {
-			if (hexval((unsigned char)x->src[x->pos]) < 0)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "invalid \\u{...}");
-			v = v * 16 + hexval((unsigned char)x->src[x->pos++]);
-			if (v > RX_MAX_MB)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "\\u{...} above U+10FFFF");
-		}
-		if (x->pos >= x->len)
-			return rx_fail(x, JS_ERR_INVALID, "unterminated \\u{");
-		x->pos++;
-	} else if ((v = rx_hex(x, 4)) < 0)
-		return rx_fail(x, JS_ERR_INVALID, "invalid \\u escape");
-	if (v >= 0xD800 && v <= 0xDBFF && x->len - x->pos >= 6 &&
-	    x->src[x->pos] == '\\' && x->src[x->pos + 1] == 'u') {
-		save = x->pos;
-		x->pos += 2;
-		lo = rx_hex(x, 4);
-		if (lo >= 0xDC00 && lo <= 0xDFFF)
-			v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-		else
-			x->pos = save;
-	}
-	if (v >= 0xD800 && v <= 0xDFFF)
-		return rx_fail(x, JS_ERR_UNSUPPORTED,
-		    "lone surrogate \\u%04X", (unsigned)v);
-	*cp = (uint32_t)v;
-	return 1;
-}
-
-/*
- * Parses the escape after a backslash. Returns 1 with *cp for a character,
- * 2 with the class added to set for \d \D \w \W \s \S, 0 on error.
- */
-static int
-rx_escape(struct rx *x, int in_class, uint32_t *cp, struct cpset *set)
-{
-	int	c;
-
-	if (x->pos >= x->len)
-		return rx_fail(x, JS_ERR_INVALID, "trailing backslash");
-	c = (unsigned char)x->src[x->pos++];
-	switch (c) {
-	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
-		cs_class(set, c);
-		return 2;
-	case 't':
-		*cp = '\t';
-		return 1;
-	case 'n':
-		*cp = '\n';
-		return 1;
-	case 'v':
-		*cp = '\v';
-		return 1;
-	case 'f':
-		*cp = '\f';
-		return 1;
-	case 'r':
-		*cp = '\r';
-		return 1;
-	case 'c':
-		if (x->pos < x->len && IS_ALPHA(x->src[x->pos])) {
-			*cp = (unsigned char)x->src[x->pos++] % 32;
-			return 1;
-		}
-		return rx_fail(x, JS_ERR_INVALID, "invalid \\c escape");
-	case '0':
-		if (x->pos < x->len && IS_DIGIT(x->src[x->pos]))
-			return rx_fail(x, JS_ERR_INVALID,
-			    "octal escapes are not allowed");
-		*cp = 0;
-		return 1;
-	case 'x':
-		{
-			int32_t v = rx_hex(x, 2);
-
-			if (v < 0)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "invalid \\x escape");
-			*cp = (uint32_t)v;
-			return 1;
-		}
-	case 'u':
-		return rx_unicode_escape(x, cp);
-	case 'p': case 'P':
-		if (x->pos >= x->len || x->src[x->pos] != '{')
-			return rx_fail(x, JS_ERR_INVALID, "invalid \\%c escape",
-			    c);
-		rx_fail(x, JS_ERR_UNSUPPORTED,
-		    "Unicode property escape \\%c{...} is not supported", c);
-		while (x->pos < x->len && x->src[x->pos] != '}')
-			x->pos++;
-		if (x->pos >= x->len)
-			return rx_fail(x, JS_ERR_INVALID, "unterminated \\%c{",
-			    c);
-		x->pos++;
-		return 2;	/* a class, left empty */
-	case 'b':
-		if (in_class) {
-			*cp = '\b';
-			return 1;
-		}
-		return rx_fail(x, JS_ERR_UNSUPPORTED,
-		    "word boundary \\b is not supported");
-	case 'B':
-		if (in_class)
-			return rx_fail(x, JS_ERR_INVALID, "\\B in a class");
-		return rx_fail(x, JS_ERR_UNSUPPORTED,
-		    "word boundary \\B is not supported");
-	case '-':
-		if (in_class) {
-			*cp = '-';
-			return 1;
-		}
-		return rx_fail(x, JS_ERR_INVALID, "invalid escape \\-");
-	case 'k':
-	case '1': case '2': case '3': case '4': case '5':
-	case '6': case '7': case '8': case '9':
-		if (in_class)
-			return rx_fail(x, JS_ERR_INVALID,
-			    "invalid escape \\%c in a class", c);
-		if (c == 'k') {
-			if (x->pos >= x->len || x->src[x->pos] != '<')
-				return rx_fail(x, JS_ERR_INVALID,
-				    "invalid \\k escape");
-			while (x->pos < x->len && x->src[x->pos] != '>')
-				x->pos++;
-			if (x->pos >= x->len)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "unterminated \\k<");
-			x->pos++;
-		}
-		while (x->pos < x->len && IS_DIGIT(x->src[x->pos]))
-			x->pos++;
-		return rx_fail(x, JS_ERR_UNSUPPORTED,
-		    "backreferences are not supported");
-	default:
-		if (c != 0 && strchr("^$\\.*+?()[]{}|/", c) != NULL) {
-			*cp = (uint32_t)c;
-			return 1;
-		}
-		return rx_fail(x, JS_ERR_INVALID, "invalid escape \\%c",
-		    c >= 0x20 && c < 0x7F ? c : '?');
-	}
-}
-
-/* Reads one literal (UTF-8) character of the pattern. */
-static int
-rx_char(struct rx *x, uint32_t *cp)
-{
-	size_t	adv;
-	int32_t	c = utf8_decode(x->src + x->pos, x->len - x->pos, &adv);
-
-	if (c < 0)
-		return rx_fail(x, JS_ERR_INVALID, "pattern is not valid UTF-8");
-	x->pos += adv;
-	*cp = (uint32_t)c;
-	return 1;
-}
-
-/* After '[': a class, added to set (complemented if negated). */
-static int
-rx_class(struct rx *x, struct cpset *set)
-{
-	uint32_t	a, b;
-	int		ka, kb, neg = 0;
-
-	if (x->pos < x->len && x->src[x->pos] == '^') {
-		neg = 1;
-		x->pos++;
-	}
-	for (;;) {
-		if (x->pos >= x->len)
-			return rx_fail(x, JS_ERR_INVALID, "unterminated [");
-		if (x->src[x->pos] == ']') {
-			x->pos++;
-			break;
-		}
-		/* 0 from an escape here is an unsupported one, consumed. */
-		if (x->src[x->pos] == '\\') {
-			x->pos++;
-			ka = rx_escape(x, 1, &a, set);
-		} else
-			ka = rx_char(x, &a);
-		if (rx_stop(x))
-			return 0;
-		if (x->len - x->pos >= 2 && x->src[x->pos] == '-' &&
-		    x->src[x->pos + 1] != ']') {
-			x->pos++;
-			if (x->src[x->pos] == '\\') {
-				x->pos++;
-				kb = rx_escape(x, 1, &b, set);
-			} else
-				kb = rx_char(x, &b);
-			if (rx_stop(x))
-				return 0;
-			if (ka == 2 || kb == 2)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "class escape used as a range bound");
-			if (ka == 1 && kb == 1 && a > b)
-				return rx_fail(x, JS_ERR_INVALID,
-				    "range out of order in a class");
-			if (ka == 1 && kb == 1)
-				cs_add(set, a, b);
-		} else if (ka == 1)
-			cs_add(set, a, a);
-	}
-	if (neg)
-		cs_negate(set);
-	return 1;
-}
-
-static int
-rx_is_quant(const struct rx *x)
-{
-	return x->pos < x->len && strchr("*+?{", x->src[x->pos]) != NULL;
-}
-
-/* Reads a decimal bound of a {n,m} quantifier; -1 if none. */
-static long
-rx_bound(struct rx *x)
-{
-	long	v = 0;
-	size_t	start = x->pos;
-
-	while (x->pos < x->len && IS_DIGIT(x->src[x->pos])) {
-		if (v <= 1000000)
-			v = v * 10 + (x->src[x->pos] - '0');
-		x->pos++;
-	}
-	return x->pos == start ? -1 : v;
-}
-
-static size_t
-cost_mul(size_t a, size_t b)
-{
-	return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
-}
-
-static size_t
-cost_add(size_t a, size_t b)
-{
-	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
-
-/*
- * An optional quantifier after an atom whose ERE costs `cost` bytes;
- * returns the cost after glibc expands the repetition.
- */
-static size_t
-rx_quantifier(struct rx *x, size_t cost)
-{
-	long	lo, hi;
-	size_t	mult = 1;
-	char	b[48];
-
-	if (!rx_is_quant(x))
-		return cost;
-	switch (x->src[x->pos]) {
-	case '*':
-	case '?':
-		sb_putc(&x->out, x->src[x->pos++]);
-		break;
-	case '+':
-		sb_putc(&x->out, x->src[x->pos++]);
-		mult = 2;
-		break;
-	default:
-		x->pos++;
-		if ((lo = rx_bound(x)) < 0) {
-			rx_fail(x, JS_ERR_INVALID, "incomplete quantifier");
-			return cost;
-		}
-		hi = lo;
-		if (x->pos < x->len && x->src[x->pos] == ',') {
-			x->pos++;
-			hi = rx_bound(x);
-		}
-		if (x->pos >= x->len || x->src[x->pos] != '}') {
-			rx_fail(x, JS_ERR_INVALID, "incomplete quantifier");
-			return cost;
-		}
-		x->pos++;
-		if (hi >= 0 && hi < lo) {
-			rx_fail(x, JS_ERR_INVALID,
-			    "numbers out of order in {} quantifier");
-			return cost;
-		}
-		if (lo > RX_MAX_COUNT || hi > RX_MAX_COUNT) {
-			rx_fail(x, JS_ERR_UNSUPPORTED,
-			    "repetition count above %d", RX_MAX_COUNT);
-			lo = hi = 1;	/* keep parsing for syntax errors */
-		}
-		/* glibc expands {n,m} into m copies, {n,} into n + 1. */
-		mult = hi < 0 ? (size_t)lo + 1 : (size_t)(hi > 0 ? hi : 1);
-		if (hi < 0)
-			snprintf(b, sizeof b, "{%ld,}", lo);
-		else if (hi == lo)
-			snprintf(b, sizeof b, "{%ld}", lo);
-		else
-			snprintf(b, sizeof b, "{%ld,%ld}", lo, hi);
-		sb_puts(&x->out, b);
-		break;
-	}
-	if (x->pos < x->len && x->src[x->pos] == '?')
-		x->pos++;	/* lazy: same language */
-	if (rx_is_quant(x))
-		rx_fail(x, JS_ERR_INVALID, "nothing to repeat");
-	return cost_mul(cost, mult);
-}
-
-static size_t	rx_disjunction(struct rx *);
-
-/* ASCII group names only (ECMA allows any identifier). */
-static int
-rx_name_char(int c, int first)
-{
-	return IS_ALPHA(c) || c == '_' || c == '$' || (!first && IS_DIGIT(c));
-}
-
-/*
- * After '(': a group, capturing or not (captures are never used). *look
- * is set for a lookaround, refused but parsed on for syntax errors.
- */
-static size_t
-rx_group(struct rx *x, int *look)
-{
-	size_t	cost;
-
-	*look = 0;
-	if (x->pos < x->len && x->src[x->pos] == '?') {
-		if (x->len - x->pos >= 2 && x->src[x->pos + 1] == ':')
-			x->pos += 2;
-		else if (x->len - x->pos >= 2 && (x->src[x->pos + 1] == '=' ||
-		    x->src[x->pos + 1] == '!')) {
-			rx_fail(x, JS_ERR_UNSUPPORTED,
-			    "lookahead is not supported");
-			x->pos += 2;
-			*look = 1;
-		} else if (x->len - x->pos >= 3 && x->src[x->pos + 1] == '<' &&
-		    (x->src[x->pos + 2] == '=' || x->src[x->pos + 2] == '!')) {
-			rx_fail(x, JS_ERR_UNSUPPORTED,
-			    "lookbehind is not supported");
-			x->pos += 3;
-			*look = 1;
-		} else if (x->len - x->pos >= 2 && x->src[x->pos + 1] == '<') {
-			x->pos += 2;
-			if (x->pos >= x->len || !rx_name_char(x->src[x->pos],
-			    1)) {
-				rx_fail(x, JS_ERR_INVALID,
-				    "invalid group name");
-				return 0;
-			}
-			while (x->pos < x->len &&
-			    rx_name_char(x->src[x->pos], 0))
-				x->pos++;
-			if (x->pos >= x->len || x->src[x->pos] != '>') {
-				rx_fail(x, JS_ERR_INVALID,
-				    "invalid group name");
-				return 0;
-			}
-			x->pos++;
-		} else {
-			rx_fail(x, JS_ERR_INVALID, "invalid group");
-			return 0;
-		}
-	}
-	if (++x->nest > RX_MAX_NEST) {
-		/* Stops the parse: recursion is bounded. */
-		rx_fail(x, JS_ERR_UNSUPPORTED, "groups nested deeper than %d",
-		    RX_MAX_NEST);
-		x->halt = 1;
-		return 0;
-	}
-	sb_putc(&x->out, '(');
-	cost = rx_disjunction(x);
-	x->nest--;
-	if (rx_stop(x))
-		return 0;
-	if (x->pos >= x->len || x->src[x->pos] != ')') {
-		rx_fail(x, JS_ERR_INVALID, "missing )");
-		return 0;
-	}
-	x->pos++;
-	sb_putc(&x->out, ')');
-	return cost_add(cost, 2);
-}
-
-/* One term: an assertion, or an atom with an optional quantifier. */
-static size_t
-rx_term(struct rx *x)
-{
-	struct cpset	set = { NULL, 0, 0, 0 };
-	size_t		start = x->out.len, cost;
-	uint32_t	cp;
-	int		c = (unsigned char)x->src[x->pos], k, look;
-
-	switch (c) {
-	case '^':
-	case '$':
-		x->pos++;
-		x->anchors++;
-		sb_putc(&x->out, (char)c);
-		if (rx_is_quant(x))
-			rx_fail(x, JS_ERR_INVALID, "nothing to repeat");
-		return 1;
-	case '(':
-		x->pos++;
-		k = x->anchors;
-		cost = rx_group(x, &look);
-		if (rx_stop(x))
-			return 0;
-		if (look && rx_is_quant(x)) {
-			rx_fail(x, JS_ERR_INVALID, "nothing to repeat");
-			return 0;
-		}
-		/* glibc mishandles anchors in repeated subexpressions. */
-		if (k != x->anchors && rx_is_quant(x))
-			rx_fail(x, JS_ERR_UNSUPPORTED,
-			    "^ or $ inside a repeated group");
-		return rx_quantifier(x, cost);
-	case '*': case '+': case '?': case '{':
-		rx_fail(x, JS_ERR_INVALID, "nothing to repeat");
-		return 0;
-	case '}': case ']':
-		rx_fail(x, JS_ERR_INVALID, "lone '%c'", c);
-		return 0;
-	case '[':
-		x->pos++;
-		k = rx_class(x, &set);
-		break;
-	case '.':
-		x->pos++;
-		cs_add(&set, 0, RX_MAX_MB);
-		cs_remove(&set, '\n', '\n');
-		cs_remove(&set, '\r', '\r');
-		cs_remove(&set, 0x2028, 0x2029);
-		k = 1;
-		break;
-	case '\\':
-		x->pos++;
-		if ((k = rx_escape(x, 0, &cp, &set)) == 1)
-			cs_add(&set, cp, cp);
-		break;
-	default:
-		if ((k = rx_char(x, &cp)) == 1)
-			cs_add(&set, cp, cp);
-		break;
-	}
-	if (k != 0)
-		rx_emit_set(x, &set);
-	free(set.r);
-	if (rx_stop(x))
-		return 0;
-	return rx_quantifier(x, x->out.len - start);
-}
-
-/* Terms up to '|' or ')'; an empty alternative becomes "()". */
-static size_t
-rx_alternative(struct rx *x)
-{
-	size_t	start = x->out.len, cost = 0;
-
-	while (!rx_stop(x) && x->pos < x->len && x->src[x->pos] != '|' &&
-	    x->src[x->pos] != ')')
-		cost = cost_add(cost, rx_term(x));
-	if (x->out.len == start)
-		sb_puts(&x->out, "()");
-	return cost;
-}
-
-static size_t
-rx_disjunction(struct rx *x)
-{
-	size_t	cost = rx_alternative(x);
-
-	while (!rx_stop(x) && x->pos < x->len && x->src[x->pos] == '|') {
-		x->pos++;
-		sb_putc(&x->out, '|');
-		cost = cost_add(cost, rx_alternative(x));
-	}
-	return cost;
-}
-
-/*
- * Translates the ECMA-262 pattern src (n bytes) into *ere (malloc'ed,
- * caller frees). On failure returns the status and writes a message.
- */
-static enum js_status
-rx_translate(const char *src, size_t n, char **ere, char *msg, size_t msgsz)
-{
-	struct rx	x;
-	size_t		cost;
-
-	memset(&x, 0, sizeof x);
-	x.src = src;
-	x.len = n;
-	*ere = NULL;
-	cost = rx_disjunction(&x);
-	if (!rx_stop(&x) && x.pos < x.len)
-		rx_fail(&x, JS_ERR_INVALID, "unmatched )");
-	if (cost > RX_MAX_COST)
-		rx_fail(&x, JS_ERR_UNSUPPORTED,
-		    "pattern too large once repetitions are expanded");
-	if (x.out.oom)
-		rx_fail(&x, JS_ERR_NOMEM, "out of memory");
-	if (x.st != JS_OK) {
-		if (x.st == JS_ERR_INVALID)
-			snprintf(msg, msgsz, "invalid regex at offset %zu: %s",
-			    x.at, x.msg);
-		else if (x.st == JS_ERR_UNSUPPORTED)
-			snprintf(msg, msgsz, "unsupported regex at offset "
-			    "%zu: %s", x.at, x.msg);
-		else
-			snprintf(msg, msgsz, "regex refused: %s", x.msg);
-		free(x.out.p);
-		return x.st;
-	}
-	*ere = x.out.p != NULL ? x.out.p : strdup("");
-	if (*ere == NULL) {
-		snprintf(msg, msgsz, "out of memory");
-		return JS_ERR_NOMEM;
-	}
-	return JS_OK;
-}
-
-/* A compiled pattern; src is kept for messages. */
-struct js_re {
-	char	*src;
-	regex_t	 re;
-	int	 live;
-};
-
-/*
- * Whether s (n bytes) matches; the C locale is set by js_validate. A
- * subject with a newline is matched through a copy with RX_NL in its
- * place; if that copy cannot be made the answer is "no match".
- */
-static int
-re_match(const struct js_re *re, const char *s, size_t n)
-{
-	regmatch_t	 m[1];
-	char		*copy;
-	size_t		 i;
-	int		 rc;
-
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)n;
-	if (memchr(s, '\n', n) == NULL && memchr(s, RX_NL, n) == NULL)
-		return regexec(&re->re, s, 0, m, REG_STARTEND) == 0;
-	if ((copy = malloc(n + 1)) == NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		copy[i] = s[i] == '\n' ? (char)RX_NL :
-		    (unsigned char)s[i] == RX_NL ? (char)RX_NONE : s[i];
-	copy[n] = '\0';
-	rc = regexec(&re->re, copy, 0, m, REG_STARTEND);
-	free(copy);
-	return rc == 0;
-}
-
-static void
-re_free(struct js_re *re)
-{
-	if (re == NULL)
-		return;
-	if (re->live)
-		regfree(&re->re);
-	free(re->src);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2180,7 +1118,7 @@ struct js_prop {
 };
 
 struct js_pprop {
-	struct js_re	 re;
+	struct js_regex	*re;
 	struct js_node	*schema;
 };
 
@@ -2203,7 +1141,7 @@ struct js_node {
 	struct js_num		 xmaximum;
 	size_t			 min_length;
 	size_t			 max_length;
-	struct js_re		*pattern;
+	struct js_regex		*pattern;
 	enum js_format		 format;
 	size_t			 min_items;
 	size_t			 max_items;
@@ -2246,7 +1184,6 @@ struct js_schema {
 	struct js_node		**nodes;	/* all, for js_free */
 	size_t			 nnodes;
 	size_t			 capnodes;
-	locale_t		 cloc;		/* "C", if any regex */
 };
 
 static void
@@ -2258,16 +1195,13 @@ node_free(struct js_node *n)
 		return;
 	json_object_put(n->const_val);
 	json_object_put(n->enum_vals);
-	if (n->pattern != NULL) {
-		re_free(n->pattern);
-		free(n->pattern);
-	}
+	js_regex_free(n->pattern);
 	free(n->prefix);
 	for (i = 0; i < n->nprops; i++)
 		free(n->props[i].name);
 	free(n->props);
 	for (i = 0; i < n->npprops; i++)
-		re_free(&n->pprops[i].re);
+		js_regex_free(n->pprops[i].re);
 	free(n->pprops);
 	for (i = 0; i < n->nrequired; i++)
 		free(n->required[i]);
@@ -2298,8 +1232,6 @@ js_free(struct js_schema *s)
 	for (i = 0; i < s->nnodes; i++)
 		node_free(s->nodes[i]);
 	free(s->nodes);
-	if (s->cloc != (locale_t)0)
-		freelocale(s->cloc);
 	free(s);
 }
 
@@ -2534,55 +1466,26 @@ c_strings(struct cctx *c, struct json_object *v, const char *kw,
 }
 
 /*
- * Translates and compiles the ECMA pattern in v into re. Problems are
- * reported at the current path plus kw (and sub, if not NULL).
+ * Compiles the ECMA pattern src into *re. Problems are reported at the
+ * current path plus kw (and sub, if not NULL).
  */
 static int
 c_regex(struct cctx *c, const char *src, size_t srclen, const char *kw,
-    const char *sub, struct js_re *re)
+    const char *sub, struct js_regex **re)
 {
-	char		 msg[256], *ere;
+	char		 msg[320];
 	enum js_status	 st;
-	locale_t	 old;
-	int		 rc;
 	size_t		 mark = c->path.len;
 
 	if (sub != NULL) {
 		sb_put_token(&c->path, kw, strlen(kw));
 		kw = sub;
 	}
-	st = rx_translate(src, srclen, &ere, msg, sizeof msg);
-	if (st != JS_OK) {
+	st = js_regex_compile(src, srclen, re, msg, sizeof msg);
+	if (st != JS_OK)
 		c_err(c, st, kw, "%s", msg);
-		goto out;
-	}
-	if ((re->src = strdup(src)) == NULL) {
-		c_err(c, JS_ERR_NOMEM, kw, "out of memory");
-		free(ere);
-		goto out;
-	}
-	if (c->s->cloc == (locale_t)0 &&
-	    (c->s->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) ==
-	    (locale_t)0) {
-		c_err(c, JS_ERR_NOMEM, kw, "cannot create the C locale");
-		free(ere);
-		goto out;
-	}
-	/* Byte semantics whatever locale the process has chosen. */
-	old = uselocale(c->s->cloc);
-	rc = regcomp(&re->re, ere, REG_EXTENDED | REG_NOSUB);
-	uselocale(old);
-	free(ere);
-	if (rc != 0) {
-		regerror(rc, NULL, msg, sizeof msg);
-		c_err(c, JS_ERR_UNSUPPORTED, kw, "regex too complex for POSIX "
-		    "regcomp: %s", msg);
-		goto out;
-	}
-	re->live = 1;
-out:
 	sb_trunc(&c->path, mark);
-	return re->live;
+	return st == JS_OK;
 }
 
 static int
@@ -2926,13 +1829,9 @@ c_keyword(struct cctx *c, enum js_kw kw, struct json_object *v,
 			c_err(c, JS_ERR_INVALID, name, "must be a string");
 			break;
 		}
-		if ((n->pattern = calloc(1, sizeof *n->pattern)) == NULL) {
-			c_err(c, JS_ERR_NOMEM, name, "out of memory");
-			break;
-		}
 		c_regex(c, json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v), name, NULL,
-		    n->pattern);
+		    &n->pattern);
 		break;
 	case JS_KW_FORMAT:
 		if (!json_object_is_type(v, json_type_string)) {
@@ -3319,8 +2218,19 @@ js_compile(struct json_object *schema, struct js_schema **out,
 /* ------------------------------------------------------------------ */
 /* Validation.                                                         */
 
+/* Why a validation ended before its answer. */
+enum v_halt {
+	V_GOING = 0,
+	V_TOO_COMPLEX,		/* a pattern hit a limit: the value is refused */
+	V_STOPPED,		/* the caller's stop said so */
+};
+
+/* Nodes entered between two questions to the caller's stop. */
+#define JS_STOP_EVERY	256
+
 struct vctx {
 	struct json_object	*errors;	/* NULL: silent, stop early */
+	struct json_object	*all;		/* the caller's list, or NULL */
 	size_t			 nerrors;
 	struct sbuf		 path;		/* current instance */
 	int			 depth;
@@ -3329,6 +2239,11 @@ struct vctx {
 		struct json_object	*inst;
 	}			 stack[JS_MAX_DEPTH];	/* active $refs */
 	size_t			 nstack;
+	struct js_matcher	 rx;
+	const struct js_stop	*stop;
+	unsigned		 ticks;
+	enum v_halt		 halt;
+	struct json_object	*halt_err;	/* the one error a halt reports */
 };
 
 /*
@@ -3373,10 +2288,14 @@ full:
 	v->errors = NULL;
 }
 
+/*
+ * The path is kept whenever the caller wants errors, silent branches
+ * included, so that a halt inside one says where it happened.
+ */
 static void
 v_push_key(struct vctx *v, const char *k)
 {
-	if (v->errors != NULL)
+	if (v->all != NULL)
 		sb_put_token(&v->path, k, strlen(k));
 }
 
@@ -3385,7 +2304,7 @@ v_push_idx(struct vctx *v, size_t i)
 {
 	char	b[32];
 
-	if (v->errors != NULL) {
+	if (v->all != NULL) {
 		snprintf(b, sizeof b, "%zu", i);
 		sb_put_token(&v->path, b, strlen(b));
 	}
@@ -3393,6 +2312,55 @@ v_push_idx(struct vctx *v, size_t i)
 
 static int	v_node(struct vctx *, const struct js_node *,
 		    struct json_object *, const char *);
+
+/*
+ * Ends the validation: a pattern (kw, re) could not be matched on the
+ * value at the current path within the limits. The value is refused, with
+ * this error alone.
+ */
+static void
+v_too_complex(struct vctx *v, const char *kw, const struct js_regex *re)
+{
+	struct json_object	*e, *s;
+	char			 msg[320];
+
+	v->halt = V_TOO_COMPLEX;
+	if (v->all == NULL || v->halt_err != NULL ||
+	    (e = json_object_new_object()) == NULL)
+		return;
+	snprintf(msg, sizeof msg, "is too long or too complex to check "
+	    "against the pattern \"%.200s\"", js_regex_source(re));
+	s = json_object_new_string(v->path.p != NULL && !v->path.oom ?
+	    v->path.p : "");
+	if (json_object_object_add(e, "path", s) != 0)
+		json_object_put(s);
+	s = json_object_new_string(kw);
+	if (json_object_object_add(e, "keyword", s) != 0)
+		json_object_put(s);
+	s = json_object_new_string(msg);
+	if (json_object_object_add(e, "message", s) != 0)
+		json_object_put(s);
+	v->halt_err = e;
+}
+
+/* Matches a string; 1 or 0, or -1 after halting the validation. */
+static int
+v_match(struct vctx *v, const char *kw, const struct js_regex *re,
+    const char *s, size_t n)
+{
+	switch (js_regex_match(&v->rx, re, s, n)) {
+	case JS_RX_MATCH:
+		return 1;
+	case JS_RX_NOMATCH:
+		return 0;
+	case JS_RX_STOPPED:
+		v->halt = V_STOPPED;
+		return -1;
+	default:
+		v_too_complex(v, kw, re);
+		return -1;
+	}
+}
 
 /* Runs n on inst without recording errors; 1 if valid. */
 static int
@@ -3530,23 +2498,31 @@ v_string(struct vctx *v, const struct js_node *n, struct json_object *inst)
 			v_err(v, "minLength", "must be at least %zu "
 			    "character%s", n->min_length,
 			    plural(n->min_length));
-			if (v->errors == NULL)
-				return 0;
 		}
 		if ((n->has & KW(JS_KW_MAXLENGTH)) && cps > n->max_length) {
 			ok = 0;
 			v_err(v, "maxLength", "must be at most %zu character%s",
 			    n->max_length, plural(n->max_length));
+		}
+		/* Cheap checks first: a string of the wrong length is not
+		 * matched against the pattern, nor its format checked. */
+		if (!ok)
+			return 0;
+	}
+	if (n->pattern != NULL) {
+		switch (v_match(v, "pattern", n->pattern, s, len)) {
+		case 1:
+			break;
+		case 0:
+			ok = 0;
+			v_err(v, "pattern", "must match the pattern \"%s\"",
+			    js_regex_source(n->pattern));
 			if (v->errors == NULL)
 				return 0;
-		}
-	}
-	if (n->pattern != NULL && !re_match(n->pattern, s, len)) {
-		ok = 0;
-		v_err(v, "pattern", "must match the pattern \"%s\"",
-		    n->pattern->src);
-		if (v->errors == NULL)
+			break;
+		default:
 			return 0;
+		}
 	}
 	if (n->format != JS_FMT__MAX && !js_format_checks[n->format](s, len)) {
 		ok = 0;
@@ -3696,7 +2672,7 @@ v_members(struct vctx *v, const struct js_node *n, struct json_object *inst)
 	const struct js_prop	*p;
 	const char		*k;
 	size_t			 i, mark = v->path.len;
-	int			 ok = 1, matched;
+	int			 ok = 1, matched, r;
 
 	lh_foreach(json_object_get_object(inst), e) {
 		k = lh_entry_k(e);
@@ -3707,7 +2683,11 @@ v_members(struct vctx *v, const struct js_node *n, struct json_object *inst)
 			ok = 0;
 		matched = p != NULL;
 		for (i = 0; i < n->npprops && (ok || v->errors); i++) {
-			if (!re_match(&n->pprops[i].re, k, strlen(k)))
+			r = v_match(v, "patternProperties", n->pprops[i].re,
+			    k, strlen(k));
+			if (r < 0)
+				return 0;
+			if (r == 0)
 				continue;
 			matched = 1;
 			if (!v_node(v, n->pprops[i].schema, val,
@@ -3884,6 +2864,13 @@ v_node(struct vctx *v, const struct js_node *n, struct json_object *inst,
 	size_t	i, cnt;
 	int	ok = 1;
 
+	if (v->halt)
+		return 0;
+	if (v->stop != NULL && ++v->ticks % JS_STOP_EVERY == 0 &&
+	    v->stop->fn(v->stop->arg)) {
+		v->halt = V_STOPPED;
+		return 0;
+	}
 	if (n == NULL || n->kind == JS_NODE_TRUE)
 		return 1;
 	if (n->kind == JS_NODE_FALSE) {
@@ -3938,26 +2925,46 @@ out:
 }
 
 int
-js_validate(const struct js_schema *s, struct json_object *instance,
-    struct json_object *errors)
+js_validate_until(const struct js_schema *s, struct json_object *instance,
+    struct json_object *errors, const struct js_stop *stop)
 {
 	struct vctx	v;	/* the $ref stack is left uninitialised */
-	locale_t	old = (locale_t)0;
+	size_t		start = 0, len;
 	int		ok;
 
 	if (s == NULL || s->root == NULL)
 		return 0;
-	v.errors = json_object_is_type(errors, json_type_array) ? errors :
-	    NULL;
+	v.all = json_object_is_type(errors, json_type_array) ? errors : NULL;
+	v.errors = v.all;
+	if (v.all != NULL)
+		start = json_object_array_length(v.all);
 	v.nerrors = 0;
 	memset(&v.path, 0, sizeof v.path);
 	v.depth = 0;
 	v.nstack = 0;
-	if (s->cloc != (locale_t)0)
-		old = uselocale(s->cloc);
+	memset(&v.rx, 0, sizeof v.rx);
+	v.rx.stop = stop;
+	v.stop = stop;
+	v.ticks = 0;
+	v.halt = V_GOING;
+	v.halt_err = NULL;
 	ok = v_node(&v, s->root, instance, "");
-	if (s->cloc != (locale_t)0)
-		uselocale(old);
+	js_matcher_done(&v.rx);
 	free(v.path.p);
-	return ok;
+	if (v.halt == V_GOING)
+		return ok;
+	/* What a halted walk concluded on the way means nothing. */
+	if (v.all != NULL && (len = json_object_array_length(v.all)) > start)
+		json_object_array_del_idx(v.all, start, len - start);
+	if (v.halt_err != NULL && (v.all == NULL ||
+	    json_object_array_add(v.all, v.halt_err) != 0))
+		json_object_put(v.halt_err);
+	return v.halt == V_STOPPED ? JS_STOPPED : 0;
+}
+
+int
+js_validate(const struct js_schema *s, struct json_object *instance,
+    struct json_object *errors)
+{
+	return js_validate_until(s, instance, errors, NULL);
 }

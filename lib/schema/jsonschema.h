@@ -2,7 +2,7 @@
  * JSON Schema draft 2020-12 validator: a schema is compiled once into an
  * immutable tree (regexes precompiled), then validated against many
  * instances. Keywords outside the supported set are refused at compile time,
- * never ignored. Depends only on libc, POSIX regex and json-c.
+ * never ignored. Depends on libc, json-c, PCRE2 and lib/base.
  */
 #ifndef ORX_JSONSCHEMA_H
 #define ORX_JSONSCHEMA_H
@@ -49,6 +49,31 @@ enum js_status	js_compile(struct json_object *schema,
  */
 int		js_validate(const struct js_schema *,
 		    struct json_object *instance, struct json_object *errors);
+
+/*
+ * Asked now and then while a validation runs (every few hundred schema
+ * nodes, and every few dozen starting positions of a pattern match):
+ * nonzero means stop now. A run's deadline, for instance.
+ */
+struct js_stop {
+	int	(*fn)(void *arg);
+	void	*arg;
+};
+
+/* What js_validate_until returns when its stop said so. */
+#define JS_STOPPED	(-1)
+
+/*
+ * js_validate that can be stopped (stop may be NULL): 1 valid, 0 not,
+ * JS_STOPPED if stop->fn answered nonzero, and then errors gets nothing.
+ *
+ * A pattern that cannot be matched within its limits (see js_regex.h) on
+ * some value refuses the instance: the answer is 0, with that one error
+ * (keyword "pattern" or "patternProperties", at the value's path).
+ */
+int		js_validate_until(const struct js_schema *,
+		    struct json_object *instance, struct json_object *errors,
+		    const struct js_stop *stop);
 
 void		js_free(struct js_schema *);
 

@@ -2,10 +2,12 @@
  * Unit tests for lib/schema/jsonschema.c: the error list of a signup form (every
  * field, right instance paths), refusals with their schema paths (unknown
  * and unsupported keywords, remote $ref, formats, regex features), invalid
- * schemas, $ref cycles and deep recursion, the ECMA-262 to POSIX regex
- * translation, numbers, and the error cap.
+ * schemas, $ref cycles and deep recursion, ECMA-262 patterns on PCRE2 and
+ * hostile ones (limits, cheap keywords first, the caller's stop), numbers,
+ * and the error cap.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -353,30 +355,61 @@ test_patterns(void)
 	T_OK(pat("^[\\\\]\\\\-^]+$", "]-^") == 1, "bracket specials");
 	T_OK(pat("a+", "xxaayy") == 1, "patterns are not anchored");
 
-	refused("{\"pattern\": \"(?=a)b\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "lookahead refused");
-	refused("{\"pattern\": \"(?<!a)b\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "lookbehind refused");
-	refused("{\"pattern\": \"\\\\bword\\\\b\"}", JS_ERR_UNSUPPORTED,
-	    "/pattern", "word boundary refused");
-	refused("{\"pattern\": \"(a)\\\\1\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "backreference refused");
-	refused("{\"pattern\": \"\\\\p{L}+\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "\\p{...} refused");
-	refused("{\"pattern\": \"(^a)*\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "anchor in a repeated group refused");
-	refused("{\"pattern\": \"a{2000}\"}", JS_ERR_UNSUPPORTED, "/pattern",
-	    "huge repetition refused");
-	refused("{\"patternProperties\": {\"^x(?=y)\": {}}}",
-	    JS_ERR_UNSUPPORTED, "/patternProperties/^x(?=y)",
+	T_OK(pat("^a(?=b)", "ab") == 1 && pat("^a(?=b)", "ac") == 0 &&
+	    pat("^a(?!b)", "ac") == 1 && pat("(?<=x)y", "xy") == 1 &&
+	    pat("(?<!x)y", "xy") == 0, "lookahead and lookbehind");
+	T_OK(pat("\\\\bword\\\\b", "a word.") == 1 &&
+	    pat("\\\\bword\\\\b", "swordfish") == 0 &&
+	    pat("\\\\bcaf", "\\u00e9caf") == 1, "\\b on ASCII word characters");
+	T_OK(pat("^(a)\\\\1$", "aa") == 1 && pat("^(a)\\\\1$", "ab") == 0 &&
+	    pat("^(?<q>[ab])\\\\k<q>$", "bb") == 1 &&
+	    pat("^(?:(a)|b)\\\\1$", "b") == 1,
+	    "backreferences (one to a group that did not take part is empty)");
+	T_OK(pat("^\\\\p{L}+$", "\\u00e9t\\u00e9") == 1 &&
+	    pat("^\\\\p{Letter}+$", "ab1") == 0 &&
+	    pat("^\\\\p{digit}$", "\\u0967") == 1 &&
+	    pat("^\\\\P{Lu}$", "a") == 1 &&
+	    pat("^\\\\p{Script=Greek}$", "\\u03b1") == 1 &&
+	    pat("^[\\\\p{Nd}x]+$", "x1\\u0967") == 1, "\\p{...} properties");
+	T_OK(pat("(^a)*b", "b") == 1 && pat("^a{2000}$", "a") == 0,
+	    "anchors in repeated groups, large counts");
+	T_OK(pat("^[]$", "") == 0 && pat("^[]?$", "") == 1 &&
+	    pat("^[^]$", "\\n") == 1, "[] matches nothing, [^] anything");
+	T_OK(pat("^\\\\v$", "\\u000b") == 1 && pat("^\\\\v$", "\\n") == 0 &&
+	    pat("^.$", "\\r") == 0 && pat("^.$", "\\u2028") == 0 &&
+	    pat("^.$", "\\u0085") == 1, "\\v is one character; . as ECMA has it");
+	T_OK(pat("^\\\\u{1F600}\\\\x41\\\\u0042\\\\cJ$",
+	    "\\ud83d\\ude00AB\\n") == 1 &&
+	    pat("^\\\\ud83d\\\\ude00$", "\\ud83d\\ude00") == 1 &&
+	    pat("^\\\\ud83d$", "x") == 0, "\\u, \\x, \\c and surrogate pairs");
+	refused("{\"pattern\": \"(?<=a+)b\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "a variable-length lookbehind is refused (PCRE2 10.42)");
+	refused("{\"pattern\": \"a{70000}\"}", JS_ERR_UNSUPPORTED, "/pattern",
+	    "a count above 65535 is refused");
+	refused("{\"patternProperties\": {\"^x(?<=x+)\": {}}}",
+	    JS_ERR_UNSUPPORTED, "/patternProperties/^x(?<=x+)",
 	    "patternProperties regex refused at its key");
+	refused("{\"pattern\": \"\\\\a\"}", JS_ERR_INVALID, "/pattern",
+	    "\\a is no ECMA-262 escape");
+	refused("{\"pattern\": \"(?i)a\"}", JS_ERR_INVALID, "/pattern",
+	    "inline flags are not ECMA-262");
+	refused("{\"pattern\": \"(?P<n>a)\"}", JS_ERR_INVALID, "/pattern",
+	    "Python's named groups are not ECMA-262");
+	refused("{\"pattern\": \"(a)\\\\2\"}", JS_ERR_INVALID, "/pattern",
+	    "a backreference to no group");
+	refused("{\"pattern\": \"\\\\k<x>(?<y>a)\"}", JS_ERR_INVALID,
+	    "/pattern", "a named reference to no group");
+	refused("{\"pattern\": \"(?=a)*\"}", JS_ERR_INVALID, "/pattern",
+	    "a repeated lookahead");
+	refused("{\"pattern\": \"\\\\p{Foo=Bar}\"}", JS_ERR_INVALID,
+	    "/pattern", "an unknown property name");
 	refused("{\"pattern\": \"a{\"}", JS_ERR_INVALID, "/pattern",
 	    "lone { is invalid in unicode mode");
 	refused("{\"pattern\": \"[z-a]\"}", JS_ERR_INVALID, "/pattern",
 	    "reversed range invalid");
 	refused("{\"pattern\": \"\\\\q\"}", JS_ERR_INVALID, "/pattern",
 	    "unknown escape invalid");
-	refused("{\"pattern\": \"(?=a\"}", JS_ERR_INVALID, "/pattern",
+	refused("{\"pattern\": \"a{70000}(\"}", JS_ERR_INVALID, "/pattern",
 	    "unsupported and invalid: invalid wins");
 
 	T_OK(compile("{\"patternProperties\": {\"^x_\": {\"type\": "
@@ -388,6 +421,153 @@ test_patterns(void)
 	    json_object_array_length(errs) == 2,
 	    "patternProperties and additionalProperties errors");
 	json_object_put(errs);
+	js_free(s);
+}
+
+/* Counts its calls; says stop from the n-th on. */
+struct stop_after {
+	int	calls;
+	int	n;
+};
+
+static int
+stop_after(void *arg)
+{
+	struct stop_after *sa = arg;
+
+	return ++sa->calls >= sa->n;
+}
+
+/* A JSON string of n copies of c, then the text end. */
+static struct json_object *
+long_string(size_t n, char c, const char *end)
+{
+	struct json_object *o;
+	size_t e = strlen(end);
+	char *b = malloc(n + e + 1);
+
+	memset(b, c, n);
+	memcpy(b + n, end, e + 1);
+	o = json_object_new_string(b);
+	free(b);
+	return o;
+}
+
+/*
+ * The denial of service of issue 22: patterns that backtrack without end,
+ * or search quadratically, on long hostile strings. Every one ends with an
+ * answer (refused, or stopped by its caller), never by running on.
+ */
+static void
+test_hostile_patterns(void)
+{
+	struct js_schema *s;
+	struct json_object *errs, *inst, *e, *k;
+	struct stop_after sa;
+	struct js_stop stop = { stop_after, &sa };
+	int ok;
+
+	/* A cheap keyword that fails keeps the pattern from running. */
+	T_OK(compile("{\"type\": \"string\", \"maxLength\": 10,"
+	    " \"pattern\": \"[0-9]+$\"}", &s, NULL) == JS_OK,
+	    "maxLength + pattern compiles");
+	inst = long_string(32768, '1', "x");
+	errs = json_object_new_array();
+	ok = js_validate(s, inst, errs);
+	T_OK(ok == 0 && json_object_array_length(errs) == 1 &&
+	    find_err(errs, "", "maxLength") >= 0,
+	    "32 KB against maxLength 10: the maxLength error alone (the "
+	    "pattern is not run)");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	/* Catastrophic backtracking: PCRE2's match limit ends it. */
+	T_OK(compile("{\"properties\": {\"w\": {\"pattern\": \"(a+)+$\"}}}",
+	    &s, NULL) == JS_OK, "(a+)+$ compiles");
+	inst = json_object_new_object();
+	json_object_object_add(inst, "w", long_string(100000, 'a', "!"));
+	errs = json_object_new_array();
+	ok = js_validate(s, inst, errs);
+	e = json_object_array_get_idx(errs, 0);
+	T_OK(ok == 0 && json_object_array_length(errs) == 1 &&
+	    find_err(errs, "/w", "pattern") >= 0 &&
+	    json_object_object_get_ex(e, "message", &k) &&
+	    strstr(json_object_get_string(k), "too complex") != NULL,
+	    "(a+)+$ on 100 KB: refused as too complex to check, at /w");
+	T_OK(js_validate(s, inst, NULL) == 0, "the same without an error list");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	/* Inside "not" the refusal must not turn into a success. */
+	T_OK(compile("{\"not\": {\"pattern\": \"(a+)+$\"}}", &s, NULL) ==
+	    JS_OK, "not + (a+)+$ compiles");
+	inst = long_string(30, 'a', "!");
+	errs = json_object_new_array();
+	T_OK(js_validate(s, inst, errs) == 0 &&
+	    json_object_array_length(errs) == 1 &&
+	    find_err(errs, "", "pattern") >= 0,
+	    "a limit reached under not refuses the value (one error)");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	T_OK(compile("{\"patternProperties\": {\"(a|aa)+$\": {}}}", &s,
+	    NULL) == JS_OK, "patternProperties (a|aa)+$ compiles");
+	inst = json_object_new_object();
+	json_object_object_add(inst, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
+	    json_object_new_int(1));
+	errs = json_object_new_array();
+	T_OK(js_validate(s, inst, errs) == 0 && find_err(errs,
+	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "patternProperties") >= 0,
+	    "a hostile property name: refused at its path");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	/* Long values that legitimately match still do. */
+	T_OK(compile("{\"pattern\": \"^(?:\\\\d\\\\d)+$\"}", &s, NULL) == JS_OK,
+	    "^(?:\\d\\d)+$ compiles");
+	inst = long_string(65536, '4', "");
+	T_OK(js_validate(s, inst, NULL) == 1,
+	    "64 KB of digit pairs match (the JIT stack grows)");
+	json_object_put(inst);
+	js_free(s);
+
+	/* A caller's stop ends a quadratic search, and a long walk. */
+	T_OK(compile("{\"pattern\": \"[0-9]+$\"}", &s, NULL) == JS_OK,
+	    "[0-9]+$ compiles");
+	inst = long_string(200000, '1', "x");
+	sa.calls = 0;
+	sa.n = 3;
+	errs = json_object_new_array();
+	T_OK(js_validate_until(s, inst, errs, &stop) == JS_STOPPED &&
+	    json_object_array_length(errs) == 0 && sa.calls == 3,
+	    "a stop during a pattern match: JS_STOPPED, no errors");
+	json_object_put(errs);
+	json_object_put(inst);
+	js_free(s);
+
+	T_OK(compile("{\"items\": {\"type\": \"integer\"}}", &s, NULL) ==
+	    JS_OK, "items schema compiles");
+	inst = json_object_new_array();
+	for (int i = 0; i < 10000; i++)
+		json_object_array_add(inst, json_object_new_int(i));
+	sa.calls = 0;
+	sa.n = 2;
+	errs = json_object_new_array();
+	T_OK(js_validate_until(s, inst, errs, &stop) == JS_STOPPED &&
+	    json_object_array_length(errs) == 0 && sa.calls == 2,
+	    "a stop between nodes: JS_STOPPED, no errors");
+	sa.calls = 0;
+	sa.n = 1000000;
+	T_OK(js_validate_until(s, inst, errs, &stop) == 1 &&
+	    json_object_array_length(errs) == 0 && sa.calls == 10000 / 256,
+	    "a stop that never says stop: the usual answer, asked every 256 "
+	    "nodes");
+	json_object_put(errs);
+	json_object_put(inst);
 	js_free(s);
 }
 
@@ -494,6 +674,7 @@ main(void)
 	test_invalid();
 	test_refs();
 	test_patterns();
+	test_hostile_patterns();
 	test_values();
 	test_combinators();
 	return t_done();
