@@ -160,3 +160,13 @@ buf_reset(struct buf *b)
 	b->len = 0;
 	b->data[0] = '\0';
 }
+
+/* Cuts the buffer back to its first len bytes (len <= its length). */
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}

@@ -26,5 +26,6 @@ void	buf_put_json_string(struct buf *, const char *, size_t);
 void	buf_put_llong(struct buf *, long long);
 void	buf_put_copy_text(struct buf *, const char *, size_t);
 void	buf_reset(struct buf *);
+void	buf_truncate(struct buf *, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "jsonschema.h"
 #include "template.h"
+#include "toolcheck.h"
 #include "tools.h"
 
 void
@@ -81,7 +82,8 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		goto fail;
 	}
 	if ((schema = json_object_object_get(doc, "inputSchema")) != NULL &&
-	    js_compile(schema, &p->input_schema, errors) != JS_OK)
+	    js_compile_with(schema, &workflow_schema_options, &p->input_schema,
+	    errors) != JS_OK)
 		goto fail;
 	n = json_object_array_length(order);
 	if ((p->steps = calloc(n ? n : 1, sizeof(*p->steps))) == NULL)

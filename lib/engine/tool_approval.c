@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "jsonschema.h"
+#include "toolcheck.h"
 #include "tools.h"
 
 /*
@@ -40,7 +41,7 @@ tool_approval_compile(struct json_object *config, const char *path,
 	}
 	if (form != NULL) {
 		sub = json_object_new_array();
-		if (js_compile(form, &s, sub) != JS_OK) {
+		if (js_compile_with(form, &workflow_schema_options, &s, sub) != JS_OK) {
 			char p[128];
 			snprintf(p, sizeof(p), "%s/form", path);
 			errs_merge(errors, sub, p);

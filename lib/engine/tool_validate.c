@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "jsonschema.h"
+#include "toolcheck.h"
 #include "tools.h"
 
 /* The JSON types a rule accepts, as bits; a number that is not an integer
@@ -207,7 +208,7 @@ tool_validate_compile(struct json_object *config, const char *path,
 	if ((v = json_object_object_get(config, "schema")) != NULL) {
 		/* Compiled alone first, so its errors carry its own paths. */
 		struct json_object *sub = json_object_new_array();
-		if (js_compile(v, &js, sub) == JS_OK)
+		if (js_compile_with(v, &workflow_schema_options, &js, sub) == JS_OK)
 			js_free(js);
 		js = NULL;
 		snprintf(p, sizeof(p), "%s/schema", path);
@@ -225,7 +226,7 @@ tool_validate_compile(struct json_object *config, const char *path,
 		goto out;  /* each part's errors are listed; no combined ones */
 	json_object_object_add(all, "allOf", list);
 	list = NULL;
-	if (js_compile(all, &js, errors) != JS_OK)
+	if (js_compile_with(all, &workflow_schema_options, &js, errors) != JS_OK)
 		goto out;
 	*compiled = js;
 	rc = 0;

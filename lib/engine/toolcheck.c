@@ -9,6 +9,12 @@
 #include "toolcheck.h"
 #include "tools.h"
 
+const struct js_options workflow_schema_options = {
+	.assert_formats = 1,
+	.load = NULL,
+	.load_arg = NULL,
+};
+
 struct catalog {
 	struct js_schema	*config[TOOL__MAX];
 	char			*json;   /* GET /api/v1/tools, rendered once */
@@ -145,7 +151,7 @@ schema_check(struct json_object *schema, const char *path,
 		return;
 	}
 	sub = json_object_new_array();
-	if (js_compile(schema, &js, sub) == JS_OK)
+	if (js_compile_with(schema, &workflow_schema_options, &js, sub) == JS_OK)
 		js_free(js);
 	errs_merge(errors, sub, path);
 	json_object_put(sub);

@@ -11,6 +11,15 @@
 #include "tooltype.h"
 
 struct catalog;
+struct js_options;
+
+/*
+ * How every JSON Schema of a workflow is compiled (inputSchema, outputSchema,
+ * a validate step's schema and rules): "format" is asserted, so an "email"
+ * rule refuses "nope" and an unknown format is refused at save; no loader,
+ * so nothing outside the document is ever fetched.
+ */
+extern const struct js_options workflow_schema_options;
 
 struct catalog	*catalog_new(void);
 void		 catalog_free(struct catalog *);

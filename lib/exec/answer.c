@@ -19,6 +19,7 @@
 #include "json.h"
 #include "jsonschema.h"
 #include "scopes.h"
+#include "toolcheck.h"
 
 #define NOTES_MAX	2000
 
@@ -128,7 +129,7 @@ response_fits(struct json_object *spec, struct json_object *response,
 		arena_free(&a);
 		return refuse(out, EXA_INVALID, "the response is not one of the options");
 	}
-	if (js_compile(form, &s, NULL) != JS_OK)
+	if (js_compile_with(form, &workflow_schema_options, &s, NULL) != JS_OK)
 		return refuse(out, EXA_INVALID, "the intervention's form does not compile");
 	errs = json_object_new_array();
 	ok = js_validate(s, response, errs);

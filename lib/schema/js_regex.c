@@ -1011,7 +1011,9 @@ js_regex_match(struct js_matcher *m, const struct js_regex *re,
 	}
 	if (rc >= 0)
 		return JS_RX_MATCH;
-	if (rc == PCRE2_ERROR_NOMATCH)
+	/* Not UTF-8 (json-c's own parser lets that through): no match. */
+	if (rc == PCRE2_ERROR_NOMATCH ||
+	    (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return JS_RX_NOMATCH;
 	if (m->stopped)
 		return JS_RX_STOPPED;

@@ -66,7 +66,7 @@ struct js_matcher {
 	int		 stopped;
 };
 
-/* Matches s[0..n) (well-formed UTF-8) anywhere, as ECMA-262 does. */
+/* Matches s[0..n) anywhere, as ECMA-262 does (a string not UTF-8: no match). */
 enum js_rx_result js_regex_match(struct js_matcher *, const struct js_regex *,
 		    const char *s, size_t n);
 

@@ -1,8 +1,12 @@
 /*
  * JSON Schema draft 2020-12 validator: a schema is compiled once into an
  * immutable tree (regexes precompiled), then validated against many
- * instances. Keywords outside the supported set are refused at compile time,
- * never ignored. Depends on libc, json-c, PCRE2 and lib/base.
+ * instances. Every keyword of the draft is implemented ($ref, $dynamicRef,
+ * $anchor, $id, $vocabulary, unevaluated*, format as annotation or
+ * assertion); a keyword of no vocabulary is refused at compile time, never
+ * ignored. Nothing is ever fetched: a reference outside the document is
+ * only given to the caller's loader, if any. Depends on libc, json-c,
+ * PCRE2 and lib/base. The files: lib/schema/js_int.h.
  */
 #ifndef ORX_JSONSCHEMA_H
 #define ORX_JSONSCHEMA_H
@@ -31,11 +35,35 @@ extern const char *const js_status_names[JS_ERR__MAX];
  * Compiles schema (borrowed; nothing in the result points into it) into *out
  * (the caller frees it with js_free). On failure *out is NULL, and if errors
  * is a json array, one {"path", "message"} object is appended per problem,
- * "path" being a JSON pointer into the schema. When problems of several
- * kinds are found, JS_ERR_NOMEM wins, then JS_ERR_INVALID.
+ * "path" being a JSON pointer into the schema (prefixed "<uri>#" inside a
+ * document the loader gave). When problems of several kinds are found,
+ * JS_ERR_INVALID wins over JS_ERR_UNSUPPORTED.
+ *
+ * "format" is an annotation, as draft 2020-12 has it by default, unless the
+ * schema's meta-schema takes the format-assertion vocabulary.
  */
 enum js_status	js_compile(struct json_object *schema,
 		    struct js_schema **out, struct json_object *errors);
+
+/*
+ * Gives the document at uri (absolute, without a fragment), a new
+ * reference the compiled schema keeps; or NULL. For $ref, $dynamicRef and
+ * $schema (a meta-schema's $vocabulary) naming no resource of the schema.
+ */
+typedef struct json_object *(*js_loader_fn)(void *arg, const char *uri);
+
+struct js_options {
+	/* "format" asserts, as under the format-assertion vocabulary (an
+	 * unknown format is then refused at compile time). */
+	int		 assert_formats;
+	js_loader_fn	 load;		/* NULL: nothing outside the schema */
+	void		*load_arg;
+};
+
+/* js_compile with options (opt may be NULL: js_compile's defaults). */
+enum js_status	js_compile_with(struct json_object *schema,
+		    const struct js_options *opt, struct js_schema **out,
+		    struct json_object *errors);
 
 /*
  * Validates instance (borrowed) against a compiled schema: 1 if valid, 0 if

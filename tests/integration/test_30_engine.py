@@ -194,15 +194,15 @@ def test_validate_rules_and_schema(s):
     got = {(e["path"], e["keyword"]) for e in r.json["error"]["details"]}
     assert {("/email", "required"), ("/age", "minimum"), ("/code", "pattern"),
             ("/size", "enum")} <= got, got
-    # Unknown rules and unsupported schema keywords are refused at save time.
+    # Unknown rules and unknown schema keywords are refused at save time.
     bad = {"name": "x", "tools": [{"toolId": "v", "type": "validate",
-           "config": {"rules": {"a": ["telepathy"]}, "schema": {"$dynamicRef": "#x"}}}],
+           "config": {"rules": {"a": ["telepathy"]}, "schema": {"requird": ["a"]}}}],
            "executionOrder": ["v"]}
     r = s.post("/mcp/servers", bad)
     assert r.status == 400, r
     paths = {e["path"] for e in r.json["error"]["details"]}
     assert "/tools/0/config/rules/a/0" in paths, paths
-    assert any(p.startswith("/tools/0/config") and "dynamicRef" in e["message"]
+    assert any(p == "/tools/0/config/schema/requird" and "requird" in e["message"]
                for e in r.json["error"]["details"] for p in [e["path"]]), r.json
 
 

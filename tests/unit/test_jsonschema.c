@@ -46,6 +46,22 @@ find_err(struct json_object *errs, const char *path, const char *kw)
 	return -1;
 }
 
+/* As the engine compiles workflow schemas: format asserted. */
+static const struct js_options asserting = { 1, NULL, NULL };
+
+/* The message of the error at path for keyword kw, or NULL. */
+static const char *
+message(struct json_object *errs, const char *path, const char *kw)
+{
+	struct json_object *m;
+	int i = find_err(errs, path, kw);
+
+	if (i < 0 || !json_object_object_get_ex(json_object_array_get_idx(errs,
+	    (size_t)i), "message", &m))
+		return NULL;
+	return json_object_get_string(m);
+}
+
 /* Compiles text; returns the status, errors (if wanted) in *errs. */
 static enum js_status
 compile(const char *text, struct js_schema **s, struct json_object **errs)
@@ -54,7 +70,7 @@ compile(const char *text, struct js_schema **s, struct json_object **errs)
 	struct json_object *e = json_object_new_array();
 	enum js_status st;
 
-	st = js_compile(schema, s, e);
+	st = js_compile_with(schema, &asserting, s, e);
 	json_object_put(schema);
 	if (errs != NULL)
 		*errs = e;
@@ -148,6 +164,18 @@ test_signup(void)
 	    "unknown field reported at /extra (additionalProperties)");
 	T_OK(json_object_array_length(errs) == 8,
 	    "exactly 8 errors (got %zu)", json_object_array_length(errs));
+	T_STR(message(errs, "/password", "minLength"),
+	    "must be at least 8 characters long", "minLength in words");
+	T_STR(message(errs, "/email", "format"), "must be an email address",
+	    "format in words");
+	T_STR(message(errs, "/age", "type"), "must be an integer",
+	    "type in words");
+	T_STR(message(errs, "/age", "minimum"), "must be at least 13",
+	    "minimum in words");
+	T_STR(message(errs, "/extra", "additionalProperties"),
+	    "is not an allowed property", "additionalProperties in words");
+	T_STR(message(errs, "/tags", "uniqueItems"), "must not contain the "
+	    "same item twice (items 0 and 2 are equal)", "uniqueItems in words");
 	T_OK(js_validate(s, json_object_array_get_idx(errs, 0), NULL) == 0,
 	    "validate without an error list");
 	json_object_put(errs);
@@ -183,24 +211,17 @@ test_refusals(void)
 	struct js_schema *s;
 	struct json_object *errs;
 
-	refused("{\"properties\": {\"a\": {\"unevaluatedProperties\": false}}}",
-	    JS_ERR_UNSUPPORTED, "/properties/a/unevaluatedProperties",
-	    "unevaluatedProperties refused");
 	refused("{\"type\": \"object\", \"foo\": 1}", JS_ERR_UNSUPPORTED,
 	    "/foo", "made-up keyword refused");
-	refused("{\"$defs\": {\"x\": {\"$anchor\": \"x\"}}}",
-	    JS_ERR_UNSUPPORTED, "/$defs/x/$anchor", "$anchor refused");
 	refused("{\"$ref\": \"https://example.com/other.json\"}",
-	    JS_ERR_UNSUPPORTED, "/$ref", "remote $ref refused");
-	refused("{\"$ref\": \"#foo\"}", JS_ERR_UNSUPPORTED, "/$ref",
-	    "anchor $ref refused");
-	refused("{\"allOf\": [{\"$id\": \"inner.json\", \"$ref\": \"#/x\"}]}",
-	    JS_ERR_UNSUPPORTED, "/allOf/0/$ref",
-	    "$ref under an inner $id refused");
-	refused("{\"$dynamicRef\": \"#meta\"}", JS_ERR_UNSUPPORTED,
-	    "/$dynamicRef", "$dynamicRef refused");
-	refused("{\"format\": \"hostname\"}", JS_ERR_UNSUPPORTED, "/format",
-	    "unimplemented format refused");
+	    JS_ERR_UNSUPPORTED, "/$ref", "remote $ref refused (nothing is "
+	    "fetched)");
+	refused("{\"$schema\": \"https://example.com/my-meta\"}",
+	    JS_ERR_UNSUPPORTED, "/$schema", "unknown meta-schema refused");
+	refused("{\"format\": \"emial\"}", JS_ERR_UNSUPPORTED, "/format",
+	    "an unknown format, asserted, is refused");
+	refused("{\"format\": \"idn-hostname\"}", JS_ERR_UNSUPPORTED,
+	    "/format", "a format that cannot be asserted here is refused");
 	refused("{\"$schema\": \"http://json-schema.org/draft-07/schema#\"}",
 	    JS_ERR_UNSUPPORTED, "/$schema", "other drafts refused");
 	refused("{\"dependencies\": {}}", JS_ERR_UNSUPPORTED, "/dependencies",
@@ -248,6 +269,16 @@ test_invalid(void)
 	    "dangling $ref");
 	refused("{\"$ref\": \"#/a~2b\"}", JS_ERR_INVALID, "/$ref",
 	    "bad ~ escape in $ref");
+	refused("{\"$ref\": \"#foo\"}", JS_ERR_INVALID, "/$ref",
+	    "a $ref to an anchor nobody has");
+	refused("{\"$defs\": {\"a\": {\"$id\": \"https://x.example/a#b\"}}}",
+	    JS_ERR_INVALID, "/$defs/a/$id", "an $id with a fragment");
+	refused("{\"$defs\": {\"a\": {\"$id\": \"https://x.example/a\"},"
+	    " \"b\": {\"$id\": \"https://x.example/a\"}}}", JS_ERR_INVALID,
+	    "/$defs/b/$id", "one $id for two schemas");
+	refused("{\"$defs\": {\"a\": {\"$anchor\": \"1a\"}}}",
+	    JS_ERR_INVALID, "/$defs/a/$anchor", "an anchor that is no name");
+
 	refused("{\"properties\": {\"a\": {\"pattern\": \"(\"}}}",
 	    JS_ERR_INVALID, "/properties/a/pattern", "unbalanced pattern");
 	/* Invalid wins over unsupported. */
@@ -571,6 +602,133 @@ test_hostile_patterns(void)
 	js_free(s);
 }
 
+/* A loader for the tests: a few documents by URI. */
+static struct json_object *
+test_loader(void *arg, const char *uri)
+{
+	static const char *const docs[][2] = {
+		{ "https://x.example/int.json",
+		  "{\"$defs\": {\"i\": {\"type\": \"integer\"}}, \"$anchor\": \"top\","
+		  " \"$ref\": \"#/$defs/i\"}" },
+		/* A dialect without the validation vocabulary. */
+		{ "https://x.example/meta/no-validation",
+		  "{\"$vocabulary\": {"
+		  "\"https://json-schema.org/draft/2020-12/vocab/core\": true,"
+		  "\"https://json-schema.org/draft/2020-12/vocab/applicator\": true}}" },
+		{ "https://x.example/meta/formats",
+		  "{\"$vocabulary\": {"
+		  "\"https://json-schema.org/draft/2020-12/vocab/core\": true,"
+		  "\"https://json-schema.org/draft/2020-12/vocab/format-assertion\": true}}" },
+		{ "https://x.example/meta/odd",
+		  "{\"$vocabulary\": {\"https://x.example/vocab/odd\": true}}" },
+	};
+	int *calls = arg;
+
+	(*calls)++;
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+		if (strcmp(uri, docs[i][0]) == 0)
+			return parse(docs[i][1]);
+	return NULL;
+}
+
+/* Whether the schema compiled with opt accepts instance (1, 0, -1). */
+static int
+accepts_with(const struct js_options *opt, const char *schema,
+    const char *instance)
+{
+	struct json_object *sch = parse(schema), *inst = parse(instance);
+	struct js_schema *s;
+	int ok = -1;
+
+	if (js_compile_with(sch, opt, &s, NULL) == JS_OK) {
+		ok = js_validate(s, inst, NULL);
+		js_free(s);
+	}
+	json_object_put(sch);
+	json_object_put(inst);
+	return ok;
+}
+
+/* The keywords the POSIX-era validator refused: all of draft 2020-12. */
+static void
+test_draft_2020(void)
+{
+	struct js_options loading = { 0, test_loader, NULL };
+	struct js_schema *s;
+	struct json_object *errs;
+	int calls = 0;
+	const char *tree =
+	    "{\"$id\": \"https://x.example/strict\", \"$dynamicAnchor\": \"node\","
+	    " \"$ref\": \"tree\", \"unevaluatedProperties\": false,"
+	    " \"$defs\": {\"tree\": {\"$id\": \"tree\", \"$dynamicAnchor\": \"node\","
+	    "   \"type\": \"object\", \"properties\": {\"data\": true,"
+	    "   \"children\": {\"type\": \"array\","
+	    "                  \"items\": {\"$dynamicRef\": \"#node\"}}}}}}";
+
+	loading.load_arg = &calls;
+	T_OK(compile("{\"properties\": {\"a\": {}}, \"allOf\": [{\"properties\":"
+	    " {\"b\": {}}}], \"unevaluatedProperties\": false}", &s, NULL) ==
+	    JS_OK, "unevaluatedProperties compiles");
+	T_OK(check(s, "{\"a\": 1, \"b\": 2}", &errs) == 1,
+	    "properties seen through allOf are evaluated");
+	json_object_put(errs);
+	T_OK(check(s, "{\"a\": 1, \"c\": 3}", &errs) == 0 &&
+	    json_object_array_length(errs) == 1 &&
+	    find_err(errs, "/c", "unevaluatedProperties") >= 0,
+	    "an unevaluated property is reported at its path");
+	T_STR(message(errs, "/c", "unevaluatedProperties"),
+	    "is not an allowed property", "unevaluatedProperties in words");
+	json_object_put(errs);
+	js_free(s);
+	T_OK(accepts("{\"anyOf\": [{\"prefixItems\": [true]}, {\"prefixItems\":"
+	    " [true, true]}], \"unevaluatedItems\": false}", "[1, 2]") == 1 &&
+	    accepts("{\"anyOf\": [{\"prefixItems\": [true]}, {\"prefixItems\":"
+	    " [true, {\"type\": \"string\"}]}], \"unevaluatedItems\": false}",
+	    "[1, 2]") == 0, "unevaluatedItems: only passing branches count");
+	T_OK(accepts("{\"not\": {\"not\": {\"properties\": {\"a\": true}}},"
+	    " \"unevaluatedProperties\": false}", "{\"a\": 1}") == 0,
+	    "annotations under not are dropped");
+
+	T_OK(accepts("{\"$ref\": \"#i\", \"$defs\": {\"x\": {\"$anchor\": \"i\","
+	    " \"type\": \"integer\"}}}", "1.5") == 0 &&
+	    accepts("{\"$ref\": \"#i\", \"$defs\": {\"x\": {\"$anchor\": \"i\","
+	    " \"type\": \"integer\"}}}", "2") == 1, "$anchor");
+	T_OK(accepts("{\"$id\": \"https://x.example/root/a.json\", \"$ref\":"
+	    " \"b/c.json\", \"$defs\": {\"c\": {\"$id\": \"b/c.json\","
+	    " \"minimum\": 5}}}", "4") == 0, "$id resolved against its parent");
+	T_OK(accepts(tree, "{\"children\": [{\"data\": 1}]}") == 1 &&
+	    accepts(tree, "{\"children\": [{\"daat\": 1}]}") == 0,
+	    "$dynamicRef extends a recursive schema (strict tree)");
+
+	T_OK(accepts("{\"format\": \"email\"}", "\"nope\"") == 0 &&
+	    accepts_with(NULL, "{\"format\": \"email\"}", "\"nope\"") == 1 &&
+	    accepts_with(NULL, "{\"format\": \"emial\"}", "\"nope\"") == 1,
+	    "format asserts with the option, is an annotation without");
+
+	T_OK(accepts_with(&loading, "{\"$ref\": \"https://x.example/int.json\"}",
+	    "1.5") == 0 && accepts_with(&loading,
+	    "{\"$ref\": \"https://x.example/int.json#top\"}", "3") == 1,
+	    "a loaded document, and its anchor");
+	T_OK(accepts_with(&loading, "{\"$schema\": "
+	    "\"https://x.example/meta/no-validation\", \"properties\":"
+	    " {\"n\": {\"minimum\": 10}}, \"additionalProperties\": false}",
+	    "{\"n\": 1}") == 1 && accepts_with(&loading, "{\"$schema\": "
+	    "\"https://x.example/meta/no-validation\", \"properties\":"
+	    " {\"n\": {\"minimum\": 10}}, \"additionalProperties\": false}",
+	    "{\"m\": 1}") == 0,
+	    "$vocabulary: validation off, applicators on");
+	T_OK(accepts_with(&loading, "{\"$schema\": "
+	    "\"https://x.example/meta/formats\", \"format\": \"ipv4\"}",
+	    "\"1.2.3\"") == 0, "the format-assertion vocabulary asserts");
+	T_OK(accepts_with(&loading, "{\"$schema\": \"https://x.example/meta/odd\"}",
+	    "1") == -1, "a required unknown vocabulary is refused");
+	calls = 0;
+	T_OK(accepts_with(&loading, "{\"allOf\": [{\"$ref\": "
+	    "\"https://x.example/none\"}, {\"$ref\": \"https://x.example/none#/a\"}]}",
+	    "1") == -1 && calls == 1,
+	    "a document the loader has not is asked for once, then refused");
+}
+
 static void
 test_values(void)
 {
@@ -673,6 +831,7 @@ main(void)
 	test_refusals();
 	test_invalid();
 	test_refs();
+	test_draft_2020();
 	test_patterns();
 	test_hostile_patterns();
 	test_values();
