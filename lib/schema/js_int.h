@@ -6,7 +6,8 @@
  *   js_resolve.c   URIs (RFC 3986), JSON pointers, resources, $ref targets
  *   js_validate.c  js_validate_until(), annotations, the dynamic scope
  *   js_format.c    the "format" checks
- *   js_regex.c     ECMA-262 patterns on PCRE2
+ *   js_ecma.c      ECMA-262 patterns rewritten as PCRE2 patterns
+ *   js_regex.c     compiling and matching them on PCRE2, under limits
  *   js_value.c     numbers and JSON equality
  *
  * A compiled schema lives in one arena (struct js_schema.arena): nodes,

@@ -1,10 +1,10 @@
 /*
  * The regular expressions of JSON Schema (ECMA-262, unicode mode) on PCRE2.
  *
- * A pattern is parsed as ECMA-262 and rewritten into the PCRE2 syntax that
- * means the same (\d, \w, \s and "." by their ECMA definitions, escapes as
- * \x{...}), then compiled once, with JIT where the machine allows it. A
- * match runs under limits: PCRE2's match limit (backtracking per starting
+ * A pattern is parsed as ECMA-262 and rewritten into the PCRE2 syntax
+ * that means the same (js_ecma.c: \d, \w, \s and "." by their ECMA
+ * definitions, escapes as \x{...}), then compiled once, with JIT where the
+ * machine allows it (js_regex.c). A match runs under limits: PCRE2's match limit (backtracking per starting
  * position), a heap limit, a bounded JIT stack, and a callout at every
  * starting position that asks the caller whether to stop (its deadline).
  * So no pattern and no subject can hold the CPU past those bounds.
@@ -38,6 +38,16 @@ enum js_status	 js_regex_compile(const char *src, size_t n,
 
 /* Whether src[0..n) is an ECMA-262 pattern (the "regex" format). */
 int		 js_regex_valid(const char *src, size_t n);
+
+/*
+ * Rewrites the ECMA-262 pattern src[0..n) into the PCRE2 pattern that
+ * means the same (*out, allocated from a); js_ecma.c. Returns JS_OK, or
+ * JS_ERR_INVALID / JS_ERR_UNSUPPORTED with a sentence in msg.
+ */
+struct arena;
+struct buf;
+enum js_status	 js_ecma_to_pcre2(struct arena *a, const char *src, size_t n,
+		    struct buf *out, char *msg, size_t msgsz);
 
 /* The pattern as written. */
 const char	*js_regex_source(const struct js_regex *);
