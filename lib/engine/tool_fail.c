@@ -101,3 +101,41 @@ tool_fail_deadline(struct tool_ctx *ctx)
 	    "%s was stopped at its limit of %ld ms", ctx->step->name,
 	    ctx->env->cfg->step_timeout_ms);
 }
+
+/*
+ * Fails a step with a validation's errors (taken: they become the details,
+ * each {path, keyword, message}) and a message that says the first of them
+ * in words, then how many there are: "email must be an email address;
+ * password must be at least 8 characters long (2 problems)". whole names
+ * the value at path "".
+ */
+int
+tool_fail_invalid(struct tool_ctx *ctx, const char *code,
+    struct json_object *errors, const char *whole)
+{
+	char msg[sizeof(ctx->err_msg)];
+	size_t n = json_object_array_length(errors), i, len = 0;
+	int w;
+
+	msg[0] = '\0';
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(errors, i);
+		const char *path = json_get_str(e, "path");
+		const char *m = json_get_str(e, "message");
+
+		if (path == NULL || m == NULL)
+			continue;
+		/* Room for this one and the count? */
+		w = snprintf(msg + len, sizeof(msg) - len, "%s%s %s",
+		    len ? "; " : "", path[0] ? path + 1 : whole, m);
+		if (w < 0 || (size_t)w + 24 >= sizeof(msg) - len) {
+			msg[len] = '\0';
+			break;
+		}
+		len += (size_t)w;
+	}
+	snprintf(msg + len, sizeof(msg) - len, "%s(%zu problem%s)",
+	    len ? " " : "", n, n == 1 ? "" : "s");
+	ctx->err_details = errors;
+	return tool_fail(ctx, 400, code, "%s", msg);
+}

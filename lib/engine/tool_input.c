@@ -16,14 +16,8 @@ tool_input_run(struct tool_ctx *ctx)
 			json_object_put(errors);
 			return tool_fail_deadline(ctx);
 		}
-		if (!ok) {
-			ctx->err_details = errors;
-			size_t n = json_object_array_length(errors);
-
-			return tool_fail(ctx, 400, "invalid_input",
-			    "the input does not match the input schema (%zu problem%s)",
-			    n, n == 1 ? "" : "s");
-		}
+		if (!ok)
+			return tool_fail_invalid(ctx, "invalid_input", errors, "the input");
 		json_object_put(errors);
 	}
 	ctx->output = input != NULL ? json_object_get(input) : NULL;

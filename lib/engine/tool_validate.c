@@ -259,12 +259,8 @@ tool_validate_run(struct tool_ctx *ctx)
 		json_object_put(errors);
 		return tool_fail_deadline(ctx);
 	}
-	if (!ok) {
-		ctx->err_details = errors;
-		return tool_fail(ctx, 400, "validation_failed",
-		    "%zu field%s invalid", json_object_array_length(errors),
-		    json_object_array_length(errors) == 1 ? " is" : "s are");
-	}
+	if (!ok)
+		return tool_fail_invalid(ctx, "validation_failed", errors, "the value");
 	json_object_put(errors);
 	ctx->output = json_object_new_object();
 	json_add_new(ctx->output, "valid", json_object_new_boolean(1));

@@ -55,6 +55,8 @@ int	tool_fail(struct tool_ctx *, int status, const char *code,
 /* A step's deadline while it computes: the js_stop of a validation. */
 int	tool_past_deadline(void *ctx);
 int	tool_fail_deadline(struct tool_ctx *);
+int	tool_fail_invalid(struct tool_ctx *, const char *code,
+	    struct json_object *errors, const char *whole);
 int	tool_tx(struct tool_ctx *);
 void	duplicate_field(PGresult *, char *out, size_t outsz);
 int	tool_duplicate(struct tool_ctx *, PGresult *, const char *collection);

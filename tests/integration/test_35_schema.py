@@ -86,3 +86,74 @@ def test_a_step_deadline_stops_a_long_validation(s):
         assert r.status == 400 and r.json["error"]["code"] == "invalid_input", r
     finally:
         s.reconfigure("runtime", {})
+
+
+# A schema that uses what the validator once refused at save: $defs with
+# $anchor and $dynamicAnchor, $ref, $dynamicRef, unevaluatedProperties.
+RICH = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://orchestrix.example/schemas/order",
+    "type": "object",
+    "required": ["email", "items"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "items": {"type": "array", "minItems": 1, "items": {"$dynamicRef": "#item"}},
+    },
+    "allOf": [{"$ref": "#contact"}],
+    "unevaluatedProperties": False,
+    "$defs": {
+        "contact": {"$anchor": "contact",
+                    "properties": {"phone": {"type": "string", "pattern": "^\\+[0-9]{6,15}$"}}},
+        "item": {"$dynamicAnchor": "item", "type": "object", "required": ["sku"],
+                 "properties": {"sku": {"type": "string", "minLength": 3}}},
+    },
+}
+
+
+def test_draft_2020_keywords_saved_and_enforced(s):
+    doc = {"name": "Orders", "inputSchema": RICH,
+           "tools": [{"toolId": "input", "name": "Input", "type": "input", "config": {}},
+                     {"toolId": "response", "name": "Respond", "type": "response",
+                      "config": {"status": 201, "body": {"ok": True}}}],
+           "executionOrder": ["input", "response"]}
+    r = s.post("/mcp/servers", doc)
+    assert r.status == 201, r
+    sid = r.json["serverId"]
+    assert s.post(f"/mcp/servers/{sid}/runtime/start").status == 200
+    good = {"email": "ann@example.com", "phone": "+3312345678", "items": [{"sku": "abc"}]}
+    # A run answers with the workflow's own status.
+    r = s.post(f"/mcp/servers/{sid}/run", {"input": good})
+    assert r.status == 201 and r.json["status"] == "succeeded", r
+    bad = {"email": "nope", "phone": "12", "items": [{"sku": "x"}], "coupon": "FREE"}
+    r = s.post(f"/mcp/servers/{sid}/run", {"input": bad})
+    assert r.status == 400 and r.json["status"] == "failed", r
+    err = r.json["error"]
+    assert err["code"] == "invalid_input", err
+    got = {(d["path"], d["keyword"]): d["message"] for d in err["details"]}
+    assert got == {
+        ("/email", "format"): "must be an email address",
+        ("/phone", "pattern"): "must match the pattern \"^\\+[0-9]{6,15}$\"",
+        ("/items/0/sku", "minLength"): "must be at least 3 characters long",
+        ("/coupon", "unevaluatedProperties"): "is not an allowed property",
+    }, got
+    # The message says it in words, field by field.
+    assert err["message"].startswith("email must be an email address; "), err
+    assert "items/0/sku must be at least 3 characters long" in err["message"], err
+    assert err["message"].endswith(" (4 problems)"), err
+    # Deployed, the public endpoint answers the same 400.
+    r = s.post(f"/mcp/servers/{sid}/deploy", {"ownerId": "alice"})
+    assert r.status == 200, r
+    path = urllib.parse.urlparse(r.json["endpoint"]).path
+    r = call(s, path, bad)
+    assert r.status == 400 and r.json["error"]["message"] == err["message"], r
+    assert call(s, path, good).status == 201
+
+
+def test_a_schema_never_fetches_anything(s):
+    doc = {"name": "Remote", "inputSchema": {"$ref": "https://json-schema.org/draft/2020-12/schema"},
+           "tools": [{"toolId": "r", "name": "R", "type": "response", "config": {}}],
+           "executionOrder": ["r"]}
+    r = s.post("/mcp/servers", doc)
+    assert r.status == 400 and r.json["error"]["code"] == "validation_failed", r
+    (d,) = r.json["error"]["details"]
+    assert d["path"] == "/inputSchema/$ref" and "none is ever fetched" in d["message"], d
