@@ -1,9 +1,12 @@
 /*
- * Fuzz harness: JSON Schema compilation and validation (lib/schema/jsonschema.c).
- * The input is a schema, optionally followed by a NUL byte and an
- * instance. The schema is compiled as a workflow's inputSchema would be;
- * when it compiles, the instance (if it parses) and a fixed set of
- * instances of every JSON type are validated against it.
+ * Fuzz harness: JSON Schema compilation and validation (lib/schema/). The
+ * input is a schema, optionally followed by a NUL byte and an instance.
+ * The schema is compiled as a workflow's inputSchema is (format asserted),
+ * with a loader that knows a few documents (so $ref, $dynamicRef and
+ * $schema may reach a document outside it, and a meta-schema's
+ * $vocabulary); when it compiles, the instance (if it parses) and a fixed
+ * set of instances of every JSON type are validated against it, with and
+ * without an error list, and once more with a stop that says stop.
  */
 #include <string.h>
 
@@ -22,6 +25,42 @@ static const char *const fixed[] = {
 	"{\"email\":\"a@example.com\",\"password\":\"hunter22\",\"tags\":[\"x\"],\"n\":3}",
 	"{\"a\":{\"b\":{\"c\":[1,2,{\"d\":\"e\"}]}}}",
 };
+
+/* What the loader knows: a remote schema, and two meta-schemas. */
+static const char *const docs[][2] = {
+	{ "https://fuzz.example/doc",
+	  "{\"$id\": \"https://fuzz.example/doc\", \"$dynamicAnchor\": \"node\","
+	  " \"$defs\": {\"s\": {\"$anchor\": \"s\", \"type\": \"string\"}},"
+	  " \"properties\": {\"kids\": {\"items\": {\"$dynamicRef\": \"#node\"}}}}" },
+	{ "https://fuzz.example/meta",
+	  "{\"$vocabulary\": {"
+	  "\"https://json-schema.org/draft/2020-12/vocab/core\": true,"
+	  "\"https://json-schema.org/draft/2020-12/vocab/applicator\": true,"
+	  "\"https://json-schema.org/draft/2020-12/vocab/unevaluated\": true,"
+	  "\"https://json-schema.org/draft/2020-12/vocab/format-assertion\": true}}" },
+	{ "https://fuzz.example/odd-meta",
+	  "{\"$vocabulary\": {\"https://fuzz.example/vocab\": false}}" },
+};
+
+static struct json_object *
+loader(void *arg, const char *uri)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		if (strcmp(uri, docs[i][0]) == 0)
+			return json_tokener_parse(docs[i][1]);
+	return NULL;
+}
+
+static const struct js_options options = { 1, loader, NULL };
+
+/* A stop that says stop at once. */
+static int
+stop_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
 
 /* Validates instance: the answer and its errors have the promised shape. */
 static void
@@ -42,6 +81,16 @@ validate(const struct js_schema *s, struct json_object *instance)
 	/* Without an errors array the answer is the same. */
 	FUZZ_ASSERT(js_validate(s, instance, NULL) == ok);
 	json_object_put(errors);
+	/* Stopped, it says so (or answers first) and lists nothing. */
+	{
+		struct js_stop stop = { stop_now, NULL };
+		struct json_object *none = json_object_new_array();
+		int r = js_validate_until(s, instance, none, &stop);
+
+		FUZZ_ASSERT(r == JS_STOPPED ? json_object_array_length(none) == 0 :
+		    r == ok);
+		json_object_put(none);
+	}
 }
 
 int
@@ -60,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_parse_strict(buf, slen, 32, &schema, NULL) != JP_OK)
 		return 0;
 	errors = json_object_new_array();
-	st = js_compile(schema, &s, errors);
+	st = js_compile_with(schema, &options, &s, errors);
 	FUZZ_ASSERT(st >= JS_OK && st < JS_ERR__MAX);
 	if (st != JS_OK) {
 		FUZZ_ASSERT(s == NULL && json_object_array_length(errors) > 0);
