@@ -44,7 +44,13 @@ MAX_BODY=${ORX_MAX_BODY:-1048576}
 log() { printf '%s\n' "$*" >&2; }
 die() { log "stack: $*"; exit 1; }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether process $1 runs: a zombie does not (one whose parent is gone
+# waits for init to reap it, which may take a while).
+running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 1 ;; esac
+}
+alive() { [ -f "$1" ] && running "$(cat "$1")"; }
 
 free_port() {
     /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -179,7 +185,7 @@ program_start() {
     echo $! > "$pidf"
     for _ in $(seq 1 100); do
         listening "$sock" && return 0
-        kill -0 "$(cat "$pidf")" 2>/dev/null || die "$prog exited; see $RUN/log/$prog.log"
+        running "$(cat "$pidf")" || die "$prog exited; see $RUN/log/$prog.log"
         sleep 0.05
     done
     die "$prog did not open $sock"
@@ -252,9 +258,9 @@ stop_pidfile() {
     local pidf=$1 pid
     [ -f "$pidf" ] || return 0
     pid=$(cat "$pidf")
-    if kill -0 "$pid" 2>/dev/null; then
+    if running "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 150); do running "$pid" || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$pidf"

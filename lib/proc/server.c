@@ -541,7 +541,13 @@ server_main(const struct program *p, int argc, char **argv)
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
 	pid_t aux[AUX__MAX] = { 0 };
-	char path[PATH_MAX];  /* a copy: a second reload frees the first config */
+	/*
+	 * The master's own copy: cfg[] holds two generations and each reload
+	 * frees the older one, so nothing kept across reloads may point into
+	 * it (the socket's path once did, and the stop unlinked whatever
+	 * string lay there after two reloads).
+	 */
+	char path[PATH_MAX];
 	sigset_t block, none;
 
 	(void)argc;
@@ -568,7 +574,11 @@ server_main(const struct program *p, int argc, char **argv)
 		return 1;
 	}
 	/* A unix socket, or TCP for nginx on other hosts (lib/proc/listen.h). */
-	snprintf(path, sizeof(path), "%s", config_get(&cfg[cur], CFG_SOCKET));
+	if ((size_t)snprintf(path, sizeof(path), "%s", config_get(&cfg[cur],
+	    CFG_SOCKET)) >= sizeof(path)) {
+		log_error("%s: ORX_SOCKET is too long", p->name);
+		return 1;
+	}
 	if ((sock = listen_open(path, 1024, err, sizeof(err))) < 0) {
 		log_error("%s: cannot listen: %s", p->name, err);
 		return 1;
@@ -644,6 +654,9 @@ server_main(const struct program *p, int argc, char **argv)
 			}
 			cur = next;
 			gen++;
+			if (strcmp(config_get(&cfg[cur], CFG_SOCKET), path) != 0)
+				log_warn("%s: ORX_SOCKET changed; still listening on %s "
+				    "until a restart", p->name, path);
 			log_set_level((enum log_level)cfg[cur].log_level);
 			if (shared_metrics != NULL)
 				gate_set_limit(&shared_metrics->gate,

@@ -76,9 +76,9 @@ class Stack:
         self.keys = {}
 
     # --- lifecycle -------------------------------------------------------
-    def script(self, *args, check=True):
+    def script(self, *args, check=True, env=None):
         p = subprocess.run([os.path.join(self.root, "scripts", "stack.sh"), *args],
-                           cwd=self.root, env=self.env, capture_output=True,
+                           cwd=self.root, env=env or self.env, capture_output=True,
                            text=True, timeout=180)
         if check and p.returncode != 0:
             raise RuntimeError(f"stack.sh {' '.join(args)} failed:\n{p.stderr}")
@@ -154,6 +154,18 @@ class Stack:
     def aux(self, name, comm):
         """The pid of a program's child named comm (one of AUX), or None."""
         return next((pid for pid, c in self._children(name) if c == comm), None)
+
+    def program_stop(self, name, timeout=30):
+        """SIGTERM to program name's master; returns once it has exited."""
+        pid = self.pid(name)
+        os.kill(pid, signal.SIGTERM)
+        if not wait_for(lambda: not alive(pid), timeout=timeout):
+            raise RuntimeError(f"{name} (pid {pid}) did not stop in {timeout} s")
+
+    def program_start(self, env=None):
+        """Starts what of the stack is not running (stack.sh start), the
+        programs with env (default: the stack's)."""
+        self.script("start", self.run, str(self.port), self.build, env=env)
 
     def pg_ctl(self, action):
         """Stops or starts the stack's PostgreSQL alone (stack.sh db-stop/db-start)."""
@@ -286,6 +298,14 @@ def wait_for(pred, timeout=10.0, step=0.05):
             return v
         time.sleep(step)
     return pred()
+
+
+def alive(pid):
+    """Whether process pid runs (a zombie does not)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def kill(pid, sig=signal.SIGKILL):
