@@ -35,7 +35,7 @@ PROGS     := cgi-bin/orchestrix cgi-bin/runtime tools/orx-admin tests/mcp_fixtur
 # Each program: its sources (a folder of them, or one file).
 SRC_cgi-bin/orchestrix := $(sort $(wildcard cgi-bin/orchestrix/*.c))
 SRC_cgi-bin/runtime    := $(sort $(wildcard cgi-bin/runtime/*.c))
-SRC_tools/orx-admin    := tools/orx-admin.c
+SRC_tools/orx-admin    := tools/orx-admin.c tools/admin_secrets.c
 # The MCP conformance fixture (lib/mcp/ serving the suite's fixtures).
 SRC_tests/mcp_fixture  := $(sort $(wildcard tests/mcp_fixture/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))

@@ -202,12 +202,17 @@ listening() {
     esac
 }
 
-# Keys made once per run folder: the secrets key (AES-256-GCM) and the
-# platform key the bundled runtime accepts and Orchestrix deploys with.
+# Keys of the run folder: the platform key the bundled runtime accepts and
+# Orchestrix deploys with, made once; and the secrets key that seals both
+# sides' secrets (AES-256-GCM), made only for a database that never sealed
+# anything. Otherwise `orx-admin secrets init` checks it against the
+# database, and a key file missing, unreadable or not the one that sealed
+# the stored secrets stops the start here, saying what to do.
 keys_make() {
     (umask 077
-     [ -s "$RUN/secret.key" ] || openssl rand -hex 32 > "$RUN/secret.key"
      [ -s "$RUN/platform.key" ] || echo "arc_$(openssl rand -hex 24)" > "$RUN/platform.key")
+    ORX_SECRET_KEY_FILE=$RUN/secret.key "$ROOT/$BUILD/tools/orx-admin" secrets init >&2 ||
+        die "refusing to start: the secrets key does not open the stored secrets (above)"
 }
 
 # Renders RUN/nginx/nginx.conf (scripts/nginx-conf.sh) and tests it.

@@ -7,6 +7,8 @@
  *                                           print a new API key (shown once)
  *   orx-admin key revoke KEY_ID             revoke a key
  *   orx-admin key list                      list keys (never their secrets)
+ *   orx-admin secrets init|status|rotate|forget [--yes]
+ *                                           the secrets key (tools/admin_secrets.c)
  *
  * The database comes from DATABASE_URL (libpq syntax), as for the servers.
  */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "arena.h"
 #include "auth.h"
 #include "db.h"
@@ -29,7 +32,8 @@ usage(void)
 	    "       orx-admin owner add ID [NAME]\n"
 	    "       orx-admin key create OWNER [SCOPES] [LABEL]\n"
 	    "       orx-admin key revoke KEY_ID\n"
-	    "       orx-admin key list\n", stderr);
+	    "       orx-admin key list\n"
+	    "       orx-admin secrets init | status | rotate | forget [--yes]\n", stderr);
 	return 2;
 }
 
@@ -233,6 +237,9 @@ main(int argc, char **argv)
 				    PQgetvalue(r, i, 5));
 			rc = 0;
 		}
+	} else if (argc >= 3 && strcmp(argv[1], "secrets") == 0) {
+		if ((rc = admin_secrets(&d, &a, argc - 2, argv + 2)) == -1)
+			rc = usage();
 	} else
 		rc = usage();
 out:

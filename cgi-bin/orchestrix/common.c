@@ -64,11 +64,13 @@ owned_workflow(struct req *r, struct resp *w)
 void
 orx_op(struct req *r, struct op_env *env, struct op_caller *who, struct op_result *res)
 {
+	memset(env, 0, sizeof(*env));
 	env->arena = r->arena;
 	env->db = r->app->db;
 	env->cfg = r->app->cfg;
 	env->kit = &STATE(r)->kit;
 	env->waiter = &r->app->waiter;
+	env->keys = r->app->keys;
 	who->owner_id = r->auth.owner_id;
 	who->key_id = r->auth.key_id;
 	who->scopes = r->auth.scopes;

@@ -1,20 +1,14 @@
 #include <string.h>
 
+#include "health.h"
 #include "orchestrix.h"
 #include "server.h"
 
-/* Health: 200 when the database answers, 503 otherwise. */
+/* Health: lib/http/health.h. */
 int
 h_healthz(struct req *r, struct resp *w)
 {
-	PGresult *res = db_query(r->app->db, r->arena, Q_PING, 0, NULL);
-	int up = res != NULL && db_ok(res);
-	const char *body = up ?
-	    "{\"status\":\"ok\",\"database\":\"up\"}" :
-	    "{\"status\":\"unavailable\",\"database\":\"down\"}";
-
-	return resp_raw_json(w, up ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
-	    body, strlen(body));
+	return health_answer(r, w);
 }
 
 int

@@ -129,6 +129,7 @@ static const struct program program = {
 	.executor = ops_executor,
 	.helper = orx_event_hub,
 	.helper_name = "orx-events",
+	.secrets = "workflow secrets",
 };
 
 int

@@ -221,11 +221,13 @@ tool_op(struct mcp_ctx *ctx, struct op_env *env, struct op_caller *who,
 {
 	struct req *r = ctx->req;
 
+	memset(env, 0, sizeof(*env));
 	env->arena = ctx->arena;
 	env->db = r->app->db;
 	env->cfg = r->app->cfg;
 	env->kit = &STATE(r)->kit;
 	env->waiter = &r->app->waiter;
+	env->keys = r->app->keys;
 	who->owner_id = ctx->auth->owner_id;
 	who->key_id = ctx->auth->key_id;
 	who->scopes = ctx->auth->scopes;

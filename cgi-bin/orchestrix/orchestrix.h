@@ -15,7 +15,7 @@
 
 /* Per-worker state (app->prog), built once at worker start. */
 struct orx_state {
-	struct run_kit		 kit;   /* catalog, compiled workflows, secrets key */
+	struct run_kit		 kit;   /* catalog, compiled workflows */
 };
 #define STATE(r) ((struct orx_state *)(r)->app->prog)
 

@@ -6,54 +6,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "log.h"
 #include "sealed.h"
+#include "sealkey.h"
 #include "orchestrix.h"
 
 #define SECRET_MAX 8192
 
-static void
-aad_of(char *out, size_t outsz, const char *server_id, const char *name)
+/* 503 when this worker has no key to seal with: it names the key's trouble. */
+static int
+no_key(struct req *r, struct resp *w)
 {
-	snprintf(out, outsz, "%s/%s", server_id, name);
+	const struct keyring *k = r->app->keys;
+
+	return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "secrets_disabled",
+	    "secrets cannot be stored: %s", k != NULL && k->problem[0] != '\0' ?
+	    k->problem : "no secrets key is loaded");
 }
 
 int
 h_secret_put(struct req *r, struct resp *w)
 {
 	struct json_object *v = json_get(r->json, "value", json_type_string);
-	unsigned char sealed[SECRET_MAX + CRYPTO_SEAL_OVERHEAD];
-	char aad[160], *hex;
-	const char *params[4];
+	struct sealing sg;
+	const char *params[7];
 	PGresult *res;
-	int n;
 
-	if (!STATE(r)->kit.have_key)
-		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "secrets_disabled",
-		    "no secrets key is configured (ORX_SECRET_KEY_FILE)");
+	if (r->app->keys == NULL || r->app->keys->seal < 0)
+		return no_key(r, w);
 	if (v == NULL || json_object_get_string_len(v) == 0 ||
 	    json_object_get_string_len(v) > SECRET_MAX)
 		return resp_error_details(w, HTTP_BAD_REQUEST, "validation_failed",
 		    "send {\"value\": \"...\"}",
 		    json_tokener_parse("[{\"path\":\"/value\",\"message\":"
 		    "\"a non-empty string of at most 8192 bytes\"}]"));
-	aad_of(aad, sizeof(aad), r->param[0], r->param[1]);
-	n = crypto_seal(STATE(r)->kit.secret_key, json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v), aad, strlen(aad), sealed,
-	    sizeof(sealed));
-	if (n < 0)
+	if (sealed_seal(r->app->keys, r->arena, r->param[0], r->param[1],
+	    json_object_get_string(v), (size_t)json_object_get_string_len(v), &sg) == -1)
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "sealing failed");
-	hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
-	crypto_hex_encode(sealed, (size_t)n, hex, (size_t)n * 2 + 1);
 	params[0] = r->param[0];
 	params[1] = r->auth.owner_id;
 	params[2] = r->param[1];
-	params[3] = hex;
-	if ((res = db_query(r->app->db, r->arena, Q_SECRET_PUT, 4, params)) == NULL)
+	params[3] = sg.hex;
+	params[4] = sg.key_id;
+	params[5] = sg.prev_hex != NULL ? sg.prev_hex : "";
+	params[6] = sg.prev_key_id != NULL ? sg.prev_key_id : "";
+	if ((res = db_query(r->app->db, r->arena, Q_SECRET_PUT, 7, params)) == NULL)
 		return unavailable(w);
 	if (!db_ok(res))
 		return resp_error(w, HTTP_INTERNAL_ERROR, "internal", "storing failed");
+	if (PQntuples(res) == 0 && sealkey_refused(r->app->db, r->arena, sg.key_id))
+		return resp_error(w, HTTP_SERVICE_UNAVAILABLE, "secrets_key_mismatch",
+		    "secrets cannot be stored: the secrets key (ORX_SECRET_KEY_FILE) is not "
+		    "the one the database's secrets are sealed under; see /healthz");
 	if (PQntuples(res) == 0)
 		return resp_error(w, HTTP_NOT_FOUND, "not_found", "no such workflow");
 	w->status = HTTP_NO_CONTENT;

@@ -12,7 +12,7 @@ orx_worker_init(struct app *app)
 
 	if (st == NULL)
 		return -1;
-	if (run_kit_init(&st->kit, app->cfg, PLAN_CACHE_ENTRIES) == -1) {
+	if (run_kit_init(&st->kit, PLAN_CACHE_ENTRIES) == -1) {
 		free(st);
 		return -1;
 	}

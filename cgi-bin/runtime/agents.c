@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "runtime.h"
+#include "sealed.h"
 #include "workflow.h"
 
 #define SECRET_MAX 8192
@@ -175,11 +176,17 @@ read_package(struct req *r, struct resp *w, struct package *pk)
 	return 0;
 }
 
-/* Seals and stores the package's secrets for agent id (inside a transaction). */
+/*
+ * Seals and stores the package's secrets for agent id (inside a
+ * transaction). Returns 0, -1 when the database failed, or -2 (logged)
+ * when there is no key to seal with or the database records another.
+ */
 static int
 store_secrets(struct req *r, const char *id, struct json_object *secrets)
 {
-	const char *params[3];
+	const struct keyring *keys = r->app->keys;
+	const char *params[6];
+	struct sealing sg;
 	PGresult *res;
 
 	params[0] = id;
@@ -188,30 +195,42 @@ store_secrets(struct req *r, const char *id, struct json_object *secrets)
 		return -1;
 	if (secrets == NULL)
 		return 0;
-	if (!RT(r)->kit.have_key) {
-		log_error("runtime: a package carries secrets but no key is configured");
-		return -1;
+	if (keys == NULL || keys->seal < 0) {
+		log_error("runtime: a package carries secrets but there is no key to seal "
+		    "them: %s", keys != NULL ? keys->problem : "no keys");
+		return -2;
 	}
 	json_object_object_foreach(secrets, name, val) {
 		const char *v = json_object_get_string(val);
 		size_t vl = strlen(v);
-		unsigned char sealed[SECRET_MAX + CRYPTO_SEAL_OVERHEAD];
-		char aad[200], *hex;
-		int n;
 
-		snprintf(aad, sizeof(aad), "%s/%s", id, name);
-		if (vl > SECRET_MAX || (n = crypto_seal(RT(r)->kit.secret_key, v, vl, aad,
-		    strlen(aad), sealed, sizeof(sealed))) < 0)
+		if (vl > SECRET_MAX || sealed_seal(keys, r->arena, id, name, v, vl, &sg) == -1)
 			return -1;
-		hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
-		crypto_hex_encode(sealed, (size_t)n, hex, (size_t)n * 2 + 1);
 		params[1] = name;
-		params[2] = hex;
-		if ((res = db_query(r->app->db, r->arena, Q_RT_SECRET_PUT, 3, params)) == NULL ||
+		params[2] = sg.hex;
+		params[3] = sg.key_id;
+		params[4] = sg.prev_hex != NULL ? sg.prev_hex : "";
+		params[5] = sg.prev_key_id != NULL ? sg.prev_key_id : "";
+		if ((res = db_query(r->app->db, r->arena, Q_RT_SECRET_PUT, 6, params)) == NULL ||
 		    !db_ok(res))
 			return -1;
+		if (PQntuples(res) == 0) {
+			log_error("runtime: secrets of %s not stored: the secrets key (%.*s) is "
+			    "not the one the database's agent secrets are sealed under",
+			    id, KEY_ID_SHORT, sg.key_id);
+			return -2;
+		}
 	}
 	return 0;
+}
+
+/* The answer when store_secrets said -2: the runtime's key, not the database. */
+static int
+seal_refused(struct resp *w)
+{
+	return resp_error(w, HTTP_INTERNAL_ERROR, "secrets_key", "the runtime cannot seal "
+	    "the package's secrets: its secrets key is missing or not the one its "
+	    "database records; see /runtime/healthz");
 }
 
 int
@@ -223,7 +242,7 @@ h_agent_create(struct req *r, struct resp *w)
 	char id[40], left[300];
 	const char *token;
 	PGresult *res;
-	int st;
+	int st, sealed = 0;
 
 	if (idem != NULL && (strlen(idem) == 0 || strlen(idem) > 200 ||
 	    !utf8_valid(idem, strlen(idem))))
@@ -281,9 +300,9 @@ h_agent_create(struct req *r, struct resp *w)
 		goto out;
 	}
 	if (res == NULL || !db_ok(res) || PQntuples(res) != 1 ||
-	    store_secrets(r, id, pk.secrets) == -1) {
+	    (sealed = store_secrets(r, id, pk.secrets)) != 0) {
 		db_rollback(r->app->db);
-		st = resp_unavailable(w);
+		st = sealed == -2 ? seal_refused(w) : resp_unavailable(w);
 		goto out;
 	}
 	token = arena_strdup(r->arena, PQgetvalue(res, 0, 2));
@@ -320,7 +339,7 @@ h_agent_replace(struct req *r, struct resp *w)
 	struct orch orch, *o = NULL;
 	PGresult *res;
 	char *version = NULL, *token = NULL;
-	int st;
+	int st, sealed = 0;
 
 	if ((st = read_package(r, w, &pk)) != 0)
 		return st;
@@ -352,11 +371,11 @@ h_agent_replace(struct req *r, struct resp *w)
 		version = arena_strdup(r->arena, PQgetvalue(res, 0, 1));
 		token = arena_strdup(r->arena, PQgetvalue(res, 0, 3));
 	}
-	if (version == NULL || store_secrets(r, r->param[0], pk.secrets) == -1 ||
+	if (version == NULL || (sealed = store_secrets(r, r->param[0], pk.secrets)) != 0 ||
 	    (res = db_query(r->app->db, r->arena, Q_RT_NOTIFY, 1, params)) == NULL ||
 	    !db_ok(res)) {
 		db_rollback(r->app->db);
-		st = resp_unavailable(w);
+		st = sealed == -2 ? seal_refused(w) : resp_unavailable(w);
 		goto out;
 	}
 	/* New secrets reach the agent's pod through its Secret (a new pod). */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "health.h"
 #include "runtime.h"
 #include "server.h"
 
@@ -107,13 +108,9 @@ h_rt_metrics(struct req *r, struct resp *w)
 	return HTTP_OK;
 }
 
+/* Health: lib/http/health.h. */
 int
 h_rt_healthz(struct req *r, struct resp *w)
 {
-	PGresult *res = db_query(r->app->db, r->arena, Q_PING, 0, NULL);
-	int up = res != NULL && db_ok(res);
-	const char *body = up ? "{\"status\":\"ok\",\"database\":\"up\"}" :
-	    "{\"status\":\"unavailable\",\"database\":\"down\"}";
-
-	return resp_raw_json(w, up ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, body, strlen(body));
+	return health_answer(r, w);
 }

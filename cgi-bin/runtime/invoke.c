@@ -106,15 +106,20 @@ struct plan *
 rt_agent(struct req *r, struct resp *w, const char *channel, int *st)
 {
 	struct plan *p;
+	const char *key_trouble = NULL;
 	int status = HTTP_NOT_FOUND;
 
-	if ((p = rt_plan(r, r->param[0], &status)) == NULL) {
+	if ((p = rt_plan(r, r->param[0], &status, &key_trouble)) == NULL) {
 		if (status == HTTP_NOT_FOUND)
 			*st = resp_error(w, status, "not_found", "no such agent");
 		else if (status == HTTP_MISDIRECTED)
 			*st = resp_error(w, status, "dedicated", "this agent runs in its own "
 			    "Kubernetes deployment; call it at its endpoint (GET /mcp/agents/%s)",
 			    r->param[0]);
+		else if (key_trouble != NULL)
+			*st = resp_error(w, HTTP_INTERNAL_ERROR, "secrets_key",
+			    "the runtime's secrets key cannot open this agent's secrets: %s",
+			    key_trouble);
 		else if (status == HTTP_SERVICE_UNAVAILABLE)
 			*st = resp_unavailable(w);
 		else
@@ -152,9 +157,10 @@ rt_call_refused(struct req *r, const struct route *rte, const struct resp *w)
 	const char *channel = rte->handler == h_agent_mcp ? "mcp" : "http";
 	struct json_object *env, *e;
 	struct plan *p;
+	const char *key_trouble = NULL;
 	int status = 0;
 
-	if (r->nparam < 1 || (p = rt_plan(r, r->param[0], &status)) == NULL)
+	if (r->nparam < 1 || (p = rt_plan(r, r->param[0], &status, &key_trouble)) == NULL)
 		return;
 	env = w->body.len > 0 ? json_tokener_parse(w->body.data) : NULL;
 	e = env != NULL ? json_object_object_get(env, "error") : NULL;

@@ -62,6 +62,8 @@ static const struct program program = {
 	.helper = rt_committer,
 	.helper_name = "orx-committer",
 	.executor = rt_executor,
+	.secrets = "agent secrets",
+	.seals = rt_seals,
 };
 
 int

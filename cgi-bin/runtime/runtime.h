@@ -22,7 +22,7 @@
 struct catalog;
 
 struct rt_state {
-	struct run_kit		 kit;   /* catalog, compiled plans, secrets key */
+	struct run_kit		 kit;   /* catalog, compiled plans */
 	unsigned long long	 changes_seen;  /* of rt_shared.agents */
 };
 #define RT(r) ((struct rt_state *)(r)->app->prog)
@@ -39,9 +39,11 @@ struct rt_shared {
 int	rt_worker_init(struct app *);
 void	rt_worker_fini(struct app *);
 int	rt_authenticate(struct req *, struct resp *, unsigned scope);
+int	rt_seals(const struct config *);
 void	rt_sync_cache(struct req *);
 void	rt_agent_changed(struct req *, const char *agent_id);
-struct plan *rt_plan(struct req *, const char *agent_id, int *status_out);
+struct plan *rt_plan(struct req *, const char *agent_id, int *status_out,
+	    const char **key_trouble);
 
 /* agents.c */
 int	h_agent_create(struct req *, struct resp *);
@@ -74,7 +76,8 @@ int	h_agent_interventions(struct req *, struct resp *);
 int	h_agent_intervention_answer(struct req *, struct resp *);
 int	h_agent_link_get(struct req *, struct resp *);
 int	h_agent_link_answer(struct req *, struct resp *);
-void	rt_executor(const struct config *, void *shared, volatile sig_atomic_t *stop);
+void	rt_executor(const struct config *, const struct keyring *, void *shared,
+	    volatile sig_atomic_t *stop);
 
 /* mcp.c */
 int	h_agent_mcp(struct req *, struct resp *);

@@ -12,8 +12,8 @@
 
 #include "config.h"
 #include "crypto.h"
-#include "sealed.h"
 #include "log.h"
+#include "sealed.h"
 #include "runtime.h"
 #include "toolcheck.h"
 
@@ -35,7 +35,7 @@ rt_worker_init(struct app *app)
 
 	if (st == NULL)
 		return -1;
-	if (run_kit_init(&st->kit, app->cfg, PLAN_CACHE_ENTRIES) == -1) {
+	if (run_kit_init(&st->kit, PLAN_CACHE_ENTRIES) == -1) {
 		free(st);
 		return -1;
 	}
@@ -59,6 +59,17 @@ rt_worker_fini(struct app *app)
 	run_kit_fini(&st->kit);
 	free(st);
 	app->prog = NULL;
+}
+
+/*
+ * Whether the runtime seals secrets with the key: not as a dedicated
+ * agent's pod (ORX_RUNTIME_AGENT), whose secrets come from its Secret
+ * (ORX_AGENT_SECRETS) and which seals nothing.
+ */
+int
+rt_seals(const struct config *cfg)
+{
+	return config_get(cfg, CFG_RUNTIME_AGENT)[0] == '\0';
 }
 
 /* The deployment API takes the platform key (constant-time compare). */
@@ -125,12 +136,14 @@ pod_secrets(const struct config *cfg)
  * The agent's current plan, from the cache or loaded and compiled. Returns
  * NULL with *status_out 404 (no such agent, or not the one agent a
  * dedicated pod serves), 421 (a dedicated agent, asked of the shared
- * runtime) or 503 (database away).
+ * runtime), 503 (database away) or 500 (it does not compile; or, with
+ * *key_trouble set, its secrets do not open).
  */
 struct plan *
-rt_plan(struct req *r, const char *agent_id, int *status_out)
+rt_plan(struct req *r, const char *agent_id, int *status_out, const char **key_trouble)
 {
 	struct rt_state *st = RT(r);
+	char why[300];
 	struct plan *p;
 	struct json_object *doc, *errors;
 	const char *params[1] = { agent_id };
@@ -173,9 +186,16 @@ rt_plan(struct req *r, const char *agent_id, int *status_out)
 	snprintf(p->access_hash, sizeof(p->access_hash), "%s", PQgetvalue(res, 0, 2));
 	if (*only != '\0')
 		p->secrets = pod_secrets(r->app->cfg);
-	else
-		p->secrets = st->kit.have_key ? sealed_open_all(st->kit.secret_key, agent_id,
-		    PQgetvalue(res, 0, 3)) : json_object_new_object();
+	else if ((p->secrets = sealed_open_all(r->app->keys, agent_id, PQgetvalue(res, 0, 3),
+	    why, sizeof(why))) == NULL) {
+		/* Never run as if a secret that is set were not: the call fails,
+		 * naming the key's trouble (/healthz says it too). */
+		log_error("agent %s: its secrets do not open: %s", agent_id, why);
+		plan_free(p);
+		*status_out = HTTP_INTERNAL_ERROR;
+		*key_trouble = arena_strdup(r->arena, why);
+		return NULL;
+	}
 	snprintf(p->owner, sizeof(p->owner), "%s", PQgetvalue(res, 0, 5));
 	snprintf(p->environment, sizeof(p->environment), "%s", PQgetvalue(res, 0, 6));
 	p->rate_per_second = strtod(PQgetvalue(res, 0, 7), NULL);

@@ -100,12 +100,15 @@ h_agent_execution_get(struct req *r, struct resp *w)
 	const char *params[2] = { r->param[1], r->param[0] };
 	const char *token = req_query(r, "token"), *bt = bearer_token(r);
 	struct plan *p;
+	const char *key_trouble = NULL;
 	char h[65];
 	PGresult *res;
 	int st, ok = 0;
 
-	if ((p = rt_plan(r, r->param[0], &st)) == NULL)
+	if ((p = rt_plan(r, r->param[0], &st, &key_trouble)) == NULL)
 		return st == HTTP_SERVICE_UNAVAILABLE ? resp_unavailable(w) :
+		    key_trouble != NULL ? resp_error(w, HTTP_INTERNAL_ERROR, "secrets_key",
+		    "the runtime's secrets key cannot open this agent's secrets: %s", key_trouble) :
 		    resp_error(w, HTTP_NOT_FOUND, "not_found", "no such agent");
 	if ((res = db_query(r->app->db, r->arena, Q_RT_EXECUTION_GET, 2, params)) == NULL)
 		return resp_unavailable(w);
@@ -320,6 +323,7 @@ h_agent_link_answer(struct req *r, struct resp *w)
 struct rt_host {
 	struct run_kit		*kit;
 	const struct config	*cfg;
+	const struct keyring	*keys;   /* from the master; NULL in a dedicated pod */
 };
 
 /* The plan of the agent's version the execution ran, and its secrets now. */
@@ -360,8 +364,13 @@ rt_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *job
 	env->cfg = h->cfg;
 	env->owner = arena_strdup(a, PQgetvalue(res, 0, 2));
 	env->environment = arena_strdup(a, PQgetvalue(res, 0, 3));
-	env->secrets = h->kit->have_key ? sealed_open_all(h->kit->secret_key, job->plan_id,
-	    PQgetvalue(res, 0, 1)) : json_object_new_object();
+	if (h->keys == NULL)
+		env->secrets = json_object_new_object();
+	else if ((env->secrets = sealed_open_all(h->keys, job->plan_id, PQgetvalue(res, 0, 1),
+	    why, whysz)) == NULL) {
+		log_error("agent %s: its secrets do not open: %s", job->plan_id, why);
+		return -1;
+	}
 	env->ids = &h->kit->ids;
 	*pp = p;
 	return 0;
@@ -369,7 +378,8 @@ rt_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *job
 
 /* The body of each of the runtime's executor processes. */
 void
-rt_executor(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)
+rt_executor(const struct config *cfg, const struct keyring *keys, void *shared,
+    volatile sig_atomic_t *stop)
 {
 	struct run_kit kit;
 	struct rt_host h;
@@ -377,7 +387,7 @@ rt_executor(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)
 	struct db db;
 
 	(void)shared;
-	if (run_kit_init(&kit, cfg, 64) == -1) {
+	if (run_kit_init(&kit, 64) == -1) {
 		log_error("executor: out of memory");
 		return;
 	}
@@ -385,6 +395,7 @@ rt_executor(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)
 	db_set_options(&db, "-c search_path=archestra");
 	h.kit = &kit;
 	h.cfg = cfg;
+	h.keys = keys;
 	host.prepare = rt_prepare;
 	host.ctx = &h;
 	exec_serve(cfg, &db, &host, "runtime", stop);

@@ -26,7 +26,7 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	[CFG_ARCHESTRA_API_KEY] = { "ARCHESTRA_API_KEY", "",
 	    "platform key sent as Bearer to the deployment API" },
 	[CFG_SECRET_KEY_FILE] = { "ORX_SECRET_KEY_FILE", ".run/secret.key",
-	    "file holding the 32-byte hex key that encrypts workflow secrets" },
+	    "file of the keys that seal secrets (workflow and agent secrets), read by each master" },
 	[CFG_LOG_LEVEL] = { "ORX_LOG_LEVEL", "info",
 	    "error, warn, info or debug" },
 	[CFG_HTTP_ALLOW] = { "ORX_HTTP_ALLOW", "",

@@ -42,6 +42,7 @@ const char	*http_reason(int status);
 #define REQ_MAX_QUERY	32   /* query parameters a request may carry */
 #define RESP_MAX_HEADERS 16
 
+struct keyring;
 struct log_ring;
 struct mcp_cache;
 struct mcp_shared;
@@ -60,6 +61,9 @@ struct app {
 	/* Told before a wait outside the process (waiter_notify): the
 	 * program's CPU gate takes the worker's place back (lib/proc/gate.h). */
 	struct waiter		 waiter;
+	/* The secrets keys the master read (lib/base/sealed.h); NULL for a
+	 * program that seals nothing. A worker never reads the key file. */
+	const struct keyring	*keys;
 };
 
 struct auth {

@@ -107,18 +107,33 @@ lock_workflow(const struct deploying *d)
 	return res;
 }
 
-/* The package of a document (the current one, or an older version's). */
+/*
+ * The package of a document (the current one, or an older version's) with
+ * the workflow's secrets. NULL with the failure in d->out, rolled back:
+ * the stored document unreadable, or the secrets not opening (recorded).
+ */
 static struct json_object *
 package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
     const char *version)
 {
-	struct json_object *doc = json_tokener_parse(doc_text), *pkg, *secrets;
+	struct json_object *doc = json_tokener_parse(doc_text), *pkg = NULL, *secrets;
+	const char *agent = d->act == ACT_DEPLOY ? NULL : PQgetvalue(lk, 0, L_AGENT), *why;
 
-	if (doc == NULL)
+	if (doc == NULL) {
+		db_rollback(d->env->db);
+		op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
 		return NULL;
-	secrets = op_secrets_open(d->env, d->server_id, PQgetvalue(lk, 0, L_SECRETS));
-	pkg = arc_package(doc, d->server_id, d->who->owner_id, atoi(version),
-	    PQgetvalue(lk, 0, L_CREATED), secrets);
+	}
+	if ((secrets = op_secrets_open(d->env, d->server_id, PQgetvalue(lk, 0, L_SECRETS),
+	    &why)) == NULL) {
+		db_rollback(d->env->db);
+		attempt(d, version, "failed", 0, why, agent);
+		failed(d, "the secrets key cannot open the workflow's secrets");
+	} else if ((pkg = arc_package(doc, d->server_id, d->who->owner_id, atoi(version),
+	    PQgetvalue(lk, 0, L_CREATED), secrets)) == NULL) {
+		db_rollback(d->env->db);
+		op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
+	}
 	json_object_put(secrets);
 	json_object_put(doc);
 	return pkg;
@@ -186,10 +201,8 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	PGresult *res;
 
 	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
-	if ((pkg = package_of(d, lk, doc_text, version)) == NULL) {
-		db_rollback(env->db);
-		return op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
-	}
+	if ((pkg = package_of(d, lk, doc_text, version)) == NULL)
+		return d->out->status;
 	/* Later deploys keep what the agent has. */
 	if (d->act == ACT_DEPLOY && d->isolation != NULL)
 		json_object_object_add(pkg, "isolation", json_object_new_string(d->isolation));

@@ -339,6 +339,7 @@ op_link_answer(const struct op_env *env, const char *token, struct json_object *
 struct ops_host {
 	struct run_kit	*kit;
 	const struct config *cfg;
+	const struct keyring *keys;   /* from the master, as workers get them */
 };
 
 /*
@@ -351,8 +352,9 @@ ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *jo
     const struct plan **pp, struct exec_env *env, char *why, size_t whysz)
 {
 	struct ops_host *h = ctx;
-	struct op_env oe = { a, db, h->cfg, h->kit, NULL };
+	struct op_env oe = { a, db, h->cfg, h->kit, NULL, h->keys };
 	struct op_result res;
+	const char *trouble;
 	const char *p[2] = { job->plan_id, job->owner_id };
 	struct plan *plan;
 	PGresult *pg;
@@ -371,7 +373,11 @@ ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *jo
 	env->cfg = h->cfg;
 	env->owner = arena_strdup(a, job->owner_id);
 	env->environment = ENV_DEVELOPMENT;
-	env->secrets = op_secrets_open(&oe, job->plan_id, PQgetvalue(pg, 0, 0));
+	if ((env->secrets = op_secrets_open(&oe, job->plan_id, PQgetvalue(pg, 0, 0),
+	    &trouble)) == NULL) {
+		snprintf(why, whysz, "%s", trouble);
+		return -1;
+	}
 	env->ids = &h->kit->ids;
 	*pp = plan;
 	return 0;
@@ -379,7 +385,8 @@ ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *jo
 
 /* The body of each of orchestrix's executor processes. */
 void
-ops_executor(const struct config *cfg, void *shared, volatile sig_atomic_t *stop)
+ops_executor(const struct config *cfg, const struct keyring *keys, void *shared,
+    volatile sig_atomic_t *stop)
 {
 	struct run_kit kit;
 	struct ops_host h;
@@ -387,13 +394,14 @@ ops_executor(const struct config *cfg, void *shared, volatile sig_atomic_t *stop
 	struct db db;
 
 	(void)shared;
-	if (run_kit_init(&kit, cfg, 64) == -1) {
+	if (run_kit_init(&kit, 64) == -1) {
 		log_error("executor: out of memory");
 		return;
 	}
 	db_init(&db, config_get(cfg, CFG_DATABASE_URL), "orchestrix-exec");
 	h.kit = &kit;
 	h.cfg = cfg;
+	h.keys = keys;
 	host.prepare = ops_prepare;
 	host.ctx = &h;
 	exec_serve(cfg, &db, &host, "orchestrix", stop);

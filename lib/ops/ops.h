@@ -31,6 +31,7 @@
 struct arena;
 struct config;
 struct db;
+struct keyring;
 struct run_kit;
 struct waiter;
 
@@ -64,8 +65,10 @@ struct op_env {
 	struct arena		*arena;   /* everything a result holds lives here */
 	struct db		*db;
 	const struct config	*cfg;
-	struct run_kit		*kit;     /* catalog, plans, secrets key, ids */
+	struct run_kit		*kit;     /* catalog, plans, ids */
 	const struct waiter	*waiter;  /* told before a wait outside the process */
+	/* The secrets keys, as the master handed them (lib/base/sealed.h). */
+	const struct keyring	*keys;
 };
 
 /* Who asks: the key's owner and scopes (as authenticated by an adapter). */
@@ -185,7 +188,7 @@ enum op_status	 op_link_answer(const struct op_env *, const char *token,
 		    struct json_object *response, const char *notes, struct op_result *);
 const char	*op_link_of(const struct op_env *, const char *intervention_id,
 		    long long expires);
-void		 ops_executor(const struct config *, void *shared,
+void		 ops_executor(const struct config *, const struct keyring *, void *shared,
 		    volatile sig_atomic_t *stop);
 
 /* --- deployments (deploy.c) --- */
@@ -208,7 +211,7 @@ enum op_status	 op_deployments(const struct op_env *, const struct op_caller *,
 
 /* --- secrets (secrets.c) --- */
 struct json_object *op_secrets_open(const struct op_env *, const char *server_id,
-		    const char *sealed_json);
+		    const char *sealed_json, const char **why);
 
 #define OP_LIST_DEFAULT	20
 #define OP_LIST_MAX	100

@@ -289,6 +289,7 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
 	struct plan *p;
 	PGresult *pg;
 	char exe[40], ver[16], http[8], started[24], dur[24];
+	const char *why;
 	int version;
 
 	if (op_allowed(who, S_RUN, out) != OP_OK)
@@ -311,7 +312,8 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
 	if (id_new(exe, sizeof(exe), "exe_", 20) == -1)
 		return op_fail(out, OP_INTERNAL, "internal", "no randomness");
 
-	secrets = op_secrets_open(env, server_id, PQgetvalue(pg, 0, 2));
+	if ((secrets = op_secrets_open(env, server_id, PQgetvalue(pg, 0, 2), &why)) == NULL)
+		return op_fail(out, OP_INTERNAL, "secrets_key", "%s", why);
 	arena_defer(env->arena, json_put_cb, secrets);
 	if (input == NULL) {
 		input = json_object_new_object();

@@ -24,6 +24,8 @@
 #include "log.h"
 #include "logring.h"
 #include "mcp_cache.h"
+#include "sealed.h"
+#include "sealkey.h"
 #include "server.h"
 
 #define MAX_WORKERS	64
@@ -340,7 +342,8 @@ leave_gate(void *pass)
 
 static void
 worker_run(const struct program *p, const struct config *cfg,
-    struct metrics *metrics, void *shared, int sock, struct log_rings *rings, int slot)
+    const struct keyring *keys, struct metrics *metrics, void *shared, int sock,
+    struct log_rings *rings, int slot)
 {
 	FCGX_Request fr;
 	struct arena arena;
@@ -354,6 +357,7 @@ worker_run(const struct program *p, const struct config *cfg,
 	memset(&app, 0, sizeof(app));
 	memset(&pass, 0, sizeof(pass));
 	app.cfg = cfg;
+	app.keys = keys;
 	app.db = &db;
 	app.metrics = metrics;
 	app.mcp_shared = metrics != NULL ? &metrics->mcp : NULL;
@@ -404,6 +408,9 @@ worker_run(const struct program *p, const struct config *cfg,
 	arena_free(&arena);
 	mcp_cache_free(app.mcp_cache);
 	db_close(&db);
+	/* The master's copy, in this process: wiped as the process leaves. */
+	if (keys != NULL)
+		keyring_wipe((struct keyring *)keys);
 	/* exit, not _exit: LeakSanitizer checks the worker at exit. */
 	exit(0);
 }
@@ -416,13 +423,13 @@ struct slot {
 };
 
 static pid_t
-spawn(const struct program *p, const struct config *cfg,
+spawn(const struct program *p, const struct config *cfg, const struct keyring *keys,
     struct metrics *metrics, void *shared, int sock, struct log_rings *rings, int slot)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(p, cfg, metrics, shared, sock, rings, slot);
+		worker_run(p, cfg, keys, metrics, shared, sock, rings, slot);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	return pid;
@@ -484,7 +491,7 @@ aux_name(const struct program *p, int which)
  */
 static pid_t
 spawn_aux(const struct program *p, int which, const struct config *cfg,
-    struct log_rings *rings, void *shared)
+    const struct keyring *keys, struct log_rings *rings, void *shared)
 {
 	pid_t pid;
 
@@ -508,7 +515,9 @@ spawn_aux(const struct program *p, int which, const struct config *cfg,
 	else if (which == AUX_HELPER)
 		p->helper(cfg, shared, &got_term);
 	else
-		p->executor(cfg, shared, &got_term);
+		p->executor(cfg, keys, shared, &got_term);
+	if (keys != NULL)   /* this process's copy of the master's */
+		keyring_wipe((struct keyring *)keys);
 	exit(0);
 }
 
@@ -522,6 +531,67 @@ stop_aux(pid_t pid)
 	for (int i = 0; i < DRAIN_SECONDS * 10 && waitpid(pid, NULL, WNOHANG) == 0; i++)
 		usleep(100000);
 	kill(pid, SIGKILL);
+}
+
+/*
+ * The secrets key (program.secrets): the key file read and checked against
+ * the database (lib/db/sealkey.h) into ring. At start (old NULL) a refusal
+ * stops the program. At a reload (old: the keys the workers have), an
+ * unchanged file that was checked before needs no check; a file that no
+ * longer gives a key, or a new key that cannot be checked, is refused like
+ * a key that does not match: workers never lose a key they had, nor get
+ * one nobody checked.
+ * Returns 0, or -1 (said in the log; ring is then wiped).
+ */
+static int
+master_keys(const struct program *p, const struct config *cfg, struct keyring *ring,
+    const struct keyring *old)
+{
+	char msg[1024], app[64];
+	struct key_file kf;
+	enum sealkey_verdict v;
+
+	key_file_read(&kf, config_get(cfg, CFG_SECRET_KEY_FILE), ring);
+	if (old != NULL && old->checked && keyring_same(ring, old)) {
+		ring->seal = old->seal;
+		ring->also = old->also;
+		ring->checked = 1;
+		return 0;
+	}
+	snprintf(app, sizeof(app), "%s-master", p->name);
+	v = sealkey_check(config_get(cfg, CFG_DATABASE_URL), p->db_options, app, &kf,
+	    p->secrets, ring, msg, sizeof(msg));
+	if (old != NULL && v != SEALKEY_REFUSED && ring->n == 0) {
+		snprintf(msg, sizeof(msg), "%s", ring->problem);
+		v = SEALKEY_REFUSED;
+	} else if (old != NULL && v == SEALKEY_UNCHECKED && !keyring_same(ring, old)) {
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+		    ", and the key file changed");
+		v = SEALKEY_REFUSED;
+	} else if (old != NULL && v == SEALKEY_UNCHECKED) {
+		ring->seal = old->seal;   /* the same keys, still unchecked */
+		ring->also = old->also;
+	}
+	switch (v) {
+	case SEALKEY_REFUSED:
+		if (old == NULL)
+			log_error("%s: refusing to start: %s", p->name, msg);
+		else
+			log_error("%s: reload refused: %s; the workers keep the secrets key "
+			    "read before", p->name, msg);
+		keyring_wipe(ring);
+		return -1;
+	case SEALKEY_UNCHECKED:
+		log_warn("%s: %s: the secrets key is used unchecked (the database refuses "
+		    "a seal under a key it does not record)", p->name, msg);
+		break;
+	case SEALKEY_NONE:
+		log_warn("%s: %s", p->name, msg);
+		break;
+	default:
+		log_info("%s: secrets key: %s", p->name, msg);
+	}
+	return 0;
 }
 
 /*
@@ -541,6 +611,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct log_rings *rings = NULL;
 	void *shared = NULL;
 	pid_t aux[AUX__MAX] = { 0 };
+	int renew[AUX__MAX] = { 0 };   /* told to stop for new keys: restarted at once */
 	/*
 	 * The master's own copy: cfg[] holds two generations and each reload
 	 * frees the older one, so nothing kept across reloads may point into
@@ -548,6 +619,9 @@ server_main(const struct program *p, int argc, char **argv)
 	 * string lay there after two reloads).
 	 */
 	char path[PATH_MAX];
+	/* The secrets keys workers get (program.secrets), and a reload's. */
+	struct keyring ring, next_ring;
+	const struct keyring *keys = NULL;   /* &ring when the program seals */
 	sigset_t block, none;
 
 	(void)argc;
@@ -559,6 +633,14 @@ server_main(const struct program *p, int argc, char **argv)
 	}
 	memset(&cfg[1], 0, sizeof(cfg[1]));
 	log_set_level((enum log_level)cfg[cur].log_level);
+	keyring_wipe(&ring);
+	keyring_wipe(&next_ring);
+	if (p->secrets != NULL && (p->seals == NULL || p->seals(&cfg[cur])))
+		keys = &ring;
+	if (keys != NULL && master_keys(p, &cfg[cur], &ring, NULL) == -1) {
+		config_free(&cfg[cur]);
+		return 2;
+	}
 
 	shared_metrics = mmap(NULL, sizeof(struct metrics), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -615,9 +697,9 @@ server_main(const struct program *p, int argc, char **argv)
 	if (shared_metrics != NULL)
 		gate_init(&shared_metrics->gate, (unsigned)cfg[cur].busy_workers);
 	for (int a = 0; a < AUX__MAX; a++)
-		aux[a] = spawn_aux(p, a, &cfg[cur], rings, shared);
+		aux[a] = spawn_aux(p, a, &cfg[cur], keys, rings, shared);
 	for (i = 0; i < cfg[cur].workers; i++) {
-		slots[i].pid = spawn(p, &cfg[cur], shared_metrics, shared, sock, rings, i);
+		slots[i].pid = spawn(p, &cfg[cur], keys, shared_metrics, shared, sock, rings, i);
 		slots[i].gen = gen;
 	}
 	log_info("%s: master %ld listening on %s with %d workers", p->name,
@@ -652,6 +734,21 @@ server_main(const struct program *p, int argc, char **argv)
 				config_free(&cfg[next]);
 				continue;
 			}
+			if (keys != NULL &&
+			    master_keys(p, &cfg[next], &next_ring, &ring) == -1) {
+				config_free(&cfg[next]);
+				continue;
+			}
+			if (keys != NULL) {
+				/* Executors hold the keys as workers do: new keys
+				 * replace them too (each finishes its run first). */
+				if (!keyring_same(&ring, &next_ring))
+					for (int a = AUX_EXECUTOR; a < AUX__MAX; a++)
+						if (aux[a] > 0 && kill(aux[a], SIGTERM) == 0)
+							renew[a] = 1;
+				ring = next_ring;
+				keyring_wipe(&next_ring);
+			}
 			cur = next;
 			gen++;
 			if (strcmp(config_get(&cfg[cur], CFG_SOCKET), path) != 0)
@@ -665,8 +762,8 @@ server_main(const struct program *p, int argc, char **argv)
 			int started = 0;
 			for (i = 0; i < nslots && started < cfg[cur].workers; i++)
 				if (slots[i].pid <= 0) {
-					slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
-					    shared, sock, rings, i);
+					slots[i].pid = spawn(p, &cfg[cur], keys,
+					    shared_metrics, shared, sock, rings, i);
 					slots[i].gen = gen;
 					started++;
 				}
@@ -687,12 +784,18 @@ server_main(const struct program *p, int argc, char **argv)
 					;
 				if (a < AUX__MAX) {
 					aux[a] = 0;
-					if (!got_term) {
+					if (!got_term && renew[a])
+						log_info("%s: %s replaced: new secrets keys",
+						    p->name, aux_name(p, a));
+					else if (!got_term) {
 						log_warn("%s: %s died; restarting it", p->name,
 						    aux_name(p, a));
 						usleep(100000);
-						aux[a] = spawn_aux(p, a, &cfg[cur], rings, shared);
 					}
+					renew[a] = 0;
+					if (!got_term)
+						aux[a] = spawn_aux(p, a, &cfg[cur], keys, rings,
+						    shared);
 					continue;
 				}
 				for (i = 0; i < nslots; i++)
@@ -718,7 +821,7 @@ server_main(const struct program *p, int argc, char **argv)
 				if (mono_ms() - last_spawn_fail < 100)
 					usleep(100000);
 				last_spawn_fail = mono_ms();
-				slots[i].pid = spawn(p, &cfg[cur], shared_metrics,
+				slots[i].pid = spawn(p, &cfg[cur], keys, shared_metrics,
 				    shared, sock, rings, i);
 				slots[i].gen = gen;
 			}
@@ -762,6 +865,7 @@ server_main(const struct program *p, int argc, char **argv)
 	listen_close(sock, path);
 	config_free(&cfg[0]);
 	config_free(&cfg[1]);
+	keyring_wipe(&ring);
 	curl_global_cleanup();
 	log_info("%s: stopped", p->name);
 	return 0;

@@ -14,6 +14,7 @@
 #include "mcp_shared.h"
 #include "router.h"
 
+struct keyring;
 struct log_rings;
 
 #define METRICS_BUCKETS 12
@@ -65,11 +66,24 @@ struct program {
 	/*
 	 * Optional executors: ORX_EXECUTORS processes (as the program starts)
 	 * that run its queued executions (lib/exec/exec.h). Like the helper
-	 * they are restarted if they die, outlive reloads, and are stopped
-	 * once the workers are gone.
+	 * they are restarted if they die and are stopped once the workers
+	 * are gone; they outlive reloads but for one that changes the secrets
+	 * keys, which they get from the master as the workers do.
 	 */
-	void			(*executor)(const struct config *, void *shared,
-				    volatile sig_atomic_t *stop);
+	void			(*executor)(const struct config *, const struct keyring *,
+				    void *shared, volatile sig_atomic_t *stop);
+	/*
+	 * What the program seals with the secrets key, for messages ("workflow
+	 * secrets"), or NULL when it seals nothing. The master reads the key
+	 * file (ORX_SECRET_KEY_FILE) at start and at each reload, checks it
+	 * against the database (lib/db/sealkey.h): it refuses to start, or the
+	 * reload, rather than run with a key that does not open what is
+	 * sealed. Its workers get the keys from it (app->keys).
+	 */
+	const char		*secrets;
+	/* Optional: 0 when a configuration seals nothing after all (and the
+	 * master then reads no key); NULL: it seals whenever secrets is set. */
+	int			(*seals)(const struct config *);
 };
 
 int	server_main(const struct program *, int argc, char **argv);

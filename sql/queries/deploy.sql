@@ -5,8 +5,7 @@
 -- name: deploy_lock
 select w.version, w.doc::text, w.archestra_agent_id, w.archestra_endpoint,
        w.archestra_dashboard_url, orx_ts(w.created_at),
-       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from workflow_secrets s where s.server_id = w.server_id),
+       sealed_of(w.server_id),
        (select count(*) from deployments d where d.server_id = w.server_id)
 from workflows w
 where w.server_id = $1::text and w.owner_id = $2::text

@@ -1,11 +1,16 @@
 -- Secrets, the local runtime, runs and executions (development side).
 
 -- name: secret_put
-insert into workflow_secrets (server_id, name, sealed)
-select w.server_id, $3::text, decode($4::text, 'hex')
-from workflows w where w.server_id = $1::text and w.owner_id = $2::text
+-- Sealed under key $5 (and maybe also under $7, the previous key), which
+-- the schema must record: secrets_key_admit (sql/migrations/008).
+insert into workflow_secrets (server_id, name, sealed, key_id, prev_sealed, prev_key_id)
+select w.server_id, $3::text, decode($4::text, 'hex'), $5::text,
+       decode(nullif($6::text, ''), 'hex'), nullif($7::text, '')
+from workflows w
+where w.server_id = $1::text and w.owner_id = $2::text and secrets_key_admit($5::text)
 on conflict (server_id, name) do update
-set sealed = excluded.sealed, updated_at = now()
+set sealed = excluded.sealed, key_id = excluded.key_id, prev_sealed = excluded.prev_sealed,
+    prev_key_id = excluded.prev_key_id, updated_at = now()
 returning name
 
 -- name: secret_list
@@ -39,8 +44,7 @@ where w.server_id = $1::text and w.owner_id = $2::text
 
 -- name: run_context
 select w.version, coalesce(r.status, 'stopped'),
-       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from workflow_secrets s where s.server_id = w.server_id)
+       sealed_of(w.server_id)
 from workflows w left join runtimes r on r.server_id = w.server_id
 where w.server_id = $1::text and w.owner_id = $2::text
 
@@ -107,7 +111,6 @@ select e.id, e.version, pg_notify('orx_executions', e.id) from e
 -- name: exec_run_context
 -- What an executor needs to go on with an execution of a workflow: the
 -- owner's sealed secrets of it.
-select (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from workflow_secrets s where s.server_id = w.server_id)
+select sealed_of(w.server_id)
 from workflows w
 where w.server_id = $1::text and w.owner_id = $2::text

@@ -46,8 +46,12 @@ returning id, isolation
 delete from agent_secrets where agent_id = $1::text
 
 -- name: rt_secret_put
-insert into agent_secrets (agent_id, name, sealed)
-values ($1::text, $2::text, decode($3::text, 'hex'))
+-- As secret_put: under a key the schema records (secrets_key_admit).
+insert into agent_secrets (agent_id, name, sealed, key_id, prev_sealed, prev_key_id)
+select $1::text, $2::text, decode($3::text, 'hex'), $4::text,
+       decode(nullif($5::text, ''), 'hex'), nullif($6::text, '')
+where secrets_key_admit($4::text)
+returning name
 
 -- name: rt_notify
 select pg_notify('agents', $1::text)
@@ -62,8 +66,7 @@ from agents where id = $1::text and deleted_at is null
 -- name: rt_agent_load
 -- Also the agent's owner and environment: the scope of its documents.
 select a.version, a.doc::text, coalesce(a.key_hash, ''),
-       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from agent_secrets s where s.agent_id = a.id),
+       sealed_of(a.id),
        a.isolation, a.owner_id, a.environment, coalesce(a.rate_per_second, 0),
        coalesce(a.rate_burst, 0)
 from agents a where a.id = $1::text and a.deleted_at is null
@@ -170,10 +173,7 @@ select coalesce(metadata ->> 'ownerId', '') from agents where id = $1::text
 -- name: rt_agent_version_load
 -- An agent's version as a resumed execution needs it: the document it ran,
 -- the agent's secrets now, and its documents' owner and environment.
-select v.doc::text,
-       (select coalesce(json_agg(json_build_array(s.name, encode(s.sealed, 'hex'))), '[]')
-        from agent_secrets s where s.agent_id = v.agent_id),
-       a.owner_id, a.environment
+select v.doc::text, sealed_of(v.agent_id), a.owner_id, a.environment
 from agent_versions v join agents a on a.id = v.agent_id
 where v.agent_id = $1::text and v.version = $2::int
 

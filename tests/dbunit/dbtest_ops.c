@@ -177,7 +177,7 @@ main(void)
 		return t_done();
 	}
 	T_OK(config_load(&cfg, err, sizeof(err)) == 0, "configuration loads");
-	T_OK(run_kit_init(&kit, &cfg, 8) == 0, "a run kit");
+	T_OK(run_kit_init(&kit, 8) == 0, "a run kit");
 	db_init(&db, config_get(&cfg, CFG_DATABASE_URL), "dbtest_ops");
 	T_OK(db_ready(&db) == 0, "the database answers");
 	arena_init(&arena, 16384);

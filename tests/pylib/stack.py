@@ -192,12 +192,18 @@ class Stack:
         with open(os.path.join(self.run, f"{prog}.conf"), "w") as f:
             for k, v in settings.items():
                 f.write(f"{k}={v}\n")
+        self.reload(prog)
+
+    def reload(self, prog):
+        """SIGHUP to prog's master; returns once every worker is a new one."""
         before = set(self.workers(prog))
         os.kill(self.pid(prog), signal.SIGHUP)
         ok = wait_for(lambda: (w := self.workers(prog)) and not set(w) & before
                       and len(w) == len(before), timeout=15)
         if not ok:
-            raise RuntimeError(f"{prog} did not reload: {before} -> {self.workers(prog)}")
+            left = set(self.workers(prog)) & before
+            raise RuntimeError(f"{prog} did not reload: {before} -> {self.workers(prog)}; "
+                               f"still there: {'; '.join(proc_state(p) for p in left)}")
 
     # --- HTTP ------------------------------------------------------------
     def request(self, method, path, body=None, key="alice", headers=None, raw=None,
@@ -298,6 +304,17 @@ def wait_for(pred, timeout=10.0, step=0.05):
             return v
         time.sleep(step)
     return pred()
+
+
+def proc_state(pid):
+    """Where process pid is: its state, system call and wait channel."""
+    try:
+        st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        sc = open(f"/proc/{pid}/syscall").read().split()[0]
+        wc = open(f"/proc/{pid}/wchan").read()
+    except OSError as e:
+        return f"{pid} {e!r}"
+    return f"{pid} {st} syscall {sc} {wc}"
 
 
 def alive(pid):

@@ -1,2 +1,0 @@
--- name: ping
-select 1
