@@ -12,6 +12,7 @@
  * "Failed to deploy to Archestra: ". The API key and the body stay out of
  * the log; libcurl's own detail goes there instead of to the client.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -460,6 +461,58 @@ arc_package_to_doc(struct json_object *pkg, struct json_object **doc_out,
 }
 
 /* ---- the client ---- */
+
+/* 1 if host (as a URL holds it: "[::1]" for IPv6) is a loopback address or "localhost". */
+static int
+loopback_host(const char *host)
+{
+	char h[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= sizeof(h))
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (strcasecmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+/*
+ * 1 if a request to endpoint travels as plain http:// to a host that is
+ * not loopback, where anyone on the way can read it (and when endpoint does
+ * not parse as a URL); 0 for https:// and loopback. Host names other than
+ * localhost are not resolved: what they resolve to may change.
+ */
+int
+arc_endpoint_insecure(const char *endpoint)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int insecure = 1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, endpoint, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		insecure = strcasecmp(scheme, "http") == 0 && !loopback_host(host);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return insecure;
+}
 
 /*
  * The endpoint from the configuration: ARCHESTRA_DEPLOYMENT_ENDPOINT, or

@@ -58,6 +58,7 @@ struct arc_result {
 	struct json_object *details;         /* field errors of a 400/422, owned */
 };
 
+int		 arc_endpoint_insecure(const char *endpoint);
 void		 arc_client_from_config(struct arc_client *, const struct config *,
 		    char *endpoint_buf, size_t bufsz);
 enum arc_status	 arc_create(const struct arc_client *, struct json_object *package,

@@ -25,6 +25,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "Archestra deployment API URL (default: the bundled runtime, <public url>/mcp/agents)" },
 	[CFG_ARCHESTRA_API_KEY] = { "ARCHESTRA_API_KEY", "",
 	    "platform key sent as Bearer to the deployment API" },
+	[CFG_ARCHESTRA_ALLOW_HTTP] = { "ARCHESTRA_ALLOW_HTTP", "0",
+	    "1: a deploy may send secrets over plain http:// to an endpoint that is not loopback" },
 	[CFG_SECRET_KEY_FILE] = { "ORX_SECRET_KEY_FILE", ".run/secret.key",
 	    "file of the keys that seal secrets (workflow and agent secrets), read by each master" },
 	[CFG_LOG_LEVEL] = { "ORX_LOG_LEVEL", "info",
@@ -232,6 +234,7 @@ config_load(struct config *c, char *err, size_t errsz)
 	}
 	NUM(CFG_LOG_KEEP_ROWS, 100, 1000000, log_keep_rows);
 	NUM(CFG_RATE_HOSTS, 1, 1024, rate_hosts);
+	NUM(CFG_ARCHESTRA_ALLOW_HTTP, 0, 1, archestra_allow_http);
 	if (c->str[CFG_BUSY_WORKERS][0] == '\0') {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

@@ -17,6 +17,7 @@ enum cfg_key {
 	CFG_JSON_MAX_DEPTH,
 	CFG_ARCHESTRA_ENDPOINT,
 	CFG_ARCHESTRA_API_KEY,
+	CFG_ARCHESTRA_ALLOW_HTTP,
 	CFG_SECRET_KEY_FILE,
 	CFG_LOG_LEVEL,
 	CFG_HTTP_ALLOW,
@@ -81,6 +82,7 @@ struct config {
 	long		 orch_wait_ms;   /* ARCHESTRA_ORCHESTRATOR_WAIT_MS */
 	long		 log_keep_rows;  /* the runtime's log writer's buffer */
 	long		 rate_hosts;     /* runtime hosts sharing agents' rates */
+	int		 archestra_allow_http;  /* secrets may go over plain http */
 };
 
 int		 config_load(struct config *, char *err, size_t errsz);

@@ -339,3 +339,67 @@ workflow_output_schema(struct json_object *doc)
 	}
 	return NULL;
 }
+
+/* tpl_scan callback: adds a {{secrets.<name>}} reference's name to ctx (an object used as a set). */
+static void
+secret_ref(void *ctx, const struct tpl_ref *ref, const char *json_path)
+{
+	char name[80];
+
+	(void)json_path;
+	if (ref->root != TPL_SECRETS || ref->nseg < 1 || ref->seglen[0] >= sizeof(name))
+		return;
+	memcpy(name, ref->seg[0], ref->seglen[0]);
+	name[ref->seglen[0]] = '\0';
+	json_object_object_add(ctx, name, NULL);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+	    json_object_get_string(*(struct json_object *const *)b));
+}
+
+/* 1 if a config field named key names a secret: "secret", or "...Secret". */
+static int
+secret_field(const char *key)
+{
+	size_t n = strlen(key);
+
+	return strcmp(key, "secret") == 0 || (n > 6 && strcmp(key + n - 6, "Secret") == 0);
+}
+
+/*
+ * The names of the secrets a (canonical) workflow document needs, sorted,
+ * each once: what a tool's config names in its "secret" field or a field
+ * ending in "Secret" (jwt_sign, jwt_verify, random_token, hmac_verify;
+ * send_email's passwordSecret), and every {{secrets.<name>}} in a tool's
+ * config. Returns a new array.
+ */
+struct json_object *
+workflow_secret_names(struct json_object *doc)
+{
+	struct json_object *tools = json_get(doc, "tools", json_type_array);
+	struct json_object *set = json_object_new_object(), *out = json_object_new_array();
+	size_t n = tools != NULL ? json_object_array_length(tools) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(tools, i);
+		struct json_object *cfg = json_get(t, "config", json_type_object);
+
+		if (cfg == NULL)
+			continue;
+		json_object_object_foreach(cfg, key, val)
+			if (secret_field(key) && json_object_is_type(val, json_type_string))
+				json_object_object_add(set, json_object_get_string(val), NULL);
+		tpl_scan(cfg, "", secret_ref, set, NULL);
+	}
+	json_object_object_foreach(set, key, val) {
+		(void)val;
+		json_object_array_add(out, json_object_new_string(key));
+	}
+	json_object_array_sort(out, name_cmp);
+	json_object_put(set);
+	return out;
+}

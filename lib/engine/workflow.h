@@ -16,5 +16,6 @@ int	workflow_check(struct json_object *doc, const struct catalog *,
 	    struct json_object **canon, struct json_object *errors);
 int	toolid_valid(const char *);
 struct json_object *workflow_output_schema(struct json_object *doc);
+struct json_object *workflow_secret_names(struct json_object *doc);
 
 #endif

@@ -13,12 +13,14 @@
 #include "archestra.h"
 #include "arena.h"
 #include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "ids.h"
 #include "json.h"
 #include "log.h"
 #include "ops.h"
 #include "waiter.h"
+#include "workflow.h"
 
 enum deploy_action { ACT_DEPLOY, ACT_REDEPLOY, ACT_UNDEPLOY, ACT_ROLLBACK, ACT__MAX };
 static const char *const action_names[ACT__MAX] = {
@@ -63,20 +65,32 @@ attempt(const struct deploying *d, const char *version, const char *outcome, int
 		log_warn("deploy attempt of %s not recorded: database away", d->server_id);
 }
 
-/* The seed's 500 {"success":false,"error":"Failed to deploy to Archestra: <reason>"} */
+/*
+ * A failure in the seed's words, "Failed to deploy to Archestra: <reason>":
+ * 500 {"success":false,"error":...}, or with OP_BAD_REQUEST the seed's 400
+ * {"error":...} (a deploy refused before anything was sent).
+ */
 static enum op_status
-failed(const struct deploying *d, const char *reason)
+seed_failure(const struct deploying *d, enum op_status st, const char *code,
+    const char *reason)
 {
 	struct op_result *out = d->out;
 	char msg[400];
 
 	snprintf(msg, sizeof(msg), "Failed to %s Archestra: %s", action_verbs[d->act], reason);
-	op_fail(out, OP_INTERNAL, "deploy_failed", "%s", msg);
-	buf_puts(&out->body, "{\"success\":false,\"error\":");
+	op_fail(out, st, code, "%s", msg);
+	buf_puts(&out->body, st == OP_BAD_REQUEST ? "{\"error\":" : "{\"success\":false,\"error\":");
 	buf_put_json_string(&out->body, msg, strlen(msg));
 	buf_putc(&out->body, '}');
 	out->raw = 1;
 	return out->status;
+}
+
+/* The seed's 500 {"success":false,"error":"Failed to deploy to Archestra: <reason>"} */
+static enum op_status
+failed(const struct deploying *d, const char *reason)
+{
+	return seed_failure(d, OP_INTERNAL, "deploy_failed", reason);
 }
 
 /* Begins, locks the caller's workflow; records 404/503 itself. */
@@ -108,13 +122,65 @@ lock_workflow(const struct deploying *d)
 }
 
 /*
+ * Deploying a workflow whose secrets are not all set would make an agent
+ * that fails every call: refused (rolled back, recorded) with 400 in the
+ * seed's shape, {"error":"Failed to deploy to Archestra: missing secrets:
+ * jwtKey"}. Returns the status, or OP_OK when every secret doc needs is set.
+ */
+static enum op_status
+refuse_missing_secrets(const struct deploying *d, struct json_object *doc,
+    struct json_object *secrets, const char *version, const char *agent)
+{
+	struct json_object *need = workflow_secret_names(doc);
+	struct buf miss;
+	size_t n = json_object_array_length(need);
+
+	buf_init(&miss, d->env->arena, 64);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(need, i));
+
+		if (!json_object_object_get_ex(secrets, name, NULL))
+			buf_printf(&miss, "%s%s", miss.len > 0 ? ", " : "missing secrets: ", name);
+	}
+	json_object_put(need);
+	if (miss.len == 0)
+		return OP_OK;
+	db_rollback(d->env->db);
+	attempt(d, version, "refused", 400, miss.data, agent);
+	return seed_failure(d, OP_BAD_REQUEST, "missing_secrets", miss.data);
+}
+
+/*
+ * The package carries the workflow's secrets: never as plain http:// to an
+ * endpoint that is not loopback, unless ARCHESTRA_ALLOW_HTTP=1 (TLS
+ * verification is never turned off: lib/base/curlio.c). Refused (rolled
+ * back, recorded) with the seed's 500. Returns the status, or OP_OK.
+ */
+static enum op_status
+refuse_plain_http(const struct deploying *d, const char *endpoint,
+    struct json_object *secrets, const char *version, const char *agent)
+{
+	static const char reason[] = "refusing to send secrets over http";
+
+	if (json_object_object_length(secrets) == 0 || d->env->cfg->archestra_allow_http ||
+	    !arc_endpoint_insecure(endpoint))
+		return OP_OK;
+	db_rollback(d->env->db);
+	attempt(d, version, "refused", 500, reason, agent);
+	log_warn("%s of %s refused: secrets over plain http to %s (ARCHESTRA_ALLOW_HTTP)",
+	    action_names[d->act], d->server_id, endpoint);
+	return failed(d, reason);
+}
+
+/*
  * The package of a document (the current one, or an older version's) with
- * the workflow's secrets. NULL with the failure in d->out, rolled back:
- * the stored document unreadable, or the secrets not opening (recorded).
+ * the workflow's secrets, for endpoint. NULL with the failure in d->out,
+ * rolled back: the stored document unreadable; the secrets not opening,
+ * missing, or not to be sent this way (recorded).
  */
 static struct json_object *
 package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
-    const char *version)
+    const char *version, const char *endpoint)
 {
 	struct json_object *doc = json_tokener_parse(doc_text), *pkg = NULL, *secrets;
 	const char *agent = d->act == ACT_DEPLOY ? NULL : PQgetvalue(lk, 0, L_AGENT), *why;
@@ -129,7 +195,9 @@ package_of(const struct deploying *d, PGresult *lk, const char *doc_text,
 		db_rollback(d->env->db);
 		attempt(d, version, "failed", 0, why, agent);
 		failed(d, "the secrets key cannot open the workflow's secrets");
-	} else if ((pkg = arc_package(doc, d->server_id, d->who->owner_id, atoi(version),
+	} else if (refuse_missing_secrets(d, doc, secrets, version, agent) == OP_OK &&
+	    refuse_plain_http(d, endpoint, secrets, version, agent) == OP_OK &&
+	    (pkg = arc_package(doc, d->server_id, d->who->owner_id, atoi(version),
 	    PQgetvalue(lk, 0, L_CREATED), secrets)) == NULL) {
 		db_rollback(d->env->db);
 		op_fail(d->out, OP_INTERNAL, "internal", "stored document unreadable");
@@ -201,7 +269,7 @@ ship(const struct deploying *d, PGresult *lk, const char *doc_text, const char *
 	PGresult *res;
 
 	arc_client_from_config(&client, env->cfg, endpoint, sizeof(endpoint));
-	if ((pkg = package_of(d, lk, doc_text, version)) == NULL)
+	if ((pkg = package_of(d, lk, doc_text, version, endpoint)) == NULL)
 		return d->out->status;
 	/* Later deploys keep what the agent has. */
 	if (d->act == ACT_DEPLOY && d->isolation != NULL)

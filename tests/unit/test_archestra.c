@@ -858,6 +858,34 @@ test_config(void)
 	T_STR(arc_status_names[ARC_BAD_RESPONSE], "bad_response", "status names");
 }
 
+/* Which endpoints secrets may not travel to as plain text (deploy refusals). */
+static void
+test_insecure(void)
+{
+	static const struct { const char *url; int insecure; } cases[] = {
+		{ "https://archestra.example.com/mcp/agents", 0 },
+		{ "http://127.0.0.1:8080/mcp/agents", 0 },
+		{ "http://127.9.8.7/mcp/agents", 0 },
+		{ "http://localhost:8080/mcp/agents", 0 },
+		{ "HTTP://LOCALHOST./mcp/agents", 0 },
+		{ "http://[::1]:8080/mcp/agents", 0 },
+		{ "http://[::ffff:127.0.0.1]/mcp/agents", 0 },
+		{ "http://archestra.example.com/mcp/agents", 1 },
+		{ "http://10.0.0.5/mcp/agents", 1 },
+		{ "http://0.0.0.0:8080/mcp/agents", 1 },
+		{ "http://[::2]/mcp/agents", 1 },
+		{ "http://128.0.0.1/mcp/agents", 1 },
+		{ "http://localhost.example.com/", 1 },
+		{ "http://user:pw@127.0.0.1.example.com/", 1 },
+		{ "not a url", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_OK(arc_endpoint_insecure(cases[i].url) == cases[i].insecure,
+		    "%s is %s", cases[i].url, cases[i].insecure ? "plain text on the way" :
+		    "https or loopback");
+}
+
 int
 main(void)
 {
@@ -869,6 +897,7 @@ main(void)
 	test_package();
 	test_package_errors();
 	test_config();
+	test_insecure();
 
 	doc = json_tokener_parse(doc_text);
 	secrets = json_tokener_parse("{\"jwtKey\":\"s3cr3t-value\"}");

@@ -328,6 +328,33 @@ test_toolid(void)
 	T_OK(toolid_valid(s) == 0, "toolId: 65 refused");
 }
 
+/* The secrets a document needs: what a deploy checks are all set. */
+static void
+test_secret_names(void)
+{
+	struct json_object *doc = json_tokener_parse("{\"tools\":["
+	    "{\"toolId\":\"a\",\"type\":\"jwt_sign\",\"config\":{\"secret\":\"jwtKey\"}},"
+	    "{\"toolId\":\"b\",\"type\":\"jwt_verify\",\"config\":{\"secret\":\"other\","
+	    "\"token\":\"{{input.t}}\"}},"
+	    "{\"toolId\":\"c\",\"type\":\"http_request\",\"config\":{\"url\":\"https://x/\","
+	    "\"headers\":{\"Authorization\":\"Bearer {{secrets.apiToken}}\"},"
+	    "\"body\":[\"{{ secrets.jwtKey }}\"]}},"
+	    "{\"toolId\":\"d\",\"type\":\"transform\",\"config\":{\"output\":{\"secret\":\"notOne\"}}},"
+	    "{\"toolId\":\"e\",\"type\":\"send_email\",\"config\":{\"passwordSecret\":\"smtpPassword\"}},"
+	    "{\"toolId\":\"f\",\"type\":\"random_token\",\"config\":{\"secret\":\"linkKey\"}}]}");
+	struct json_object *names = workflow_secret_names(doc);
+
+	T_STR(json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN),
+	    "[\"apiToken\",\"jwtKey\",\"linkKey\",\"other\",\"smtpPassword\"]",
+	    "config fields secret and ...Secret, {{secrets.x}} anywhere in a config, sorted, "
+	    "once each; a key named secret deeper in a config is data, no secret");
+	json_object_put(names);
+	json_object_put(doc);
+	names = workflow_secret_names(NULL);
+	T_OK(json_object_array_length(names) == 0, "no document: none");
+	json_object_put(names);
+}
+
 int
 main(void)
 {
@@ -338,5 +365,6 @@ main(void)
 	test_name_length();
 	test_too_many_tools();
 	test_toolid();
+	test_secret_names();
 	return t_done();
 }
