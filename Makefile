@@ -5,6 +5,8 @@
 #   make test    the whole suite (sanitizer build, scratch servers)
 #   make bench   benchmarks (wrk through nginx, engine micro-benchmarks)
 #   make conformance  the MCP conformance suite against the `make run` stack
+#   make backup  one archive of the database and the keys (FILE=..., default backups/)
+#   make restore FILE=...  a stopped stack back from such an archive (FORCE=1 over data)
 #   make fuzz    libFuzzer on each parser, FUZZ_SECONDS (60) apiece (clang)
 #
 # Two build variants share one set of rules: build/rel (optimised, used by
@@ -52,7 +54,8 @@ TESTPROGS := $(patsubst tests/unit/%.c,tests/%,$(UNIT_SRC)) \
              $(patsubst %.c,%,$(wildcard tests/jsonschema_suite.c tests/bench_engine.c)) \
              $(patsubst tests/fuzz/%.c,tests/%,$(FUZZ_SRC))
 
-.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance fuzz
+.PHONY: all build build-asan run stop test unit bench clean deps node-deps conformance fuzz \
+	backup restore
 all: build
 
 deps:
@@ -130,6 +133,13 @@ run: build
 
 stop:
 	@scripts/stop.sh
+
+# The database and the keys in one archive (scripts/backup.sh), and back.
+backup: build
+	@scripts/backup.sh backup .run build/rel $(FILE)
+
+restore: build
+	@scripts/backup.sh restore .run build/rel $(FILE)
 
 test: build-asan node-deps
 	@$(PYTHON) tests/run.py --build build/asan
