@@ -55,8 +55,8 @@ const struct cfg_def cfg_defs[CFG__MAX] = {
 	    "how long a worker trusts an MCP session it read from the database (0: read every time)" },
 	[CFG_BUSY_WORKERS] = { "ORX_BUSY_WORKERS", "",
 	    "workers of a program at work on the CPU at once (0-64; empty: the CPU count; 0: no limit); a worker waiting on the database or the network does not count" },
-	[CFG_EXECUTORS] = { "ORX_EXECUTORS", "2",
-	    "processes per program that run queued executions: asynchronous runs, and runs that go on after an approval or a resume (0-16)" },
+	[CFG_EXECUTORS] = { "ORX_EXECUTORS", "",
+	    "processes per program that run queued executions: asynchronous runs, and runs that go on after an approval or a resume (0-16; empty: two per CPU)" },
 	[CFG_EVENTS_KEEP_HOURS] = { "ORX_EVENTS_KEEP_HOURS", "24",
 	    "how long execution events are kept for subscribers and polling (1-8760 hours)" },
 	[CFG_EVENTS_SOCKET] = { "ORX_EVENTS_SOCKET", ".run/events.sock",
@@ -216,7 +216,13 @@ config_load(struct config *c, char *err, size_t errsz)
 	NUM(CFG_RUN_BUDGET_MS, 10, 3600000, run_budget_ms);
 	NUM(CFG_PBKDF2_ITERATIONS, 1000, 10000000, pbkdf2_iterations);
 	NUM(CFG_MCP_SESSION_CACHE_MS, 0, 3600000, mcp_session_cache_ms);
-	NUM(CFG_EXECUTORS, 0, 16, executors);
+	if (c->str[CFG_EXECUTORS][0] == '\0') {
+		/* Each waits on its commits most of a run: more than the CPUs. */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->executors = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
+	} else
+		NUM(CFG_EXECUTORS, 0, 16, executors);
 	NUM(CFG_EXEC_LEASE_MS, 1000, 3600000, exec_lease_ms);
 	NUM(CFG_EVENTS_KEEP_HOURS, 1, 8760, events_keep_hours);
 	NUM(CFG_ORCH_WAIT_MS, 0, 600000, orch_wait_ms);

@@ -49,6 +49,8 @@ struct plan {
 	 * execution id. */
 	int			 uses_env;
 	int			 needs_now;
+	/* It reads a workflow secret (a template or a tool's secret field). */
+	int			 needs_secrets;
 	/* Templates read {{request.*}}, or a step reads the raw request
 	 * (hmac_verify): the caller passes exec_env.request. */
 	int			 uses_request;

@@ -13,6 +13,7 @@
 #include "template.h"
 #include "toolcheck.h"
 #include "tools.h"
+#include "workflow.h"
 
 void
 plan_free(struct plan *p)
@@ -135,6 +136,11 @@ plan_compile(struct json_object *doc, const char *id, int version,
 		/* A run that waits commits its writes with its wait. */
 		if (t == TOOL_APPROVAL)
 			p->deferrable = 0;
+	}
+	{
+		struct json_object *need = workflow_secret_names(doc);
+		p->needs_secrets = json_object_array_length(need) > 0;
+		json_object_put(need);
 	}
 	*out = p;
 	return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "clock.h"
 #include "db.h"
 #include "engine.h"
@@ -167,4 +168,27 @@ exec_events_flush(struct db *db, struct arena *a, const char *execution_id,
 	json_object_array_del_idx(ev->list, 0, json_object_array_length(ev->list));
 	ev->slow = 0;
 	return 0;
+}
+
+/*
+ * NOTIFY channel once per payload, after the writes they announce have
+ * committed (a statement of its own that writes nothing: see
+ * sql/queries/executions.sql). Payloads are ids and spaces. 0, or -1.
+ */
+int
+exec_notify(struct db *db, struct arena *a, const char *channel,
+    const char *const *payloads, size_t n)
+{
+	const char *p[2] = { channel, NULL };
+	struct buf b;
+
+	if (n == 0)
+		return 0;
+	buf_init(&b, a, 64 * n + 8);
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s\"%s\"", i ? "," : "", payloads[i]);
+	buf_putc(&b, '}');
+	p[1] = b.data;
+	return db_query(db, a, Q_EXEC_NOTIFY, 2, p) != NULL ? 0 : -1;
 }

@@ -98,6 +98,8 @@ int	exec_events_flush(struct db *, struct arena *, const char *execution_id,
 	    const char *server_id, struct exec_events *);
 int	exec_event_write(struct db *, struct arena *, const char *execution_id,
 	    const char *server_id, enum exec_event, struct json_object *data);
+int	exec_notify(struct db *, struct arena *, const char *channel,
+	    const char *const *payloads, size_t n);
 
 /* --- links: who may answer without a key (link.c) --- */
 #define EXEC_LINK_TOKEN_MAX	128

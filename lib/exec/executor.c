@@ -36,6 +36,7 @@ struct job_run {
 	long long		 flags_ms;    /* when the flags were read */
 	int			 pause, cancel;
 	int			 lost;        /* the lease went to another */
+	const char		*told;        /* "<id> <server> <owner>" once stopped */
 };
 
 static struct json_object *
@@ -155,15 +156,17 @@ stop_job(struct job_run *jr, const struct exec_result *res)
 	struct json_object *secrets = jr->env->secrets, *state = NULL;
 	int ended = res->status == EXEC_SUCCEEDED || res->status == EXEC_FAILED ||
 	    res->status == EXEC_CANCELLED;
-	char http[8], next[24], dur[24];
-	const char *p[12];
+	int waits = res->status == EXEC_WAITING && res->intervention != NULL;
+	char http[8], next[24], dur[24], iid[40] = "";
+	const char *p[13];
 	PGresult *pg;
 
-	if (!jr->db->in_tx && db_begin(jr->db) == -1)
+	/* A wait writes its intervention too, and writes since the last
+	 * checkpoint are in a transaction already: those commit together;
+	 * otherwise the end is one statement. */
+	if (waits && !jr->db->in_tx && db_begin(jr->db) == -1)
 		return -1;
-	char iid[40] = "";
-
-	if (res->status == EXEC_WAITING && res->intervention != NULL) {
+	if (waits) {
 		struct json_object *t = json_get(res->intervention, "timeout", json_type_int);
 		char secs[24];
 		const char *q[8];
@@ -189,8 +192,6 @@ stop_job(struct job_run *jr, const struct exec_result *res)
 		    PQgetvalue(pg, 0, 0));
 	} else
 		exec_events_outcome(jr->events, res, NULL, NULL);
-	if (exec_events_flush(jr->db, jr->arena, job->id, job->plan_id, jr->events) == -1)
-		goto fail;
 	if (!ended) {
 		state = exec_state_with_input(res->state, jr->input);
 		arena_defer(jr->arena, json_put_cb, state);
@@ -212,18 +213,22 @@ stop_job(struct job_run *jr, const struct exec_result *res)
 	p[9] = dur;
 	p[10] = ended ? "t" : "f";
 	p[11] = jr->me;
-	if ((pg = db_query(jr->db, jr->arena, Q_EXEC_STOP, 12, p)) == NULL || !db_ok(pg))
+	p[12] = exec_events_json(jr->arena, jr->events);
+	if ((pg = db_query(jr->db, jr->arena, Q_EXEC_STOP, 13, p)) == NULL || !db_ok(pg))
 		goto fail;
 	if (PQntuples(pg) != 1) {
 		jr->lost = 1;
 		goto fail;
 	}
-	if (db_commit(jr->db) == -1)
+	if (jr->db->in_tx && db_commit(jr->db) == -1)
 		return -1;
+	jr->told = arena_printf(jr->arena, "%s %s %s", PQgetvalue(pg, 0, 0),
+	    PQgetvalue(pg, 0, 1), PQgetvalue(pg, 0, 2));
 	jr->env->in_tx = 0;
 	return 0;
 fail:
-	db_rollback(jr->db);
+	if (jr->db->in_tx)
+		db_rollback(jr->db);
 	jr->env->in_tx = 0;
 	return -1;
 }
@@ -253,7 +258,8 @@ stop_unrun(struct job_run *jr, enum exec_status st, const char *code, const char
 	exec_result_free(&res);
 }
 
-static void
+/* Runs job; returns what its stop announces (arena), or NULL. */
+static const char *
 run_job(struct db *db, struct arena *a, const struct exec_host *host,
     const struct exec_job *job, const char *me)
 {
@@ -286,14 +292,14 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 	if (jr.cancel || jr.pause) {
 		stop_unrun(&jr, jr.cancel ? EXEC_CANCELLED : EXEC_PAUSED, NULL, NULL);
 		exec_events_free(&ev);
-		return;
+		return jr.told;
 	}
 	if (host->prepare(host->ctx, db, a, job, &p, &env, why, sizeof(why)) == -1) {
 		log_warn("execution %s cannot go on: %s", job->id, why);
 		stop_unrun(&jr, EXEC_FAILED, "not_runnable", why);
 		json_object_put(env.secrets);
 		exec_events_free(&ev);
-		return;
+		return jr.told;
 	}
 	ev.secrets = env.secrets;
 	env.on_step = exec_events_on_step;
@@ -322,6 +328,7 @@ run_job(struct db *db, struct arena *a, const struct exec_host *host,
 	exec_result_free(&res);
 	exec_events_free(&ev);
 	json_object_put(env.secrets);
+	return jr.told;
 }
 
 /* Columns of Q_EXEC_LEASE. */
@@ -335,8 +342,9 @@ take_and_run(struct db *db, struct arena *a, const struct exec_host *host,
     const char *me, int lease_s)
 {
 	char lim[16], secs[16];
-	const char *p[3] = { me, lim, secs };
+	const char *p[3] = { me, lim, secs }, **told;
 	PGresult *res;
+	size_t ntold = 0;
 	int n;
 
 	snprintf(lim, sizeof(lim), "%d", LEASE_BATCH);
@@ -346,6 +354,7 @@ take_and_run(struct db *db, struct arena *a, const struct exec_host *host,
 	if (!db_ok(res))
 		return -1;
 	n = PQntuples(res);
+	told = arena_alloc(a, sizeof(*told) * (size_t)(n ? n : 1));
 	for (int i = 0; i < n; i++) {
 		struct exec_job job;
 
@@ -367,8 +376,11 @@ take_and_run(struct db *db, struct arena *a, const struct exec_host *host,
 		job.started_by = PQgetisnull(res, i, LS_STARTED_BY) ? NULL :
 		    PQgetvalue(res, i, LS_STARTED_BY);
 		job.duration_us = strtoll(PQgetvalue(res, i, LS_DURATION), NULL, 10);
-		run_job(db, a, host, &job, me);
+		if ((told[ntold] = run_job(db, a, host, &job, me)) != NULL)
+			ntold++;
 	}
+	/* Subscribers hear of the batch's ends after they committed. */
+	(void)exec_notify(db, a, "orx_events", told, ntold);
 	return n;
 }
 

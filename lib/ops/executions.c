@@ -70,6 +70,11 @@ op_execute_async(const struct op_env *env, const struct op_caller *who,
 		return op_fail(out, OP_CONFLICT, "runtime_stopped",
 		    "the runtime is stopped; POST /mcp/servers/%s/runtime/start first", server_id);
 	}
+	/* Executors wake for it (after its commit: see exec_notify). */
+	{
+		const char *pl[1] = { exe };
+		(void)exec_notify(env->db, env->arena, "orx_executions", pl, 1);
+	}
 	buf_printf(&out->body, "{\"executionId\":\"%s\",\"serverId\":", exe);
 	buf_put_json_string(&out->body, server_id, strlen(server_id));
 	buf_printf(&out->body, ",\"version\":%s,\"status\":\"running\","
@@ -364,15 +369,22 @@ ops_prepare(void *ctx, struct db *db, struct arena *a, const struct exec_job *jo
 		snprintf(why, whysz, "%s", res.message != NULL ? res.message : "no plan");
 		return -1;
 	}
+	env->db = db;
+	env->cfg = h->cfg;
+	env->owner = arena_strdup(a, job->owner_id);
+	env->environment = ENV_DEVELOPMENT;
+	/* A plan that reads no secret needs no round trip for them. */
+	if (!plan->needs_secrets) {
+		env->secrets = json_object_new_object();
+		*pp = plan;
+		env->ids = &h->kit->ids;
+		return 0;
+	}
 	if ((pg = db_query(db, a, Q_EXEC_RUN_CONTEXT, 2, p)) == NULL || !db_ok(pg) ||
 	    PQntuples(pg) != 1) {
 		snprintf(why, whysz, "the workflow is gone");
 		return -1;
 	}
-	env->db = db;
-	env->cfg = h->cfg;
-	env->owner = arena_strdup(a, job->owner_id);
-	env->environment = ENV_DEVELOPMENT;
 	if ((env->secrets = op_secrets_open(&oe, job->plan_id, PQgetvalue(pg, 0, 0),
 	    &trouble)) == NULL) {
 		snprintf(why, whysz, "%s", trouble);

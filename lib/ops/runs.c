@@ -377,6 +377,11 @@ op_run_request(const struct op_env *env, const struct op_caller *who,
 		return pg == NULL ? op_unavailable(out) : op_fail(out, OP_INTERNAL,
 		    "internal", "the execution could not be stored");
 	}
+	{
+		const char *pl[1] = { arena_printf(env->arena, "%s %s %s", exe, server_id,
+		    who->owner_id) };
+		(void)exec_notify(env->db, env->arena, "orx_events", pl, 1);
+	}
 
 	buf_printf(&out->body, "{\"executionId\":\"%s\",\"serverId\":\"%s\",\"version\":%d,"
 	    "\"status\":\"%s\",\"httpStatus\":%d,\"output\":%s", exe, server_id,

@@ -2,6 +2,18 @@
 -- its own tables by its search_path (the runtime's executions.server_id is
 -- the agent's id). Status changes NOTIFY orx_executions with the
 -- execution's id: executors wake for queued ones.
+--
+-- A transaction that NOTIFYs holds a lock every other NOTIFYing one waits
+-- for until its commit is flushed, so NOTIFY in a synchronous commit makes
+-- those commits one at a time (no group commit: about one fsync per
+-- commit). The hot paths -- an async run's enqueue, a synchronous run's
+-- record, an executor's end of a run -- commit first and NOTIFY after, in
+-- a statement that writes nothing (exec_notify).
+
+-- name: exec_notify
+-- NOTIFY channel $1 once per payload of $2 (a transaction of its own that
+-- writes nothing, so it flushes nothing).
+select count(*) from (select pg_notify($1::text, x) from unnest($2::text[]) x) n
 
 -- name: exec_insert_stopped
 -- A synchronous run that stopped before its end (it waits for a person):
@@ -70,8 +82,9 @@ returning pause_requested, cancel_requested
 select status, pause_requested, cancel_requested from executions where id = $1::text
 
 -- name: exec_stop
--- An executor's run of $1 ended or stopped (status $2): its record, and its
--- queue row gone -- only while $12 holds its lease. finished_at for an end.
+-- An executor's run of $1 ended or stopped (status $2): its record, its
+-- events ($13), and its queue row gone -- only while $12 holds its lease.
+-- finished_at for an end. One statement: a run's end is one round trip.
 with d as (
     delete from execution_queue
     where execution_id = $1::text and leased_by = $12::text
@@ -84,9 +97,14 @@ with d as (
         finished_at = case when $11::bool then now() else x.finished_at end,
         pause_requested = false, cancel_requested = false, updated_at = now()
     from d where x.id = d.execution_id
-    returning x.id
+    returning x.id, x.server_id, x.owner_id
+), ev as (
+    insert into execution_events (execution_id, server_id, type, data, at)
+    select e.id, e.server_id, v ->> 'type', coalesce(v -> 'data', '{}'::json),
+           coalesce((v ->> 'at')::timestamptz, now())
+    from e, json_array_elements($13::json) v
 )
-select id, pg_notify('orx_executions', id) from e
+select id, server_id, owner_id from e
 
 -- name: exec_status_of
 select status, pause_requested, cancel_requested from executions

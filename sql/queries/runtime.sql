@@ -69,7 +69,7 @@ with x as (
            coalesce((e ->> 'at')::timestamptz, now())
     from json_array_elements($14::json) e
 )
-select id, pg_notify('orx_events', $1::text || ' ' || $2::text || ' ' || $3::text) from x
+select id from x
 
 -- name: execution_list
 select e.id, e.status, e.http_status, e.version, orx_ts(e.started_at),
@@ -106,7 +106,7 @@ with w as (
 ), q as (
     insert into execution_queue (execution_id) select id from e
 )
-select e.id, e.version, pg_notify('orx_executions', e.id) from e
+select e.id, e.version from e
 
 -- name: exec_run_context
 -- What an executor needs to go on with an execution of a workflow: the
