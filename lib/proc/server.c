@@ -605,7 +605,7 @@ server_main(const struct program *p, int argc, char **argv)
 	struct config cfg[2];   /* current and previous, kept while old drain */
 	char err[256];
 	int cur = 0, gen = 1, sock, i, nslots = 2 * MAX_WORKERS;
-	long long last_spawn_fail = 0, last_nudge = 0;
+	long long last_spawn_fail = 0, last_nudge = 0, last_tick = 0;
 	struct metrics *shared_metrics;
 	struct gate_watch watch = { 0, 0 };
 	struct log_rings *rings = NULL;
@@ -706,23 +706,30 @@ server_main(const struct program *p, int argc, char **argv)
 	    (long)getpid(), path, cfg[cur].workers);
 
 	while (!got_term) {
+		int gated = shared_metrics != NULL &&
+		    atomic_load(&shared_metrics->gate.limit) > 0;
+		int draining = old_alive(slots, nslots, gen);
+
 		if (!got_chld && !got_hup) {
 			/* Signals, or the CPU gate's next look (lib/proc/gate.h),
 			 * when there is a gate, or the next nudge of old
 			 * workers still draining. */
-			struct timespec tick = { 0, GATE_TICK_MS * 1000000L };
-			int gated = shared_metrics != NULL &&
-			    atomic_load(&shared_metrics->gate.limit) > 0;
-			int draining = old_alive(slots, nslots, gen);
+			long long left = GATE_TICK_MS - (mono_ms() - last_tick);
+			struct timespec tick = { 0, (left > 0 ? left : 0) * 1000000L };
 
-			if (pselect(0, NULL, NULL, NULL, gated || draining ? &tick : NULL,
-			    &none) == 0 && gated)
-				(void)gate_tick(&shared_metrics->gate, &watch,
-				    backlog(sock));
-			if (draining && mono_ms() - last_nudge >= NUDGE_MS) {
-				signal_all(slots, nslots, SIGTERM, gen);
-				last_nudge = mono_ms();
-			}
+			(void)pselect(0, NULL, NULL, NULL, gated || draining ? &tick : NULL,
+			    &none);
+		}
+		/* The gate's look comes every GATE_TICK_MS whatever woke the
+		 * master: signals (a child restarted over and over) must not
+		 * starve it, or a stuck holder would hold the program. */
+		if (gated && mono_ms() - last_tick >= GATE_TICK_MS) {
+			(void)gate_tick(&shared_metrics->gate, &watch, backlog(sock));
+			last_tick = mono_ms();
+		}
+		if (draining && mono_ms() - last_nudge >= NUDGE_MS) {
+			signal_all(slots, nslots, SIGTERM, gen);
+			last_nudge = mono_ms();
 		}
 		if (got_hup) {
 			int next = 1 - cur;
@@ -913,6 +920,17 @@ metrics_write(struct buf *b, const char *prog, const struct metrics *m)
 	    "# TYPE orx_busy_workers_limit gauge\n"
 	    "orx_busy_workers_limit{program=\"%s\"} %u\n", prog,
 	    atomic_load(&m->gate.limit));
+	buf_printf(b, "# HELP orx_busy_workers_holding Places of the CPU gate held now.\n"
+	    "# TYPE orx_busy_workers_holding gauge\n"
+	    "orx_busy_workers_holding{program=\"%s\"} %u\n", prog, gate_holders(
+	    (struct gate *)&m->gate));
+	buf_printf(b, "# HELP orx_busy_workers_waiting Workers asleep at the CPU gate now.\n"
+	    "# TYPE orx_busy_workers_waiting gauge\n"
+	    "orx_busy_workers_waiting{program=\"%s\"} %u\n", prog,
+	    atomic_load(&m->gate.waiters));
+	buf_printf(b, "# HELP orx_busy_gate_open 1 while the master lets workers past the limit.\n"
+	    "# TYPE orx_busy_gate_open gauge\n"
+	    "orx_busy_gate_open{program=\"%s\"} %u\n", prog, atomic_load(&m->gate.open));
 	buf_printf(b, "# HELP orx_busy_gate_opened_total Times the master let workers past the limit: the busy ones had not moved while requests waited.\n"
 	    "# TYPE orx_busy_gate_opened_total counter\n"
 	    "orx_busy_gate_opened_total{program=\"%s\"} %llu\n", prog,

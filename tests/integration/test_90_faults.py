@@ -3,6 +3,7 @@ PostgreSQL going away and coming back (issue 2, "Done means")."""
 import collections
 import json
 import os
+import subprocess
 import signal
 import threading
 import time
@@ -502,9 +503,15 @@ def test_busy_gate_opens_for_a_holder_that_does_not_move(s):
                 # Seen once in a full clean-clone run, never alone: say
                 # where every worker was, for the next time.
                 states = "; ".join(worker_states(s))
+                master = s.pid("runtime")
+                states += (f"; master {open(f'/proc/{master}/wchan').read()} syscall "
+                           f"{open(f'/proc/{master}/syscall').read().split()[0]}")
+                states += "; socket backlog " + subprocess.run(
+                    ["ss", "-xlH", "src", os.path.join(s.run, "runtime.sock")],
+                    capture_output=True, text=True).stdout.strip()
                 try:
                     m = s.request("GET", "/runtime/metrics", key=None, timeout=5).body.decode()
-                    gate = " ".join(l for l in m.splitlines() if l.startswith("orx_busy"))
+                    gate = " ".join(ln for ln in m.splitlines() if ln.startswith("orx_busy"))
                 except OSError as e:
                     gate = f"metrics unanswered ({e!r})"
                 raise AssertionError(f"no answer in 20 s; holder {holder}; {states}; {gate}")
